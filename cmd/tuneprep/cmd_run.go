@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/samples"
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/dedup"
+	"github.com/tuneprep/tuneprep/stages/emit"
+	"github.com/tuneprep/tuneprep/stages/ingest"
+	"github.com/tuneprep/tuneprep/stages/normalize"
+	"github.com/tuneprep/tuneprep/stages/split"
+	"github.com/tuneprep/tuneprep/stages/template"
+)
+
+// errHelp is returned after --help has been printed.
+var errHelp = errors.New("help shown")
+
+// runOptions are the flags of `tuneprep run`.
+type runOptions struct {
+	config    string
+	in        string
+	out       string
+	workers   int
+	logFormat string
+	quiet     bool
+	// set records which flags were given, for precedence over env and file.
+	set map[string]bool
+}
+
+// newFlags returns a flag set that reports errors as usage errors.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: tuneprep %s\n\nFlags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and maps flag errors to usage errors.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return usageError{err.Error()}
+	}
+	return nil
+}
+
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o runOptions
+	fs := newFlags("run", "run [flags]", stderr)
+	fs.StringVar(&o.config, "config", "", "config file (YAML); default: the embedded sample config when --in is not given either")
+	fs.StringVar(&o.in, "in", "", "input directory (overrides input.dir)")
+	fs.StringVar(&o.out, "out", "", "output directory (overrides output.dir; default out)")
+	fs.IntVar(&o.workers, "workers", 0, "goroutines per parallel stage (default: one per CPU)")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("run takes no arguments (got %q); use --in", fs.Arg(0))}
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	logger, err := newLogger(o.logFormat, o.quiet, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
+	if err != nil {
+		return err
+	}
+	if !o.quiet {
+		printSummary(stdout, m)
+	}
+	return nil
+}
+
+func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelWarn
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format: %q is not text or json", format)}
+}
+
+// resolveConfig builds the effective config: defaults, then the file, then
+// TUNEPREP_* variables, then flags. With neither a config file nor an input
+// directory anywhere, the embedded samples and their config are used.
+func resolveConfig(o runOptions, lookup func(string) (string, bool)) (Config, fs.FS, error) {
+	cfg := defaultConfig()
+	path := o.config
+	if path == "" {
+		path, _ = lookup("TUNEPREP_CONFIG")
+	}
+	_, envIn := lookup("TUNEPREP_INPUT_DIR")
+	useSamples := path == "" && o.in == "" && !envIn
+	switch {
+	case path != "":
+		if err := loadConfigFile(path, &cfg); err != nil {
+			return cfg, nil, err
+		}
+	case useSamples:
+		if err := decodeConfig("samples/tuneprep.yaml", samples.Config, &cfg); err != nil {
+			return cfg, nil, err
+		}
+	}
+	if err := applyEnv(&cfg, lookup); err != nil {
+		return cfg, nil, err
+	}
+	if o.set["in"] {
+		cfg.Input.Dir = o.in
+	}
+	if o.set["out"] {
+		cfg.Output.Dir = o.out
+	}
+	if o.set["workers"] {
+		cfg.Workers = o.workers
+	}
+	if cfg.Workers < 0 {
+		return cfg, nil, configError{fmt.Errorf("workers: %d is negative", cfg.Workers)}
+	}
+	if cfg.Output.Dir == "" {
+		return cfg, nil, configError{fmt.Errorf("output.dir is empty")}
+	}
+	if cfg.Input.Dir == "" {
+		if !useSamples && path != "" {
+			return cfg, nil, configError{fmt.Errorf("input.dir: not set in %s; use --in", path)}
+		}
+		return cfg, samples.Data(), nil
+	}
+	fsys, err := ingest.OpenDir(cfg.Input.Dir)
+	if err != nil {
+		return cfg, nil, configError{err}
+	}
+	return cfg, fsys, nil
+}
+
+// buildPlan constructs the stages in order; a stage that rejects its config
+// is a config error naming the section.
+func buildPlan(cfg Config, fsys fs.FS) (pipeline.Plan, error) {
+	var p pipeline.Plan
+	src, err := ingest.New(cfg.Input.Config, fsys)
+	if err != nil {
+		return p, configError{fmt.Errorf("input: %w", err)}
+	}
+	p.Source = src
+	ncfg := cfg.Normalize
+	ncfg.TextFields = cfg.Input.TextFields
+	ecfg := cfg.Emit
+	ecfg.Splits = split.Names
+	steps := []struct {
+		section string
+		build   func() (pipeline.Stage, error)
+	}{
+		{"normalize", func() (pipeline.Stage, error) { return normalize.New(ncfg) }},
+		{"dedup", func() (pipeline.Stage, error) { return dedup.New(cfg.Dedup) }},
+		{"template", func() (pipeline.Stage, error) { return template.New(cfg.Template) }},
+		{"split", func() (pipeline.Stage, error) { return split.New(cfg.Split) }},
+		{"emit", func() (pipeline.Stage, error) { return emit.New(ecfg) }},
+	}
+	for _, s := range steps {
+		st, err := s.build()
+		if err != nil {
+			return p, configError{fmt.Errorf("%s: %w", s.section, err)}
+		}
+		p.Stages = append(p.Stages, st)
+	}
+	p.Workers = cfg.Workers
+	return p, nil
+}
+
+// runPipeline resolves the config, builds the plan and runs it.
+func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string, bool), logger *slog.Logger) (*schemas.RunManifest, error) {
+	cfg, fsys, err := resolveConfig(o, lookup)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := buildPlan(cfg, fsys)
+	if err != nil {
+		return nil, err
+	}
+	plan.Logger = logger
+	effective := cfg
+	effective.Workers = 0 // recorded under execution: outputs do not depend on it
+	cfgJSON, err := asJSONable(effective)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
+	m, err := pipeline.Run(ctx, pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("run finished", "read", m.Totals.Read, "emitted", m.Totals.Emitted,
+		"dropped", m.Totals.Dropped, "rejected", m.Totals.Rejected, "seconds", m.Execution.Seconds)
+	return m, nil
+}
+
+func inputName(cfg Config) string {
+	if cfg.Input.Dir == "" {
+		return "(embedded samples)"
+	}
+	return cfg.Input.Dir
+}
+
+// printSummary prints the outcome totals and the output files.
+func printSummary(w io.Writer, m *schemas.RunManifest) {
+	t := m.Totals
+	fmt.Fprintf(w, "read %d records: %d emitted, %d dropped, %d rejected (%.2fs)\n", t.Read, t.Emitted, t.Dropped, t.Rejected, m.Execution.Seconds)
+	for _, s := range m.Stages {
+		var parts []string
+		for _, r := range sortedKeys(s.Dropped) {
+			parts = append(parts, fmt.Sprintf("%s %d", r, s.Dropped[r]))
+		}
+		extra := ""
+		if len(parts) > 0 {
+			extra = "  (" + strings.Join(parts, ", ") + ")"
+		}
+		fmt.Fprintf(w, "  %-10s in %-7d out %-7d%s\n", s.Stage, s.In, s.Out, extra)
+	}
+	for _, f := range m.Outputs {
+		if strings.HasPrefix(f.Path, "finetune/") {
+			fmt.Fprintf(w, "  %-32s %d records\n", f.Path, *f.Records)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+// Plan is what to run: one source and the stages in order.
+type Plan struct {
+	Source Source
+	Stages []Stage
+	// Workers is the number of goroutines per parallel stage; 0 means GOMAXPROCS.
+	Workers int
+	// BatchSize is the number of records that travel together; 0 means 64.
+	// Batching amortises channel operations; order and output do not depend on it.
+	BatchSize int
+	Logger    *slog.Logger
+}
+
+// batch is the unit that travels between stages. Dropped and rejected records
+// travel on with it, so that their outcomes reach the sink in input order.
+type batch struct {
+	docs []*schemas.Document
+}
+
+// observed wraps a stage with its counters. Counters are updated only by the
+// goroutine that sees the stage's results in order; busy is shared by workers.
+type observed struct {
+	stage   Stage
+	in, out int64
+	bytes   int64
+	dropped map[string]int64
+	busy    atomic.Int64
+}
+
+func (o *observed) count(b *batch) {
+	for _, d := range b.docs {
+		if d.Reject != nil || (d.Drop != nil && d.Drop.Stage != o.stage.Name()) {
+			continue
+		}
+		o.in++
+		o.bytes += int64(d.Bytes)
+		if d.Drop != nil {
+			o.dropped[d.Drop.Reason]++
+		} else {
+			o.out++
+		}
+	}
+}
+
+// Execute runs the plan and returns the stage reports and outcome totals.
+// Every goroutine belongs to one errgroup; the first error or a cancelled
+// context stops them all.
+func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, schemas.Totals, error) {
+	workers := p.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	size := p.BatchSize
+	if size <= 0 {
+		size = 64
+	}
+	env.Workers = workers
+	if env.Logger == nil {
+		env.Logger = p.Logger
+	}
+	if env.Logger == nil {
+		env.Logger = slog.New(slog.DiscardHandler)
+	}
+	src := &observed{stage: p.Source, dropped: map[string]int64{}}
+	obs := make([]*observed, len(p.Stages))
+	for i, s := range p.Stages {
+		obs[i] = &observed{stage: s, dropped: map[string]int64{}}
+		if op, ok := s.(Opener); ok {
+			if err := op.Open(ctx, env); err != nil {
+				return nil, schemas.Totals{}, fmt.Errorf("%s: %w", s.Name(), err)
+			}
+		}
+	}
+	if op, ok := p.Source.(Opener); ok {
+		if err := op.Open(ctx, env); err != nil {
+			return nil, schemas.Totals{}, fmt.Errorf("%s: %w", p.Source.Name(), err)
+		}
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	// The source's channel; each stage reads one channel and writes the next.
+	first := make(chan *batch, 2)
+	g.Go(func() error { return runSource(ctx, p.Source, env, src, size, first) })
+	ch := first
+	for _, o := range obs {
+		next := make(chan *batch, 2)
+		runStage(ctx, g, o, workers, ch, next)
+		ch = next
+	}
+	var totals schemas.Totals
+	sink, err := newSink(env)
+	if err != nil {
+		return nil, totals, err
+	}
+	last := ch
+	g.Go(func() error { return sink.drain(ctx, last, &totals) })
+	if err := g.Wait(); err != nil {
+		return nil, totals, err
+	}
+	if err := sink.close(); err != nil {
+		return nil, totals, err
+	}
+	for _, s := range append([]Stage{p.Source}, p.Stages...) {
+		if f, ok := s.(Finisher); ok {
+			if err := f.Finish(ctx); err != nil {
+				return nil, totals, fmt.Errorf("%s: %w", s.Name(), err)
+			}
+		}
+	}
+	reports := make([]schemas.StageReport, 0, len(obs)+1)
+	for i, o := range append([]*observed{src}, obs...) {
+		reports = append(reports, o.report(i+1))
+	}
+	return reports, totals, nil
+}
+
+// runSource reads the source into batches and counts what it read.
+func runSource(ctx context.Context, s Source, env *Env, o *observed, size int, out chan<- *batch) error {
+	defer close(out)
+	var seq int64
+	b := &batch{docs: make([]*schemas.Document, 0, size)}
+	send := func() error {
+		o.countSource(b)
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b = &batch{docs: make([]*schemas.Document, 0, size)}
+		return nil
+	}
+	start := time.Now()
+	err := s.Read(ctx, env, func(d *schemas.Document) error {
+		d.Seq = seq
+		seq++
+		b.docs = append(b.docs, d)
+		if len(b.docs) == size {
+			return send()
+		}
+		return nil
+	})
+	o.busy.Add(int64(time.Since(start)))
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.Name(), err)
+	}
+	if len(b.docs) > 0 {
+		return send()
+	}
+	return nil
+}
+
+// countSource counts a source batch: every record read is "in"; rejects are
+// the source's drops.
+func (o *observed) countSource(b *batch) {
+	for _, d := range b.docs {
+		o.in++
+		o.bytes += int64(d.Bytes)
+		if d.Reject != nil {
+			o.dropped[d.Reject.Reason]++
+		} else {
+			o.out++
+		}
+	}
+}
+
+func (o *observed) report(index int) schemas.StageReport {
+	busy := time.Duration(o.busy.Load()).Seconds()
+	r := schemas.StageReport{
+		Stage: o.stage.Name(), Index: index, In: o.in, Out: o.out,
+		Dropped: o.dropped, BytesIn: o.bytes,
+		Timing: schemas.StageTiming{BusySeconds: round(busy)},
+	}
+	if busy > 0 {
+		r.Timing.RecordsPerSecond = round(float64(o.in) / busy)
+		r.Timing.MBPerSecond = round(float64(o.bytes) / 1e6 / busy)
+	}
+	if rep, ok := o.stage.(Reporter); ok {
+		r.Stats = rep.Stats()
+	}
+	return r
+}
+
+func round(x float64) float64 { return math.Round(x*1e4) / 1e4 }

@@ -1,0 +1,257 @@
+package pipeline
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+// Output is a run's output directory under construction: everything is
+// written into a temporary sibling of the final directory, which Commit swaps
+// into place in one step. A failed or killed run leaves the previous output
+// untouched.
+type Output struct {
+	final string
+	tmp   string
+}
+
+// manifestName marks a directory as a tuneprep output; only such a directory
+// is ever replaced.
+const manifestName = "run.json"
+
+// OpenOutput creates the temporary directory beside final and removes
+// temporaries left by runs that were killed.
+func OpenOutput(final string) (*Output, error) {
+	abs, err := filepath.Abs(final)
+	if err != nil {
+		return nil, fmt.Errorf("output %s: %w", final, err)
+	}
+	if err := checkReplaceable(abs); err != nil {
+		return nil, err
+	}
+	parent, base := filepath.Dir(abs), filepath.Base(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	removeStaleTemps(parent, base)
+	tmp, err := os.MkdirTemp(parent, tempPrefix(base)+strconv.Itoa(os.Getpid())+"-")
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	return &Output{final: abs, tmp: tmp}, nil
+}
+
+// Dir is the temporary directory that receives the run's files.
+func (o *Output) Dir() string { return o.tmp }
+
+// Final is the directory the output will have once committed.
+func (o *Output) Final() string { return o.final }
+
+// Abort removes the temporary directory.
+func (o *Output) Abort() error { return os.RemoveAll(o.tmp) }
+
+// Commit puts the finished output in place of the previous one: an atomic
+// exchange where the platform has one, else two renames.
+func (o *Output) Commit() error {
+	parent := filepath.Dir(o.final)
+	if _, err := os.Lstat(o.final); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(o.tmp, o.final); err != nil {
+			return fmt.Errorf("output: %w", err)
+		}
+		return syncDir(parent)
+	}
+	if err := exchange(o.tmp, o.final); err != nil {
+		return fmt.Errorf("output: replace %s: %w", o.final, err)
+	}
+	if err := syncDir(parent); err != nil {
+		return err
+	}
+	// o.tmp now holds the previous output.
+	return os.RemoveAll(o.tmp)
+}
+
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
+// checkReplaceable refuses to replace a directory that tuneprep did not write.
+func checkReplaceable(dir string) error {
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("output %s exists and is not a directory", dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("output %s: %w", dir, err)
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, manifestName)); err != nil {
+		return fmt.Errorf("output %s exists and is not a tuneprep output (no %s): refusing to replace it", dir, manifestName)
+	}
+	return nil
+}
+
+// removeStaleTemps deletes temporary directories of runs whose process is gone.
+func removeStaleTemps(parent, base string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(base)
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(name, prefix), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || processAlive(pid) {
+			continue
+		}
+		os.RemoveAll(filepath.Join(parent, name))
+	}
+}
+
+func processAlive(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("output: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("output: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// OutFile is a file of the run's output. It hashes what is written and counts
+// records (lines), so the manifest needs no second read.
+type OutFile struct {
+	rel     string
+	f       *os.File
+	w       *bufio.Writer
+	h       hash.Hash
+	bytes   int64
+	records int64
+	counted bool // records set explicitly rather than counted as lines
+	closed  bool
+}
+
+// Create opens a new output file at a slash-separated path relative to the
+// output root.
+func (e *Env) Create(rel string) (*OutFile, error) {
+	path := filepath.Join(e.out.tmp, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", rel, err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", rel, err)
+	}
+	of := &OutFile{rel: rel, f: f, w: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
+	e.files = append(e.files, of)
+	return of, nil
+}
+
+// Write writes p; it counts one record per newline unless SetRecords is used.
+func (o *OutFile) Write(p []byte) (int, error) {
+	n, err := o.w.Write(p)
+	o.h.Write(p[:n])
+	o.bytes += int64(n)
+	if !o.counted {
+		for _, c := range p[:n] {
+			if c == '\n' {
+				o.records++
+			}
+		}
+	}
+	return n, err
+}
+
+// SetRecords states the number of records for files that are not one record
+// per line (a JSON array, Parquet).
+func (o *OutFile) SetRecords(n int64) { o.counted, o.records = true, n }
+
+// Path is the file's path relative to the output root.
+func (o *OutFile) Path() string { return o.rel }
+
+// Close flushes, syncs and closes the file. It is safe to call twice.
+func (o *OutFile) Close() error {
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	if err := o.w.Flush(); err != nil {
+		o.f.Close()
+		return fmt.Errorf("write %s: %w", o.rel, err)
+	}
+	if err := o.f.Sync(); err != nil {
+		o.f.Close()
+		return fmt.Errorf("sync %s: %w", o.rel, err)
+	}
+	if err := o.f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", o.rel, err)
+	}
+	return nil
+}
+
+func (o *OutFile) entry() schemas.FileEntry {
+	n := o.records
+	return schemas.FileEntry{Path: o.rel, Bytes: o.bytes, SHA256: hex.EncodeToString(o.h.Sum(nil)), Records: &n}
+}
+
+// AddInput records an input file in the manifest.
+func (e *Env) AddInput(f schemas.FileEntry) { e.inputs = append(e.inputs, f) }
+
+func (e *Env) outputs() []schemas.FileEntry {
+	out := make([]schemas.FileEntry, 0, len(e.files))
+	for _, f := range e.files {
+		out = append(out, f.entry())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+func (e *Env) closeAll() error {
+	var first error
+	for _, f := range e.files {
+		if err := f.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

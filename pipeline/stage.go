@@ -1,0 +1,73 @@
+// Package pipeline is tuneprep's engine: it runs a source and a list of
+// stages over bounded channels, keeps input order at any worker count,
+// observes every stage (counts by outcome, busy time, bytes), and writes the
+// run's outputs atomically with a manifest. It knows no concrete stage.
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+// Stage is a named step of the pipeline. A stage implements Processor,
+// Sequencer or both; optional interfaces add set-up, finishing and statistics.
+type Stage interface {
+	Name() string
+}
+
+// Processor handles records independently of one another. The engine calls
+// Process from many goroutines at once and restores input order afterwards.
+// A non-nil Drop removes the record with a reason; an error stops the run.
+type Processor interface {
+	Stage
+	Process(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
+}
+
+// Sequencer sees the records one at a time in input order, on one goroutine,
+// after Process when the stage has both: the place for state that spans
+// records (a duplicate index, split counters).
+type Sequencer interface {
+	Stage
+	Sequence(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
+}
+
+// Opener prepares a stage for a run, e.g. creates its output files.
+type Opener interface {
+	Open(ctx context.Context, env *Env) error
+}
+
+// Finisher runs after the last record has passed every stage, in stage order:
+// flush files, write what needs the whole data set.
+type Finisher interface {
+	Finish(ctx context.Context) error
+}
+
+// Reporter adds stage-specific statistics to the stage's report. It is called
+// after Finish.
+type Reporter interface {
+	Stats() any
+}
+
+// Source produces the run's records in a deterministic order. Records that
+// cannot be read are emitted too, with Reject set, so that every record read
+// has an outcome.
+type Source interface {
+	Stage
+	Read(ctx context.Context, env *Env, emit func(*schemas.Document) error) error
+}
+
+// Env is what a run offers its stages.
+type Env struct {
+	out     *Output
+	Logger  *slog.Logger
+	Workers int
+	inputs  []schemas.FileEntry
+	files   []*OutFile
+}
+
+// Dropf returns a Drop with a reason and an optional detail.
+func Dropf(reason, detail string) *schemas.Drop {
+	return &schemas.Drop{Reason: reason, Detail: detail}
+}

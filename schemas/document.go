@@ -1,0 +1,212 @@
+// Package schemas holds the data that travels through tuneprep: documents,
+// examples, outcomes, stage reports and the run manifest, plus the embedded
+// JSON Schemas of the config and of run.json.
+package schemas
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// Source locates a record in the input: the path relative to the input root
+// and the 1-based line (line formats), data row (CSV, TSV, Parquet) or array
+// element (JSON); 0 for whole-file documents.
+type Source struct {
+	Path string `json:"path"`
+	Line int    `json:"line"`
+}
+
+// Field is one named value of a record. Raw marks a value that was not a
+// string in the input (a number, object or array) and is held as compact JSON.
+type Field struct {
+	Name  string
+	Value string
+	Raw   bool
+}
+
+// Fields are a record's fields in input order (CSV header order, JSON key
+// order). Records have few fields, so lookups scan.
+type Fields []Field
+
+// Get returns the value of the named field and whether it exists.
+func (fs Fields) Get(name string) (string, bool) {
+	for i := range fs {
+		if fs[i].Name == name {
+			return fs[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// Set replaces the named field's value or appends the field.
+func (fs *Fields) Set(name, value string) {
+	for i := range *fs {
+		if (*fs)[i].Name == name {
+			(*fs)[i].Value, (*fs)[i].Raw = value, false
+			return
+		}
+	}
+	*fs = append(*fs, Field{Name: name, Value: value})
+}
+
+// Delete removes the named field.
+func (fs *Fields) Delete(name string) {
+	for i := range *fs {
+		if (*fs)[i].Name == name {
+			*fs = append((*fs)[:i], (*fs)[i+1:]...)
+			return
+		}
+	}
+}
+
+// Map returns the fields as a map, the shape text/template reads.
+func (fs Fields) Map() map[string]any {
+	m := make(map[string]any, len(fs))
+	for _, f := range fs {
+		m[f.Name] = f.Value
+	}
+	return m
+}
+
+// MarshalJSON writes the fields as one object in input order; Raw values are
+// written as the JSON they were.
+func (fs Fields) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, err := json.Marshal(f.Name)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		if f.Raw && json.Valid([]byte(f.Value)) {
+			b.WriteString(f.Value)
+			continue
+		}
+		v, err := json.Marshal(f.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Document is one input record on its way through the pipeline. Stages
+// annotate it in place; a record leaves the pipeline emitted, dropped (Drop
+// set) or rejected (Reject set).
+type Document struct {
+	// Seq is the record's position in input order across the whole run.
+	Seq int64
+	// ID is stable across runs: derived from Source, never from run order.
+	ID     string
+	Source Source
+	Fields Fields
+	// Text is the main text: the fields named by the input's text_fields,
+	// normalized. Dedup, minhash and the corpus use it.
+	Text string
+	// Label is the value of the configured label field, for stratified splits
+	// and per-label few-shot banks.
+	Label string
+	// Cluster is the ID of the record that represents this record's
+	// duplicate cluster (its own ID when it is the representative).
+	Cluster string
+	Split   string
+	// Redactions counts redacted spans by entity type.
+	Redactions []TypeCount
+	Tokens     *TokenCounts
+	Example    *Example
+	// Bytes is the size of the record as read, for throughput figures.
+	Bytes int
+	// Stash carries a stage's own per-record data from its Process to its
+	// Sequence (e.g. a hash computed in parallel); the engine clears it
+	// after the stage.
+	Stash any
+
+	Drop   *Drop
+	Reject *Reject
+}
+
+// Alive reports whether the record is still on its way (neither dropped nor rejected).
+func (d *Document) Alive() bool { return d.Drop == nil && d.Reject == nil }
+
+// TypeCount is a count for one type (e.g. an entity type).
+type TypeCount struct {
+	Type  string `json:"type"`
+	Count int    `json:"count"`
+}
+
+// TokenCounts are a record's token counts under the configured encoding.
+type TokenCounts struct {
+	Encoding  string `json:"encoding"`
+	Total     int    `json:"total"`
+	Trained   int    `json:"trained"`
+	System    int    `json:"system,omitempty"`
+	User      int    `json:"user,omitempty"`
+	Assistant int    `json:"assistant,omitempty"`
+}
+
+// Drop records why a stage removed a record. Detail carries facts such as the
+// kept duplicate's ID; it never carries record text.
+type Drop struct {
+	Stage  string `json:"stage"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Reject records why a record could not be read.
+type Reject struct {
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// DroppedRecord is one line of dropped.jsonl.
+type DroppedRecord struct {
+	ID     string `json:"id"`
+	Source Source `json:"source"`
+	Stage  string `json:"stage"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// RejectedRecord is one line of rejects.jsonl.
+type RejectedRecord struct {
+	Source Source `json:"source"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// MainText joins the named fields with blank lines into a record's main text.
+// With no names it takes the "text" field when there is one, else every
+// string field in input order.
+func (fs Fields) MainText(names []string) string {
+	if len(names) == 0 {
+		if t, ok := fs.Get("text"); ok {
+			return t
+		}
+	}
+	var parts []string
+	if len(names) == 0 {
+		for _, f := range fs {
+			if !f.Raw && f.Value != "" {
+				parts = append(parts, f.Value)
+			}
+		}
+	} else {
+		for _, n := range names {
+			if v, ok := fs.Get(n); ok && v != "" {
+				parts = append(parts, v)
+			}
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return strings.Join(parts, "\n\n")
+}

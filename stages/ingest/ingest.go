@@ -1,0 +1,364 @@
+// Package ingest reads a directory of documents into records: a sorted walk
+// with include/exclude globs, one reader per format, transparent .gz, and a
+// reject (file:line and reason) for every record that cannot be read.
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/glob"
+)
+
+// Config selects and bounds the input.
+type Config struct {
+	// Include lists globs (relative to the input root; "**" spans folders) of files to read.
+	Include []string `yaml:"include" doc:"globs of files to read, relative to the input root (** spans folders)"`
+	// Exclude lists globs of files to skip; it wins over Include.
+	Exclude []string `yaml:"exclude" doc:"globs of files to skip; wins over include"`
+	// TextFields name the fields that form a record's main text.
+	TextFields []string `yaml:"text_fields" doc:"fields that form a record's main text (default: the text field, else every string field)"`
+	// LabelFields name the fields that give a record its label; the first
+	// one present wins, so sources with different columns can share a run.
+	LabelFields []string `yaml:"label_fields" doc:"fields that give a record its label (first present wins), for stratified splits and per-label few-shot banks"`
+	// MaxFileBytes rejects larger files.
+	MaxFileBytes int64 `yaml:"max_file_bytes" doc:"files larger than this are rejected"`
+	// MaxRecordBytes rejects larger records (lines, rows, documents).
+	MaxRecordBytes int `yaml:"max_record_bytes" doc:"records (lines, rows, whole documents) larger than this are rejected"`
+	// InvalidUTF8 is "reject" (the record becomes a reject) or "repair"
+	// (each invalid sequence becomes U+FFFD, counted in the report).
+	InvalidUTF8 string `yaml:"invalid_utf8" doc:"reject | repair: what to do with a record that is not valid UTF-8"`
+}
+
+// Defaults returns the default input configuration.
+func Defaults() Config {
+	return Config{
+		Include:        []string{"**"},
+		MaxFileBytes:   4 << 30,
+		MaxRecordBytes: 16 << 20,
+		InvalidUTF8:    "reject",
+	}
+}
+
+// Ingest is the pipeline's source.
+type Ingest struct {
+	cfg     Config
+	fsys    fs.FS
+	include glob.Set
+	exclude glob.Set
+	stats   Stats
+}
+
+// Stats are the ingest report's statistics.
+type Stats struct {
+	Files        int64            `json:"files"`
+	FilesByType  map[string]int64 `json:"files_by_format"`
+	Skipped      map[string]int64 `json:"skipped_files"`
+	Repaired     int64            `json:"repaired_invalid_utf8"`
+	InputBytes   int64            `json:"input_bytes"`
+	RecordsByFmt map[string]int64 `json:"records_by_format"`
+}
+
+// New validates cfg and returns a source over fsys. Use OpenDir for a
+// directory on disk: it confines symlinks to the root.
+func New(cfg Config, fsys fs.FS) (*Ingest, error) {
+	if len(cfg.Include) == 0 {
+		cfg.Include = []string{"**"}
+	}
+	inc, err := glob.CompileAll(cfg.Include)
+	if err != nil {
+		return nil, fmt.Errorf("include: %w", err)
+	}
+	exc, err := glob.CompileAll(cfg.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("exclude: %w", err)
+	}
+	switch cfg.InvalidUTF8 {
+	case "":
+		cfg.InvalidUTF8 = "reject"
+	case "reject", "repair":
+	default:
+		return nil, fmt.Errorf("invalid_utf8: %q is not reject or repair", cfg.InvalidUTF8)
+	}
+	if cfg.MaxFileBytes <= 0 || cfg.MaxRecordBytes <= 0 {
+		return nil, fmt.Errorf("max_file_bytes and max_record_bytes must be positive")
+	}
+	return &Ingest{cfg: cfg, fsys: fsys, include: inc, exclude: exc, stats: Stats{
+		FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{},
+	}}, nil
+}
+
+// OpenDir returns the file system of a directory on disk. Symlinks that lead
+// outside it cannot be followed.
+func OpenDir(dir string) (fs.FS, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %w", dir, err)
+	}
+	return root.FS(), nil
+}
+
+// Name implements pipeline.Stage.
+func (g *Ingest) Name() string { return "ingest" }
+
+// Stats implements pipeline.Reporter.
+func (g *Ingest) Stats() any { return g.stats }
+
+// Read walks the input in sorted order and emits every record and reject.
+func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas.Document) error) error {
+	return fs.WalkDir(g.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "." {
+				return fmt.Errorf("input: %w", err)
+			}
+			env.Logger.Warn("unreadable entry skipped", "path", p, "err", err)
+			g.stats.Skipped["unreadable"]++
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if p == "." {
+			return nil
+		}
+		if strings.HasPrefix(d.Name(), ".") {
+			g.stats.Skipped["hidden"]++
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !g.include.Match(p) || g.exclude.Match(p) {
+			g.stats.Skipped["excluded"]++
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			st, err := fs.Stat(g.fsys, p)
+			if err != nil {
+				g.stats.Skipped["symlink-outside-root"]++
+				env.Logger.Warn("symlink leaves the input root or is broken; skipped", "path", p)
+				return nil
+			}
+			if !st.Mode().IsRegular() {
+				g.stats.Skipped["symlink-not-file"]++
+				return nil
+			}
+		} else if !d.Type().IsRegular() {
+			g.stats.Skipped["not-regular-file"]++
+			return nil
+		}
+		return g.readFile(ctx, env, p, emit)
+	})
+}
+
+// emitter turns what a reader finds into documents.
+type emitter struct {
+	g       *Ingest
+	path    string
+	format  string
+	emit    func(*schemas.Document) error
+	last    int // last line or row handed out, for file-level rejects
+	records int64
+}
+
+// emitError marks an error from downstream (cancellation), as opposed to an
+// error reading the file.
+type emitError struct{ err error }
+
+func (e emitError) Error() string { return e.err.Error() }
+func (e emitError) Unwrap() error { return e.err }
+
+// record validates and emits one record. size is its size as read.
+func (e *emitter) record(line int, fields schemas.Fields, size int) error {
+	e.last = line
+	if size > e.g.cfg.MaxRecordBytes {
+		return e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", size, e.g.cfg.MaxRecordBytes))
+	}
+	for i := range fields {
+		v := fields[i].Value
+		if utf8.ValidString(v) {
+			continue
+		}
+		if e.g.cfg.InvalidUTF8 == "reject" {
+			return e.reject(line, "invalid-utf8", fmt.Sprintf("field %q, byte %d", fields[i].Name, invalidAt(v)))
+		}
+		fields[i].Value = strings.ToValidUTF8(v, "\uFFFD")
+		e.g.stats.Repaired++
+	}
+	d := &schemas.Document{ID: RecordID(e.path, line), Source: schemas.Source{Path: e.path, Line: line}, Fields: fields, Bytes: size}
+	for _, name := range e.g.cfg.LabelFields {
+		if l, ok := fields.Get(name); ok {
+			d.Label = strings.TrimSpace(l)
+			break
+		}
+	}
+	e.records++
+	if err := e.emit(d); err != nil {
+		return emitError{err}
+	}
+	return nil
+}
+
+func (e *emitter) reject(line int, reason, detail string) error {
+	e.last = line
+	d := &schemas.Document{Source: schemas.Source{Path: e.path, Line: line}, Reject: &schemas.Reject{Reason: reason, Detail: detail}}
+	if err := e.emit(d); err != nil {
+		return emitError{err}
+	}
+	return nil
+}
+
+// validUTF8 checks raw record bytes before they are decoded (a JSON decoder
+// would silently replace invalid bytes). ok is false when the record was
+// rejected; repaired bytes are returned under the repair policy.
+func (e *emitter) validUTF8(line int, b []byte) ([]byte, bool, error) {
+	if utf8.Valid(b) {
+		return b, true, nil
+	}
+	if e.g.cfg.InvalidUTF8 == "reject" {
+		return nil, false, e.reject(line, "invalid-utf8", fmt.Sprintf("byte %d", invalidAt(string(b))))
+	}
+	e.g.stats.Repaired++
+	return bytes.ToValidUTF8(b, []byte("\uFFFD")), true, nil
+}
+
+func invalidAt(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// RecordID derives a record's ID from its source: stable across runs and
+// worker counts, independent of what else is in the input.
+func RecordID(relPath string, line int) string {
+	h := sha256.Sum256([]byte(relPath + "\x00" + strconv.Itoa(line)))
+	return hex.EncodeToString(h[:8])
+}
+
+// readFile opens, hashes and parses one file. Errors reading the file become
+// a file-level reject; only downstream errors stop the walk.
+func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) error {
+	rd, format, codec, whole := readerFor(p)
+	if rd == nil {
+		g.stats.Skipped["unsupported-format"]++
+		env.Logger.Info("unsupported file type skipped", "path", p)
+		return nil
+	}
+	e := &emitter{g: g, path: p, format: format, emit: emit}
+	f, err := g.fsys.Open(p)
+	if err != nil {
+		return unwrapEmit(e.reject(0, "unreadable", err.Error()))
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return unwrapEmit(e.reject(0, "unreadable", err.Error()))
+	}
+	h := sha256.New()
+	hashed := &countingReader{r: io.TeeReader(f, h)}
+	defer func() {
+		io.Copy(io.Discard, hashed) // hash what the reader did not need
+		env.AddInput(schemas.FileEntry{Path: p, Bytes: hashed.n, SHA256: hex.EncodeToString(h.Sum(nil))})
+		g.stats.InputBytes += hashed.n
+	}()
+	g.stats.Files++
+	g.stats.FilesByType[format]++
+	if st.Size() > g.cfg.MaxFileBytes {
+		return unwrapEmit(e.reject(0, "file-too-large", fmt.Sprintf("%d bytes, limit %d", st.Size(), g.cfg.MaxFileBytes)))
+	}
+	src, err := decompress(codec, io.LimitReader(hashed, g.cfg.MaxFileBytes+1))
+	if err != nil {
+		return unwrapEmit(e.reject(0, "corrupt-"+codec, err.Error()))
+	}
+	err = rd(&source{r: src, limit: g.cfg.MaxFileBytes}, e)
+	g.stats.RecordsByFmt[format] += e.records
+	if err == nil {
+		return nil
+	}
+	var ee emitError
+	if errors.As(err, &ee) {
+		return ee.err
+	}
+	line := e.last + 1
+	if whole {
+		line = 0
+	}
+	return unwrapEmit(e.reject(line, classify(err, codec), err.Error()))
+}
+
+func unwrapEmit(err error) error {
+	var ee emitError
+	if errors.As(err, &ee) {
+		return ee.err
+	}
+	return err
+}
+
+// classify names the reason for a file that stopped being readable.
+func classify(err error, codec string) string {
+	var be binaryError
+	switch {
+	case errors.As(err, &be):
+		return "binary-file"
+	case codec != "" && (errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), codec)):
+		return "truncated-" + codec
+	default:
+		return "unreadable"
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// readerFor picks the reader by extension, after a compression suffix.
+func readerFor(p string) (rd readFunc, format, codec string, whole bool) {
+	name := strings.ToLower(path.Base(p))
+	for _, c := range codecs {
+		if strings.HasSuffix(name, "."+c) {
+			codec = c
+			name = strings.TrimSuffix(name, "."+c)
+			break
+		}
+	}
+	ext := path.Ext(name)
+	for _, r := range readers {
+		for _, x := range r.exts {
+			if x == ext {
+				return r.read, r.format, codec, r.whole
+			}
+		}
+	}
+	return nil, "", "", false
+}

@@ -1,0 +1,160 @@
+// Package normalize makes text comparable and clean: Unicode NFC, one kind of
+// line ending, no control characters, tidy whitespace. It also derives each
+// record's main text and drops records left empty.
+package normalize
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+// Config says what to normalize.
+type Config struct {
+	// Form is the Unicode normalization form: NFC, NFKC or none.
+	Form string `yaml:"form" doc:"Unicode normalization form: NFC, NFKC or none"`
+	// Whitespace trims trailing spaces on each line, turns non-breaking and
+	// other Unicode spaces into plain spaces, and keeps at most one blank line.
+	Whitespace bool `yaml:"whitespace" doc:"trim line ends, plain spaces for Unicode spaces, at most one blank line in a row, trim the text"`
+	// TextFields name the fields that form the main text (see ingest).
+	TextFields []string `yaml:"-"`
+}
+
+// Defaults returns the default normalization.
+func Defaults() Config { return Config{Form: "NFC", Whitespace: true} }
+
+// Stage is the normalize stage.
+type Stage struct {
+	cfg  Config
+	form *norm.Form
+}
+
+// New validates cfg.
+func New(cfg Config) (*Stage, error) {
+	s := &Stage{cfg: cfg}
+	switch strings.ToUpper(cfg.Form) {
+	case "NFC", "":
+		f := norm.NFC
+		s.form = &f
+	case "NFKC":
+		f := norm.NFKC
+		s.form = &f
+	case "NONE":
+	default:
+		return nil, fmt.Errorf("form: %q is not NFC, NFKC or none", cfg.Form)
+	}
+	return s, nil
+}
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return "normalize" }
+
+// Process normalizes every string field, then derives Text.
+func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	for i := range d.Fields {
+		if !d.Fields[i].Raw {
+			d.Fields[i].Value = s.Text(d.Fields[i].Value)
+		}
+	}
+	d.Text = d.Fields.MainText(s.cfg.TextFields)
+	if strings.TrimSpace(d.Text) == "" {
+		return pipeline.Dropf("empty", "no text after normalization"), nil
+	}
+	return nil, nil
+}
+
+// Text normalizes one string. Text that needs no change is returned as is,
+// without allocating.
+func (s *Stage) Text(t string) string {
+	if s.form != nil && !s.form.IsNormalString(t) {
+		t = s.form.String(t)
+	}
+	if clean(t) {
+		return t
+	}
+	var b strings.Builder
+	b.Grow(len(t))
+	var pend []byte // spaces and tabs, written only if text follows on the line
+	newlines := 0   // newlines, written (at most two) only if text follows
+	for i, r := range t {
+		switch {
+		case r == '\r':
+			if i+1 < len(t) && t[i+1] == '\n' {
+				continue
+			}
+			r = '\n'
+		case r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' || r == '\u0085':
+			r = '\n'
+		case r == '\n' || r == '\t':
+		case unicode.IsSpace(r):
+			if s.cfg.Whitespace {
+				r = ' '
+			}
+		case unicode.IsControl(r) || r == '\ufeff':
+			continue
+		}
+		if !s.cfg.Whitespace {
+			b.WriteRune(r)
+			continue
+		}
+		switch r {
+		case '\n':
+			pend = pend[:0] // trailing spaces go
+			newlines++
+			continue
+		case ' ', '\t':
+			pend = append(pend, byte(r))
+			continue
+		}
+		if b.Len() == 0 {
+			pend = pend[:0] // the text starts with its first non-space
+		} else {
+			b.WriteString("\n\n"[:min(newlines, 2)])
+		}
+		newlines = 0
+		b.Write(pend)
+		pend = pend[:0]
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// clean reports whether t needs no change: no carriage returns, control
+// characters, Unicode spaces or byte-order marks, no space before a newline,
+// no blank line run longer than one, and no space or newline at either end.
+func clean(t string) bool {
+	if t == "" {
+		return true
+	}
+	if edge(t[0]) || edge(t[len(t)-1]) {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case c >= 0x80:
+			r, n := utf8.DecodeRuneInString(t[i:])
+			if unicode.IsSpace(r) || unicode.IsControl(r) || r == '\ufeff' || r == '\u2028' || r == '\u2029' {
+				return false
+			}
+			i += n - 1
+		case c == '\n':
+			if t[i-1] == ' ' || t[i-1] == '\t' || (t[i-1] == '\n' && t[i-2] == '\n') {
+				return false
+			}
+		case c == '\t':
+		case c < 0x20 || c == 0x7f:
+			return false
+		}
+	}
+	return true
+}
+
+func edge(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
