@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -162,37 +163,41 @@ func readLine(br *bufio.Reader, limit int) (line []byte, tooLong int, err error)
 }
 
 // parseObject decodes one JSON object into fields in key order. Strings stay
-// strings, null fields are left out, and other values keep their JSON text.
+// strings, null fields are left out, and other values keep their JSON text
+// (compacted). The line is validated first, so the scan that follows can
+// take well-formedness for granted and slice instead of decode.
 func parseObject(b []byte) (schemas.Fields, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+	if !json.Valid(b) {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("invalid JSON")
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	i := skipSpace(b, 0)
+	if b[i] != '{' {
 		return nil, fmt.Errorf("not a JSON object")
 	}
 	var fields schemas.Fields
-	for dec.More() {
-		tok, err := dec.Token()
+	i = skipSpace(b, i+1)
+	for b[i] != '}' {
+		end := stringEnd(b, i)
+		key, err := unquote(b[i:end])
 		if err != nil {
 			return nil, err
 		}
-		key := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
+		i = skipSpace(b, end)
+		i = skipSpace(b, i+1) // the colon
+		end = valueEnd(b, i)
+		raw := b[i:end]
 		switch raw[0] {
-		case 'n':
-			continue
+		case 'n': // null
 		case '"':
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
+			v, err := unquote(raw)
+			if err != nil {
 				return nil, err
 			}
-			fields = append(fields, schemas.Field{Name: key, Value: s})
+			fields = append(fields, schemas.Field{Name: key, Value: v})
 		case '{', '[':
 			var c bytes.Buffer
 			json.Compact(&c, raw)
@@ -200,17 +205,71 @@ func parseObject(b []byte) (schemas.Fields, error) {
 		default: // numbers and booleans as their text
 			fields = append(fields, schemas.Field{Name: key, Value: string(raw)})
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("data after the object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("data after the object")
+		i = skipSpace(b, end)
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
 	}
 	return fields, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index after the JSON value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
+}
+
+// unquote decodes a JSON string literal; most have no escapes and are
+// sliced. (Ingest checks UTF-8 before parsing; the check here keeps the
+// function equal to encoding/json for any input.)
+func unquote(raw []byte) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // readJSON reads an array of objects (each element a record, numbered from 1)
