@@ -2,9 +2,9 @@ package ingest
 
 import (
 	"bytes"
-	"encoding/json"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
