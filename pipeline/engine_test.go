@@ -278,3 +278,44 @@ func BenchmarkEngineScaling(b *testing.B) {
 		})
 	}
 }
+
+// holder sees every record before any leaves, then drops the first one.
+type holder struct {
+	first *schemas.Document
+	n     int
+}
+
+func (h *holder) Name() string { return "holder" }
+func (h *holder) Holds() bool  { return true }
+
+func (h *holder) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	if h.first == nil {
+		h.first = d
+	}
+	h.n++
+	return nil, nil
+}
+
+func (h *holder) Release(_ context.Context, drop func(*schemas.Document, *schemas.Drop)) error {
+	drop(h.first, Dropf("late", "decided after "+strconv.Itoa(h.n)))
+	return nil
+}
+
+func TestHolderDecidesAfterInput(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		ord := &order{}
+		h := &holder{}
+		m, out, err := runPlan(t, Plan{Source: &counter{n: 500, reject: 50}, Stages: []Stage{&jitter{name: "a", dropEvery: 7}, h, ord}, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStages(t, m)
+		if len(ord.seen) == 0 || ord.seen[0] == h.first.ID || int64(len(ord.seen)) != m.Totals.Emitted {
+			t.Fatalf("after the holder: %d records, first %v", len(ord.seen), ord.seen[:1])
+		}
+		b, _ := os.ReadFile(filepath.Join(out, "dropped.jsonl"))
+		if !strings.Contains(string(b), `"reason":"late","detail":"decided after 420"`) {
+			t.Fatalf("dropped.jsonl: %s", b[:200])
+		}
+	}
+}

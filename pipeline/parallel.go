@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -19,18 +20,19 @@ import (
 func runStage(ctx context.Context, g *errgroup.Group, o *observed, workers int, in <-chan *batch, out chan<- *batch) {
 	proc, _ := o.stage.(Processor)
 	seqr, _ := o.stage.(Sequencer)
+	h := newHold(o)
 	if proc == nil {
 		g.Go(func() error {
 			defer close(out)
 			for b := range in {
-				if err := sequence(ctx, seqr, o, b); err != nil {
+				if err := sequence(ctx, seqr, o, b, h == nil); err != nil {
 					return err
 				}
-				if err := send(ctx, out, b); err != nil {
+				if err := h.pass(ctx, out, b); err != nil {
 					return err
 				}
 			}
-			return ctx.Err()
+			return h.release(ctx, out)
 		})
 		return
 	}
@@ -80,18 +82,64 @@ func runStage(ctx context.Context, g *errgroup.Group, o *observed, workers int, 
 				return ctx.Err()
 			}
 			if seqr != nil {
-				if err := sequence(ctx, seqr, o, b); err != nil {
+				if err := sequence(ctx, seqr, o, b, h == nil); err != nil {
 					return err
 				}
 			} else {
 				o.count(b)
 			}
-			if err := send(ctx, out, b); err != nil {
+			if err := h.pass(ctx, out, b); err != nil {
 				return err
 			}
 		}
-		return ctx.Err()
+		return h.release(ctx, out)
 	})
+}
+
+// hold keeps a Holder stage's batches until the input ends. A nil *hold
+// passes batches straight on.
+type hold struct {
+	o       *observed
+	h       Holder
+	batches []*batch
+}
+
+func newHold(o *observed) *hold {
+	if h, ok := o.stage.(Holder); ok && h.Holds() {
+		return &hold{o: o, h: h}
+	}
+	return nil
+}
+
+func (h *hold) pass(ctx context.Context, out chan<- *batch, b *batch) error {
+	if h == nil {
+		return send(ctx, out, b)
+	}
+	h.batches = append(h.batches, b)
+	return nil
+}
+
+// release lets the stage decide, then counts and sends the held batches in order.
+func (h *hold) release(ctx context.Context, out chan<- *batch) error {
+	if err := ctx.Err(); err != nil || h == nil {
+		return err
+	}
+	err := h.h.Release(ctx, func(d *schemas.Document, why *schemas.Drop) {
+		if d.Alive() {
+			markDropped(h.o.stage, d, why)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", h.o.stage.Name(), err)
+	}
+	for i, b := range h.batches {
+		h.o.count(b)
+		if err := send(ctx, out, b); err != nil {
+			return err
+		}
+		h.batches[i] = nil
+	}
+	return nil
 }
 
 func send(ctx context.Context, out chan<- *batch, b *batch) error {
@@ -119,7 +167,9 @@ func process(ctx context.Context, p Processor, o *observed, b *batch) error {
 	return nil
 }
 
-func sequence(ctx context.Context, s Sequencer, o *observed, b *batch) error {
+// sequence runs a Sequencer over a batch in order; count is false while a
+// Holder keeps the batch (it is counted on release).
+func sequence(ctx context.Context, s Sequencer, o *observed, b *batch, count bool) error {
 	start := time.Now()
 	for _, d := range b.docs {
 		if !d.Alive() {
@@ -133,7 +183,9 @@ func sequence(ctx context.Context, s Sequencer, o *observed, b *batch) error {
 		markDropped(o.stage, d, drop)
 	}
 	o.busy.Add(int64(time.Since(start)))
-	o.count(b)
+	if count {
+		o.count(b)
+	}
 	return nil
 }
 

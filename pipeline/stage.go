@@ -33,6 +33,18 @@ type Sequencer interface {
 	Sequence(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
 }
 
+// Holder is a Sequencer that must see every record before any leaves the
+// stage: a survivor rule that may prefer a later record, exact split
+// proportions. When Holds reports true, the engine keeps the stage's batches
+// after Sequence and calls Release once the input has ended; Release may
+// drop any record it saw, through drop. Memory then grows with the input, so
+// stages hold only when their configuration needs it.
+type Holder interface {
+	Sequencer
+	Holds() bool
+	Release(ctx context.Context, drop func(d *schemas.Document, why *schemas.Drop)) error
+}
+
 // Opener prepares a stage for a run, e.g. creates its output files.
 type Opener interface {
 	Open(ctx context.Context, env *Env) error

@@ -58,7 +58,10 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out") // one path: it is part of the config in run.json
 	for _, w := range []string{"1", "2", "8"} {
 		runOK(t, "--in", in, "--out", out, "--workers", w)
-		checkBalance(t, out)
+		m := checkBalance(t, out)
+		if m.Stages[2].Dropped["near-duplicate"] == 0 || m.Stages[2].Dropped["exact-duplicate"] == 0 {
+			t.Fatalf("the input should have exact and near duplicates: %v", m.Stages[2].Dropped)
+		}
 		snap := snapshot(t, out)
 		if base == nil {
 			base = snap
@@ -75,21 +78,33 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	}
 }
 
-// writeMixedInput writes n support-style records as CSV and JSONL, with
-// every seventh record a duplicate, so that several stages have work.
+// writeMixedInput writes n support-style records as CSV and JSONL: every
+// seventh record repeats an earlier one exactly and every eleventh is a near
+// variant (one word changed) of an earlier one, so that every stage has work.
 func writeMixedInput(t *testing.T, n int) string {
 	t.Helper()
 	dir := t.TempDir()
+	phrase := func(k, words int) string {
+		var b strings.Builder
+		for j := 0; j < words; j++ {
+			fmt.Fprintf(&b, " w%d", (k*7919+j*104729)%5003)
+		}
+		return b.String()
+	}
 	var c, j bytes.Buffer
 	w := csv.NewWriter(&c)
 	w.Write([]string{"instruction", "response", "category"})
 	for i := 0; i < n; i++ {
 		k := i
 		if i%7 == 6 {
-			k = i - 3
+			k = i - 2 // same parity: the same file, so the same field order
 		}
-		q := fmt.Sprintf("Question %d about order %d: where is it?", k, 1000+k%97)
-		a := fmt.Sprintf("Answer %d: your order %d ships in %d days.\r\n\nThanks!  ", k, 1000+k%97, k%5+1)
+		q := fmt.Sprintf("Question about order %d:%s?", 1000+k, phrase(k, 12))
+		a := fmt.Sprintf("Your order %d:%s.\r\n\nThanks!  ", 1000+k, phrase(k+n, 20))
+		if i%11 == 10 && i%7 != 6 {
+			q = fmt.Sprintf("Question about order %d:%s?", 1000+i-4, phrase(i-4, 12))
+			a = fmt.Sprintf("Your order %d:%s changed.\r\n\nThanks!  ", 1000+i-4, phrase(i-4+n, 20))
+		}
 		if i%2 == 0 {
 			w.Write([]string{q, a, fmt.Sprint("cat", k%4)})
 		} else {

@@ -1,0 +1,138 @@
+package dedup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/tuneprep/tuneprep/stages/minhash"
+)
+
+// counts are the stage's running tallies.
+type counts struct {
+	Exact      int64 `json:"exact_duplicates"`
+	Near       int64 `json:"near_duplicates"`
+	Conflicts  int64 `json:"conflicts"`
+	Grouped    int64 `json:"grouped_variants"`
+	TooShort   int64 `json:"too_short_for_near"`
+	Candidates int64 `json:"lsh_candidates"`
+}
+
+// Stats is the dedup report's statistics.
+type Stats struct {
+	counts
+	Survivor  string          `json:"survivor"`
+	Conflict  string          `json:"conflict_policy"`
+	Near      *NearReport     `json:"near,omitempty"`
+	Clusters  int             `json:"clusters"`
+	SizeHist  []SizeBucket    `json:"cluster_sizes"`
+	Largest   []ClusterRecord `json:"largest_clusters"`
+	KeptIndex int64           `json:"kept_records_indexed"`
+	// BytesPerKept is the near-duplicate index's memory per kept record
+	// (band keys and 16-bit signatures), plus the ID and exact-key entries.
+	BytesPerKept float64 `json:"bytes_per_kept_record"`
+}
+
+// NearReport states the near-duplicate settings and the LSH parameters the
+// formula chose, with its inputs.
+type NearReport struct {
+	Shingle string         `json:"shingle"`
+	N       int            `json:"n"`
+	Verify  string         `json:"verify"`
+	Params  minhash.Params `json:"lsh"`
+	Formula string         `json:"formula"`
+}
+
+// SizeBucket counts clusters of one size.
+type SizeBucket struct {
+	Size     int `json:"size"`
+	Clusters int `json:"clusters"`
+}
+
+// ClusterRecord is one line of dedup/clusters.jsonl: a cluster, its
+// survivor and every member with its similarity to the cluster's first
+// record (the one the others were compared with).
+type ClusterRecord struct {
+	Cluster  string         `json:"cluster"`
+	Survivor string         `json:"survivor"`
+	Size     int            `json:"size"`
+	Conflict bool           `json:"conflict,omitempty"`
+	Members  []MemberRecord `json:"members"`
+}
+
+// MemberRecord is a cluster member.
+type MemberRecord struct {
+	ID         string  `json:"id"`
+	Similarity float64 `json:"similarity"`
+	Match      string  `json:"match"`
+	Kept       bool    `json:"kept"`
+}
+
+func (s *Stage) record(c *cluster) ClusterRecord {
+	survivor := c.survivor
+	if survivor == "" && !(c.conflict && s.cfg.Conflicts == "drop-all") {
+		survivor = c.id
+	}
+	r := ClusterRecord{Cluster: c.id, Survivor: survivor, Size: len(c.members) + 1, Conflict: c.conflict}
+	r.Members = append(r.Members, MemberRecord{ID: c.id, Similarity: 1, Match: "first", Kept: survivor == c.id})
+	for _, m := range c.members {
+		r.Members = append(r.Members, MemberRecord{ID: m.id, Similarity: round3(m.sim), Match: m.match, Kept: m.kept || m.id == survivor})
+	}
+	return r
+}
+
+func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
+
+// Finish writes dedup/clusters.jsonl, clusters in the order of their first record.
+func (s *Stage) Finish(context.Context) error {
+	sort.Slice(s.order, func(i, j int) bool { return s.order[i].seq < s.order[j].seq })
+	enc := json.NewEncoder(s.out)
+	enc.SetEscapeHTML(false)
+	for _, c := range s.order {
+		if err := enc.Encode(s.record(c)); err != nil {
+			return fmt.Errorf("clusters: %w", err)
+		}
+	}
+	return s.out.Close()
+}
+
+// Stats implements pipeline.Reporter.
+func (s *Stage) Stats() any {
+	st := Stats{counts: s.st, Survivor: s.cfg.Survivor, Conflict: s.cfg.Conflicts, Clusters: len(s.order)}
+	if s.dd != nil {
+		n := s.cfg.Near
+		st.Near = &NearReport{Shingle: n.Shingle, N: s.mh.Shingler().Config().N, Verify: n.Verify, Params: s.params,
+			Formula: "bands x rows minimise fp_weight x integral[0,t] P + fn_weight x integral[t,1] (1-P), P(s) = 1-(1-s^rows)^bands"}
+		st.KeptIndex = int64(s.dd.Index().Len())
+	}
+	sizes := map[int]int{}
+	for _, c := range s.order {
+		sizes[len(c.members)+1]++
+	}
+	for size, n := range sizes {
+		st.SizeHist = append(st.SizeHist, SizeBucket{size, n})
+	}
+	sort.Slice(st.SizeHist, func(i, j int) bool { return st.SizeHist[i].Size < st.SizeHist[j].Size })
+	largest := append([]*cluster(nil), s.order...)
+	sort.SliceStable(largest, func(i, j int) bool { return len(largest[i].members) > len(largest[j].members) })
+	for _, c := range largest[:min(20, len(largest))] {
+		st.Largest = append(st.Largest, s.record(c))
+	}
+	if st.SizeHist == nil {
+		st.SizeHist, st.Largest = []SizeBucket{}, []ClusterRecord{}
+	}
+	kept := int64(len(s.exact))
+	if st.KeptIndex > kept {
+		kept = st.KeptIndex
+	}
+	if kept > 0 {
+		var idx int64
+		if s.dd != nil {
+			idx = int64(s.dd.Index().Bytes())
+		}
+		// ids: a string header and 16 bytes of ID per record; exact map: about 24 bytes per key.
+		st.BytesPerKept = float64(int64(float64(idx+int64(len(s.ids))*32+int64(len(s.exact))*24)/float64(kept)*10)) / 10
+	}
+	return st
+}

@@ -1,0 +1,163 @@
+package minhash
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// docs2KB cuts the contracts into about 2 KB documents at word boundaries.
+func docs2KB(b *testing.B) []string {
+	var out []string
+	for _, d := range contracts(b) {
+		words := strings.Fields(d)
+		var sb strings.Builder
+		for _, w := range words {
+			sb.WriteString(w)
+			sb.WriteByte(' ')
+			if sb.Len() >= 2048 {
+				out = append(out, sb.String())
+				sb.Reset()
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkSign measures shingling + 128-permutation signatures on 2 KB
+// real-text documents (MB/s from SetBytes, docs/s and per-core cpu-MB/s
+// reported).
+func BenchmarkSign(b *testing.B) {
+	docs := docs2KB(b)
+	for _, bc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"words3", Config{}},
+		{"words5", Config{Shingle: ShingleConfig{N: 5}}},
+		{"chars24", Config{Shingle: ShingleConfig{Kind: Chars}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			mh := mustMinHasher(b, bc.cfg)
+			var bytes int64
+			for _, d := range docs {
+				bytes += int64(len(d))
+			}
+			b.SetBytes(bytes / int64(len(docs)))
+			cpu0, ok := processCPU()
+			i, done := 0, int64(0)
+			for b.Loop() {
+				d := docs[i%len(docs)]
+				mh.Sign(d)
+				done += int64(len(d))
+				i++
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+			// Wall-clock MB/s drops when other jobs share the cores; CPU
+			// time of this process (GC included) gives the per-core figure.
+			if cpu1, ok1 := processCPU(); ok && ok1 && cpu1 > cpu0 {
+				b.ReportMetric(float64(done)/1e6/(cpu1-cpu0).Seconds(), "cpu-MB/s")
+			}
+		})
+	}
+}
+
+// BenchmarkShingle measures shingling alone (no allocation per call).
+func BenchmarkShingle(b *testing.B) {
+	docs := docs2KB(b)
+	sh := mustShingler(b, ShingleConfig{})
+	b.SetBytes(int64(len(docs[0])))
+	buf := make([]uint64, 0, 4096)
+	i := 0
+	for b.Loop() {
+		buf = sh.Append(buf[:0], docs[i%len(docs)])
+		i++
+	}
+}
+
+// BenchmarkDeduperCheck measures query + verify + insert per document on a
+// Deduper holding 100k synthetic kept documents.
+func BenchmarkDeduperCheck(b *testing.B) {
+	p := DefaultParams()
+	d, err := NewDeduper(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	for i := range 100_000 {
+		if _, err := d.Check(uint32(i), randomSig(rng, p.NumPerm)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sigs := make([]Signature, 4096)
+	for i := range sigs {
+		sigs[i] = randomSig(rng, p.NumPerm)
+		if i%4 == 0 && i > 0 {
+			sigs[i] = perturb(rng, sigs[i-1], 0.1)
+		}
+	}
+	id := uint32(1 << 20)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := d.Check(id, sigs[int(id)%len(sigs)]); err != nil {
+			b.Fatal(err)
+		}
+		id++
+	}
+}
+
+// BenchmarkIndexQuery measures Query alone on an index of 100k documents.
+func BenchmarkIndexQuery(b *testing.B) {
+	p := DefaultParams()
+	x := mustIndex(b, p)
+	rng := rand.New(rand.NewPCG(6, 6))
+	sigs := make([]Signature, 100_000)
+	for i := range sigs {
+		sigs[i] = randomSig(rng, p.NumPerm)
+		if err := x.Insert(uint32(i), sigs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var buf []Candidate
+	i := 0
+	for b.Loop() {
+		buf = x.Query(buf[:0], sigs[i%len(sigs)])
+		i++
+	}
+}
+
+// BenchmarkIndexMemory inserts 1M synthetic documents and reports the heap
+// growth per document after GC (the figure DESIGN.md asks stages to state).
+// One iteration is enough: run with -benchtime=1x.
+func BenchmarkIndexMemory(b *testing.B) {
+	for b.Loop() {
+		perDoc, held := measureIndexMemory(b, 1_000_000)
+		b.ReportMetric(perDoc, "heap-B/doc")
+		b.ReportMetric(held, "held-B/doc")
+	}
+}
+
+// BenchmarkContainmentQuery queries 2 KB documents against an index of all
+// MTS dialogues as references (5-grams and 13-grams).
+func BenchmarkContainmentQuery(b *testing.B) {
+	refs := dialogues(b)
+	queries := docs2KB(b)
+	for _, n := range []int{5, 13} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			c := mustContainment(b, n)
+			for i, r := range refs {
+				if _, err := c.Add(uint32(i), r); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c.Query(queries[0], 0.5) // build
+			b.SetBytes(int64(len(queries[0])))
+			i := 0
+			for b.Loop() {
+				c.Query(queries[i%len(queries)], 0.5)
+				i++
+			}
+		})
+	}
+}

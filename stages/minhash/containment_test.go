@@ -1,0 +1,206 @@
+package minhash
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func mustContainment(t testing.TB, n int) *ContainmentIndex {
+	t.Helper()
+	c, err := NewContainmentIndex(n, ShingleConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestContainmentQuery(t *testing.T) {
+	long := "the parties agree that this agreement shall be governed by the laws of the state of new york without regard to conflict of laws"
+	c := mustContainment(t, 5)
+	refs := map[uint32]string{
+		7: long,
+		3: "an unrelated reference about patients and their blood pressure medicine refills at the clinic today",
+		5: "this agreement shall be governed by the laws of the state of delaware and nothing else at all",
+	}
+	for _, id := range []uint32{7, 3, 5} { // fixed order: map iteration must not decide ids
+		if _, err := c.Add(id, refs[id]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Add(7, "again"); err == nil {
+		t.Error("repeated id accepted")
+	}
+	if n, _ := c.Add(9, "too short"); n != 0 {
+		t.Errorf("short reference has %d n-grams, want 0", n)
+	}
+	// A short passage cut out of the long reference: fully contained,
+	// although its Jaccard with the reference is small.
+	q := "This agreement shall be governed by the laws of the State of New York."
+	got := c.Query(q, 0.5)
+	if len(got) != 2 || got[0].ID != 7 || got[0].Containment != 1 || got[1].ID != 5 {
+		t.Fatalf("Query = %+v, want 7 (containment 1) then 5", got)
+	}
+	if got[0].RefContainment != 0.5 || got[0].Shared != 10 {
+		t.Errorf("reverse containment %v shared %d: want 10 of the reference's 20 5-grams", got[0].RefContainment, got[0].Shared)
+	}
+	// Reverse direction: which references sit inside a long query?
+	rev := c.QueryReferences("preamble words here and then "+long+" and some trailing words too", 0.9)
+	if len(rev) != 1 || rev[0].ID != 7 || rev[0].RefContainment != 1 {
+		t.Errorf("QueryReferences = %+v, want only 7 fully contained", rev)
+	}
+	if got := c.Query("no overlap with anything indexed here at all", 0.1); len(got) != 0 {
+		t.Errorf("unrelated query matched %+v", got)
+	}
+	if got := c.Query("too short", 0); got != nil {
+		t.Errorf("short query matched %+v", got)
+	}
+	if c.Len() != 4 {
+		t.Errorf("Len = %d, want 4", c.Len())
+	}
+	// Adding after a query rebuilds; ties are broken by ascending id.
+	c.Add(1, long)
+	got = c.Query(q, 1)
+	if len(got) != 2 || got[0].ID != 1 || got[1].ID != 7 {
+		t.Errorf("after a later Add: %+v, want ids 1 and 7 tied at 1.0", got)
+	}
+	if _, err := NewContainmentIndex(0, ShingleConfig{}); err == nil {
+		t.Error("n=0 accepted")
+	}
+}
+
+// naiveNgrams is an independent reference implementation of the word n-gram
+// set: lowercase, split on anything but letters and digits, join n words.
+func naiveNgrams(text string, n int) map[string]bool {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+	})
+	set := map[string]bool{}
+	for i := 0; i+n <= len(words); i++ {
+		set[strings.Join(words[i:i+n], " ")] = true
+	}
+	return set
+}
+
+func naiveContainment(a, b map[string]bool) float64 {
+	if len(a) == 0 {
+		return 0
+	}
+	in := 0
+	for g := range a {
+		if b[g] {
+			in++
+		}
+	}
+	return float64(in) / float64(len(a))
+}
+
+// TestContainmentPlagiarismCorpus runs the overlap check on the Clough &
+// Stevenson corpus: the five task originals are the references, the 95
+// answers the queries, 5-grams at threshold 0.5. Every `cut` answer whose
+// true containment (computed independently, on strings) is at least 0.5 must
+// be flagged against its own task, and no `non` answer may be flagged.
+// Files that are not UTF-8 are Windows-1252 and decoded as Latin-1.
+func TestContainmentPlagiarismCorpus(t *testing.T) {
+	dir := filepath.Join(corporaDir(t), "neardup")
+	f, err := os.Open(filepath.Join(dir, "file_information.csv"))
+	if err != nil {
+		t.Skipf("neardup corpus: %v", err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeText(b)
+	}
+	const n, threshold = 5, 0.5
+	c := mustContainment(t, n)
+	origs := map[string]map[string]bool{}
+	for i, task := range []string{"a", "b", "c", "d", "e"} {
+		text := read("orig_task" + task + ".txt")
+		origs[task] = naiveNgrams(text, n)
+		if _, err := c.Add(uint32(i), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type answer struct {
+		name, cat string
+		own       float64 // containment in its own task's original
+		other     float64 // best containment in another task's original
+	}
+	var answers []answer
+	for _, r := range rows[1:] {
+		name, task, cat := r[0], r[1], r[2]
+		if cat == "orig" {
+			continue
+		}
+		text := read(name)
+		truth := naiveContainment(naiveNgrams(text, n), origs[task])
+		a := answer{name: name, cat: cat}
+		for _, m := range c.Query(text, 0) {
+			if m.ID == uint32(task[0]-'a') {
+				a.own = m.Containment
+			} else {
+				a.other = max(a.other, m.Containment)
+			}
+		}
+		if abs(a.own-truth) > 1e-9 {
+			t.Errorf("%s: containment %.4f, independent computation %.4f", name, a.own, truth)
+		}
+		flagged := len(c.Query(text, threshold)) > 0
+		if cat == "cut" && truth >= threshold && a.own < threshold {
+			t.Errorf("%s (cut, true containment %.2f) not flagged", name, truth)
+		}
+		if cat == "non" && flagged {
+			t.Errorf("%s (non) flagged: own %.2f other %.2f", name, a.own, a.other)
+		}
+		answers = append(answers, a)
+	}
+	// A flag is correct when it is against the answer's own task and the
+	// answer is derived (cut, light, heavy); any flag of a non answer, or
+	// against another task, is a false positive.
+	for _, th := range []float64{0.2, 0.3, threshold} {
+		var line strings.Builder
+		tp, fp, pos := 0, 0, 0
+		for _, cat := range []string{"cut", "light", "heavy", "non"} {
+			total, ok, bad := 0, 0, 0
+			for _, a := range answers {
+				if a.cat != cat {
+					continue
+				}
+				total++
+				if cat != "non" && a.own >= th {
+					ok++
+				}
+				if cat == "non" && (a.own >= th || a.other >= th) || cat != "non" && a.other >= th {
+					bad++
+				}
+			}
+			if cat == "non" {
+				fmt.Fprintf(&line, " non: %d/%d flagged (precision -, recall of 'not flagged' %.2f)", bad, total, 1-float64(bad)/float64(total))
+			} else {
+				fmt.Fprintf(&line, " %s: precision %.2f recall %.2f (%d/%d) |", cat, float64(ok)/float64(max(ok+bad, 1)), float64(ok)/float64(total), ok, total)
+				pos += total
+			}
+			tp, fp = tp+ok, fp+bad
+		}
+		t.Logf("threshold %.1f:%s; all derived: precision %.3f recall %.3f", th, line.String(), float64(tp)/float64(max(tp+fp, 1)), float64(tp)/float64(pos))
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

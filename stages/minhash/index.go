@@ -1,0 +1,192 @@
+package minhash
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Index is an LSH index over compact MinHash signatures.
+//
+// What it keeps per inserted document, and why:
+//   - the signature, reduced to the low 16 bits of each value (b-bit MinHash),
+//     in one flat chunked slab: 2*NumPerm bytes (256 at 128 permutations)
+//     instead of 512. Two unrelated values agree on 16 bits with probability
+//     2^-16; Similarity corrects for it, and the added noise is negligible
+//     next to the sampling error of 128 permutations (about 0.035 at 0.8);
+//   - one 32-bit hash per band in a shared open-addressing table (8 bytes per
+//     band over a load factor of 0.6-0.75: 10.7-13.3 bytes). Two different
+//     bands may hash alike; such a false candidate costs one similarity
+//     computation and is dropped by the caller's verification;
+//   - the caller's id (4-5 bytes) and an id -> slot table (11-13 bytes).
+//
+// It never keeps texts. At the defaults (128 permutations, 20 bands) this is
+// 256 + 213..267 + 15..18 = 485-541 bytes per document; 511 measured at 1M
+// documents (TestIndexMemoryPerDoc, BenchmarkIndexMemory). Growing tables
+// briefly hold old and new slots (+25%). Exact Jaccard verification needs
+// the shingle sets: see ShingleStore, an opt-in store with its own cost.
+//
+// Band keys are computed from the same 16-bit values, so a query with a full
+// 32-bit signature finds exactly the bands that were stored.
+//
+// Callers insert only documents they keep and verify each candidate's
+// similarity before calling a document a duplicate (Deduper does both).
+// Insert must not run concurrently with anything else; concurrent Query and
+// Similarity calls are safe.
+type Index struct {
+	params Params
+	chunks [][]uint16 // signature slab: chunkDocs signatures per chunk
+	ids    []uint32   // slot -> caller id
+	bySlot multiTable // caller id -> slot
+	bands  multiTable // band hash -> slot
+}
+
+// chunkDocs signatures per slab chunk (256 KB at 128 permutations): the slab
+// never reallocates, so its overhead is at most one chunk.
+const chunkDocs = 1024
+
+// Candidate is a stored document that shares at least one band with a query,
+// with the estimated Jaccard similarity of the two.
+type Candidate struct {
+	ID         uint32
+	Similarity float64
+}
+
+// NewIndex returns an empty index for signatures of p.NumPerm values banded
+// as p.Bands x p.Rows (from ChooseParams, or set by hand).
+func NewIndex(p Params) (*Index, error) {
+	if p.NumPerm < 1 || p.NumPerm > maxNumPerm {
+		return nil, fmt.Errorf("minhash: index num_perm %d: want 1..%d", p.NumPerm, maxNumPerm)
+	}
+	if p.Bands < 1 || p.Rows < 1 || p.Bands*p.Rows > p.NumPerm {
+		return nil, fmt.Errorf("minhash: index bands %d x rows %d: want >= 1 and bands*rows <= num_perm %d", p.Bands, p.Rows, p.NumPerm)
+	}
+	return &Index{params: p}, nil
+}
+
+// Params returns the parameters the index was built with.
+func (x *Index) Params() Params { return x.params }
+
+// Len returns the number of inserted documents.
+func (x *Index) Len() int { return len(x.ids) }
+
+// Bytes returns the memory held by the index's data structures (capacities,
+// not just lengths), for a stage report's bytes-per-document figure.
+func (x *Index) Bytes() int {
+	n := 4*cap(x.ids) + x.bySlot.bytes() + x.bands.bytes()
+	for _, c := range x.chunks {
+		n += 2 * cap(c)
+	}
+	return n
+}
+
+// Insert stores sig under id. It fails if sig has the wrong length or id is
+// already present.
+func (x *Index) Insert(id uint32, sig Signature) error {
+	k := x.params.NumPerm
+	if len(sig) != k {
+		return fmt.Errorf("minhash: insert %d: signature has %d values, index wants %d", id, len(sig), k)
+	}
+	if _, dup := x.bySlot.first(id); dup {
+		return fmt.Errorf("minhash: insert %d: id already in the index", id)
+	}
+	slot := uint32(len(x.ids))
+	if slot == math.MaxUint32-1 {
+		return fmt.Errorf("minhash: insert %d: index full", id)
+	}
+	if int(slot)%chunkDocs == 0 {
+		x.chunks = append(x.chunks, make([]uint16, 0, chunkDocs*k))
+	}
+	c := &x.chunks[len(x.chunks)-1]
+	for _, v := range sig {
+		*c = append(*c, uint16(v))
+	}
+	x.ids = append(x.ids, id)
+	x.bySlot.insert(id, slot)
+	for b := range x.params.Bands {
+		x.bands.insert(x.bandKey(sig, b), slot)
+	}
+	return nil
+}
+
+// stored returns the 16-bit signature in slot.
+func (x *Index) stored(slot uint32) []uint16 {
+	k := x.params.NumPerm
+	c := x.chunks[int(slot)/chunkDocs]
+	off := (int(slot) % chunkDocs) * k
+	return c[off : off+k]
+}
+
+// bandKey hashes the low 16 bits of band b's rows, and b itself so that equal
+// values in different bands do not collide.
+func (x *Index) bandKey(sig Signature, b int) uint32 {
+	r := x.params.Rows
+	h := uint64(b+1) * 0xD6E8FEB86659FD93
+	for _, v := range sig[b*r : (b+1)*r] {
+		h = (h ^ uint64(uint16(v))) * runeMul
+	}
+	return uint32(mix64(h) >> 32)
+}
+
+// Query appends to dst every stored document sharing at least one band with
+// sig, once each, in ascending id order, with its estimated similarity. A
+// signature of the wrong length finds nothing. With enough capacity in dst it
+// does not allocate.
+func (x *Index) Query(dst []Candidate, sig Signature) []Candidate {
+	if len(sig) != x.params.NumPerm || len(x.ids) == 0 {
+		return dst
+	}
+	start := len(dst)
+	// Collect slots in the ID field first, then dedupe and translate. The
+	// slots come from a per-call view of dst, so concurrent queries share
+	// nothing mutable.
+	for b := range x.params.Bands {
+		key := x.bandKey(sig, b)
+		for i := x.bands.home(key); ; i = x.bands.next(i) {
+			e := x.bands.slots[i]
+			if e == 0 {
+				break
+			}
+			if uint32(e>>32) == key {
+				dst = append(dst, Candidate{ID: uint32(e) - 1})
+			}
+		}
+	}
+	found := dst[start:]
+	slices.SortFunc(found, func(a, b Candidate) int { return cmp.Compare(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b Candidate) bool { return a.ID == b.ID })
+	for i := range found {
+		slot := found[i].ID
+		found[i] = Candidate{ID: x.ids[slot], Similarity: x.similarity(sig, slot)}
+	}
+	slices.SortFunc(found, func(a, b Candidate) int { return cmp.Compare(a.ID, b.ID) })
+	return dst[:start+len(found)]
+}
+
+// Similarity returns the estimated Jaccard similarity between sig and the
+// document stored under id, and false if id is not stored or sig has the
+// wrong length.
+func (x *Index) Similarity(id uint32, sig Signature) (float64, bool) {
+	slot, ok := x.bySlot.first(id)
+	if !ok || len(sig) != x.params.NumPerm {
+		return 0, false
+	}
+	return x.similarity(sig, slot), true
+}
+
+// collide16 is the chance that two unrelated 16-bit minima agree.
+const collide16 = 1.0 / 65536
+
+// similarity estimates Jaccard from the fraction E of equal 16-bit values:
+// E = J + (1-J)*2^-16, so J = (E - 2^-16) / (1 - 2^-16), clamped to [0, 1].
+func (x *Index) similarity(sig Signature, slot uint32) float64 {
+	eq := 0
+	for i, v := range x.stored(slot) {
+		if v == uint16(sig[i]) {
+			eq++
+		}
+	}
+	e := float64(eq) / float64(len(sig))
+	return max(0, (e-collide16)/(1-collide16))
+}

@@ -1,0 +1,217 @@
+package minhash
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+func mustIndex(t testing.TB, p Params) *Index {
+	t.Helper()
+	x, err := NewIndex(p)
+	if err != nil {
+		t.Fatalf("NewIndex(%+v): %v", p, err)
+	}
+	return x
+}
+
+// randomSig returns a synthetic signature of k random 32-bit values.
+func randomSig(rng *rand.Rand, k int) Signature {
+	s := make(Signature, k)
+	for i := range s {
+		s[i] = rng.Uint32()
+	}
+	return s
+}
+
+// perturb returns a copy of s with each value replaced with probability q.
+func perturb(rng *rand.Rand, s Signature, q float64) Signature {
+	out := slices.Clone(s)
+	for i := range out {
+		if rng.Float64() < q {
+			out[i] = rng.Uint32()
+		}
+	}
+	return out
+}
+
+func TestIndexQuery(t *testing.T) {
+	p := DefaultParams()
+	x := mustIndex(t, p)
+	rng := rand.New(rand.NewPCG(1, 1))
+	base := randomSig(rng, p.NumPerm)
+	near := perturb(rng, base, 0.05)
+	far := randomSig(rng, p.NumPerm)
+	// Insert out of id order: Query must still return ascending ids.
+	for _, e := range []struct {
+		id  uint32
+		sig Signature
+	}{{30, near}, {10, base}, {20, far}} {
+		if err := x.Insert(e.id, e.sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := x.Query(nil, base)
+	if len(got) != 2 || got[0].ID != 10 || got[1].ID != 30 {
+		t.Fatalf("Query(base) = %+v, want ids 10 and 30", got)
+	}
+	if got[0].Similarity != 1 {
+		t.Errorf("similarity to itself = %v, want 1", got[0].Similarity)
+	}
+	if s := got[1].Similarity; s < 0.85 || s > 1 {
+		t.Errorf("similarity to a 5%% perturbed copy = %v", s)
+	}
+	if s, ok := x.Similarity(20, base); !ok || s > 0.05 {
+		t.Errorf("Similarity(far) = %v, %v", s, ok)
+	}
+	if _, ok := x.Similarity(99, base); ok {
+		t.Error("Similarity of an unknown id reported ok")
+	}
+	if x.Len() != 3 || x.Bytes() <= 0 || x.Params() != p {
+		t.Errorf("Len %d Bytes %d Params %+v", x.Len(), x.Bytes(), x.Params())
+	}
+	if got := x.Query(nil, base[:5]); len(got) != 0 {
+		t.Errorf("short signature found %v", got)
+	}
+	// Appending keeps dst's prefix.
+	pre := []Candidate{{ID: 1}}
+	if got := x.Query(pre, base); len(got) != 3 || got[0].ID != 1 {
+		t.Errorf("Query onto a prefix = %+v", got)
+	}
+}
+
+func TestIndexInsertErrors(t *testing.T) {
+	x := mustIndex(t, DefaultParams())
+	sig := randomSig(rand.New(rand.NewPCG(2, 2)), DefaultNumPerm)
+	if err := x.Insert(1, sig); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Insert(1, sig); err == nil {
+		t.Error("repeated id accepted")
+	}
+	if err := x.Insert(2, sig[:10]); err == nil {
+		t.Error("short signature accepted")
+	}
+	for _, p := range []Params{{NumPerm: 0, Bands: 1, Rows: 1}, {NumPerm: 8, Bands: 3, Rows: 3}, {NumPerm: 8, Bands: 0, Rows: 1}} {
+		if _, err := NewIndex(p); err == nil {
+			t.Errorf("NewIndex(%+v): no error", p)
+		}
+	}
+}
+
+// TestIndexManyDocs checks growth and probing with enough documents to
+// resize the tables many times: every document finds itself, and 16-bit
+// collisions make unrelated similarities tiny.
+func TestIndexManyDocs(t *testing.T) {
+	p := DefaultParams()
+	x := mustIndex(t, p)
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 5000
+	sigs := make([]Signature, n)
+	for i := range sigs {
+		sigs[i] = randomSig(rng, p.NumPerm)
+		if err := x.Insert(uint32(i*7), sigs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf []Candidate
+	for i, s := range sigs {
+		buf = x.Query(buf[:0], s)
+		j := slices.IndexFunc(buf, func(c Candidate) bool { return c.ID == uint32(i*7) })
+		if j < 0 || buf[j].Similarity != 1 {
+			t.Fatalf("doc %d not found with similarity 1: %+v", i, buf)
+		}
+		for _, c := range buf {
+			if c.ID != uint32(i*7) && c.Similarity > 0.05 {
+				t.Errorf("unrelated doc %d similarity %v", c.ID, c.Similarity)
+			}
+		}
+	}
+}
+
+// TestIndexMemoryPerDoc inserts 1M synthetic documents at the default
+// settings and measures the heap growth after GC: it must stay under 600
+// bytes per document. Skipped under -short and -race (it takes a few
+// seconds and ~600 MB).
+func TestIndexMemoryPerDoc(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("1M-document memory measurement: skipped under -short and -race")
+	}
+	perDoc, heldPerDoc := measureIndexMemory(t, 1_000_000)
+	t.Logf("index at %dx%d, 1M docs: %.1f bytes/doc HeapAlloc delta, %.1f bytes/doc held by Index.Bytes", DefaultParams().Bands, DefaultParams().Rows, perDoc, heldPerDoc)
+	if perDoc >= 600 {
+		t.Errorf("index uses %.1f bytes/doc, want < 600", perDoc)
+	}
+}
+
+// measureIndexMemory inserts n synthetic documents (5% of them perturbed
+// copies of earlier ones, so bands collide as in real data) and returns the
+// HeapAlloc growth per document after GC and Index.Bytes per document.
+func measureIndexMemory(t testing.TB, n int) (heapPerDoc, heldPerDoc float64) {
+	p := DefaultParams()
+	rng := rand.New(rand.NewPCG(4, 4))
+	sig := make(Signature, p.NumPerm)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	x := mustIndex(t, p)
+	prev := randomSig(rng, p.NumPerm)
+	for i := range n {
+		for j := range sig {
+			sig[j] = rng.Uint32()
+		}
+		if i%20 == 0 {
+			copy(sig, perturb(rng, prev, 0.4))
+		}
+		if err := x.Insert(uint32(i), sig); err != nil {
+			t.Fatal(err)
+		}
+		copy(prev, sig)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := float64(after.HeapAlloc) - float64(before.HeapAlloc)
+	runtime.KeepAlive(x)
+	return heap / float64(n), float64(x.Bytes()) / float64(n)
+}
+
+// TestConcurrentQueries runs Index and ContainmentIndex queries from several
+// goroutines (meaningful under -race), including the lazy containment build.
+func TestConcurrentQueries(t *testing.T) {
+	p := DefaultParams()
+	x := mustIndex(t, p)
+	rng := rand.New(rand.NewPCG(8, 8))
+	sigs := make([]Signature, 200)
+	for i := range sigs {
+		sigs[i] = randomSig(rng, p.NumPerm)
+		if err := x.Insert(uint32(i), sigs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := mustContainment(t, 3)
+	for i := range 50 {
+		if _, err := c.Add(uint32(i), shiftedDoc(i*10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan []int, 4)
+	for g := range 4 {
+		go func() {
+			var counts []int
+			var buf []Candidate
+			for i := range sigs {
+				buf = x.Query(buf[:0], sigs[(i+g)%len(sigs)])
+				counts = append(counts, len(buf))
+			}
+			counts = append(counts, len(c.Query(shiftedDoc(100), 0.5)))
+			done <- counts
+		}()
+	}
+	for range 4 {
+		counts := <-done
+		if last := counts[len(counts)-1]; last == 0 {
+			t.Error("concurrent containment query found nothing")
+		}
+	}
+}

@@ -1,0 +1,126 @@
+package minhash
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func mustShingler(t testing.TB, cfg ShingleConfig) *Shingler {
+	t.Helper()
+	s, err := NewShingler(cfg)
+	if err != nil {
+		t.Fatalf("NewShingler(%+v): %v", cfg, err)
+	}
+	return s
+}
+
+func TestShingleCounts(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  ShingleConfig
+		text string
+		want int // shingles with repeats
+	}{
+		{"empty", ShingleConfig{}, "", 0},
+		{"fewer words than n", ShingleConfig{}, "two words", 0},
+		{"exactly n words", ShingleConfig{}, "one two three", 1},
+		{"punctuation separates", ShingleConfig{}, "one,two;three!four", 2},
+		{"punctuation tokens kept", ShingleConfig{KeepPunct: true}, "one, two", 1},
+		{"unicode letters", ShingleConfig{N: 2}, "Größe naïve café 東京", 3},
+		{"apostrophe splits", ShingleConfig{N: 1}, "don't", 2},
+		{"digits are word runes", ShingleConfig{N: 1}, "5.1 and 10", 4},
+		{"five-grams", ShingleConfig{N: 5}, "a b c d e f g", 3},
+		{"chars", ShingleConfig{Kind: Chars, N: 3}, "abcd", 2},
+		{"chars fold separators", ShingleConfig{Kind: Chars, N: 3}, "  ab,  -- cd  ", 3}, // "ab cd"
+		{"chars keep punct", ShingleConfig{Kind: Chars, N: 3, KeepPunct: true}, "ab,cd", 3},
+		{"chars fewer runes", ShingleConfig{Kind: Chars, N: 24}, "short", 0},
+		{"invalid utf8 is a separator symbol", ShingleConfig{N: 1}, "a\xffb", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mustShingler(t, tt.cfg).Append(nil, tt.text)
+			if len(got) != tt.want {
+				t.Errorf("Append(%q) gave %d shingles, want %d", tt.text, len(got), tt.want)
+			}
+		})
+	}
+}
+
+// TestShingleFolding checks which texts must hash to the same shingle set.
+func TestShingleFolding(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   ShingleConfig
+		a, b  string
+		equal bool
+	}{
+		{"case folded", ShingleConfig{}, "The Quick Brown Fox", "the quick brown fox", true},
+		{"case kept", ShingleConfig{CaseSensitive: true}, "The Quick Brown Fox", "the quick brown fox", false},
+		{"unicode case folded", ShingleConfig{N: 1}, "ÉTÉ ΣΟΦΙΑ", "été σοφια", true},
+		{"punctuation ignored", ShingleConfig{}, "one, two. three", "one two three", true},
+		{"punctuation kept", ShingleConfig{KeepPunct: true}, "one, two. three", "one two three", false},
+		{"whitespace ignored", ShingleConfig{}, "one\n\ttwo   three", "one two three", true},
+		{"digits kept", ShingleConfig{}, "dose 10 mg daily", "dose 20 mg daily", false},
+		{"digits folded", ShingleConfig{FoldDigits: true}, "dose 10 mg daily", "dose 20 mg daily", true},
+		{"word order matters", ShingleConfig{}, "one two three", "three two one", false},
+		{"chars whitespace folded", ShingleConfig{Kind: Chars, N: 4}, "ab  cd\nef", "ab cd ef", true},
+		{"chars punct folded", ShingleConfig{Kind: Chars, N: 4}, "ab, cd!", "ab cd", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustShingler(t, tt.cfg)
+			a, b := s.AppendSet(nil, tt.a), s.AppendSet(nil, tt.b)
+			if got := slices.Equal(a, b); got != tt.equal {
+				t.Errorf("sets of %q and %q equal=%v, want %v", tt.a, tt.b, got, tt.equal)
+			}
+		})
+	}
+	a := mustShingler(t, ShingleConfig{}).Append(nil, "one two three")
+	b := mustShingler(t, ShingleConfig{Seed: 1}).Append(nil, "one two three")
+	if slices.Equal(a, b) {
+		t.Error("different seeds gave the same shingle hashes")
+	}
+}
+
+func TestShingleAppendKeepsPrefix(t *testing.T) {
+	s := mustShingler(t, ShingleConfig{Kind: Chars, N: 2})
+	dst := []uint64{7, 8}
+	got := s.Append(dst, "  ab cd")
+	want := s.Append(nil, "ab cd")
+	if !slices.Equal(got[:2], []uint64{7, 8}) || !slices.Equal(got[2:], want) {
+		t.Errorf("Append onto a prefix: got %v, want [7 8]+%v", got, want)
+	}
+	set := s.AppendSet([]uint64{9}, "ab ab ab")
+	if len(set) != 1+3 || set[0] != 9 || !slices.IsSorted(set[1:]) {
+		t.Errorf("AppendSet: got %v, want 9 then 3 sorted distinct hashes", set)
+	}
+}
+
+func TestShingleNoAllocs(t *testing.T) {
+	s := mustShingler(t, ShingleConfig{})
+	text := strings.Repeat("Größe, naïve café — the quick brown fox 42. ", 50)
+	buf := make([]uint64, 0, 4096)
+	allocs := testing.AllocsPerRun(20, func() { buf = s.Append(buf[:0], text) })
+	if allocs != 0 {
+		t.Errorf("Append with a large enough buffer: %v allocations, want 0", allocs)
+	}
+}
+
+func TestNewShinglerValidation(t *testing.T) {
+	bad := []ShingleConfig{{Kind: 7}, {N: -1}, {N: maxN + 1}}
+	for _, cfg := range bad {
+		if _, err := NewShingler(cfg); err == nil {
+			t.Errorf("NewShingler(%+v): no error", cfg)
+		}
+	}
+	if got := mustShingler(t, ShingleConfig{Kind: Chars}).Config().N; got != DefaultCharN {
+		t.Errorf("chars default n = %d, want %d", got, DefaultCharN)
+	}
+	if got := mustShingler(t, ShingleConfig{}).Config().N; got != DefaultWordN {
+		t.Errorf("words default n = %d, want %d", got, DefaultWordN)
+	}
+	if Words.String() != "words" || Chars.String() != "chars" {
+		t.Error("ShingleKind.String")
+	}
+}
