@@ -60,15 +60,6 @@ func (fs *Fields) Delete(name string) {
 	}
 }
 
-// Map returns the fields as a map, the shape text/template reads.
-func (fs Fields) Map() map[string]any {
-	m := make(map[string]any, len(fs))
-	for _, f := range fs {
-		m[f.Name] = f.Value
-	}
-	return m
-}
-
 // MarshalJSON writes the fields as one object in input order; Raw values are
 // written as the JSON they were.
 func (fs Fields) MarshalJSON() ([]byte, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/emit"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
+	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
 )
@@ -159,7 +160,7 @@ func resolveConfig(o runOptions, lookup func(string) (string, bool)) (Config, fs
 
 // buildPlan constructs the stages in order; a stage that rejects its config
 // is a config error naming the section.
-func buildPlan(cfg Config, fsys fs.FS) (pipeline.Plan, error) {
+func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipeline.Plan, error) {
 	var p pipeline.Plan
 	src, err := ingest.New(cfg.Input.Config, fsys)
 	if err != nil {
@@ -168,6 +169,8 @@ func buildPlan(cfg Config, fsys fs.FS) (pipeline.Plan, error) {
 	p.Source = src
 	ncfg := cfg.Normalize
 	ncfg.TextFields = cfg.Input.TextFields
+	rcfg := cfg.Redact
+	rcfg.TextFields = cfg.Input.TextFields
 	ecfg := cfg.Emit
 	ecfg.Splits = split.Names
 	steps := []struct {
@@ -176,6 +179,12 @@ func buildPlan(cfg Config, fsys fs.FS) (pipeline.Plan, error) {
 	}{
 		{"normalize", func() (pipeline.Stage, error) { return normalize.New(ncfg) }},
 		{"dedup", func() (pipeline.Stage, error) { return dedup.New(cfg.Dedup) }},
+		{"redact", func() (pipeline.Stage, error) {
+			if !rcfg.Enabled {
+				return nil, nil
+			}
+			return redact.New(rcfg, lookup)
+		}},
 		{"template", func() (pipeline.Stage, error) { return template.New(cfg.Template) }},
 		{"split", func() (pipeline.Stage, error) { return split.New(cfg.Split) }},
 		{"emit", func() (pipeline.Stage, error) { return emit.New(ecfg) }},
@@ -185,7 +194,9 @@ func buildPlan(cfg Config, fsys fs.FS) (pipeline.Plan, error) {
 		if err != nil {
 			return p, configError{fmt.Errorf("%s: %w", s.section, err)}
 		}
-		p.Stages = append(p.Stages, st)
+		if st != nil { // switched off
+			p.Stages = append(p.Stages, st)
+		}
 	}
 	p.Workers = cfg.Workers
 	return p, nil
@@ -197,7 +208,7 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 	if err != nil {
 		return nil, err
 	}
-	plan, err := buildPlan(cfg, fsys)
+	plan, err := buildPlan(cfg, fsys, lookup)
 	if err != nil {
 		return nil, err
 	}

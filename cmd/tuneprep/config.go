@@ -16,6 +16,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/emit"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
+	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
 )
@@ -29,6 +30,7 @@ type Config struct {
 	Workers   int              `yaml:"workers" doc:"goroutines per parallel stage (0: one per CPU); outputs do not depend on it"`
 	Normalize normalize.Config `yaml:"normalize" doc:"Unicode and whitespace normalization"`
 	Dedup     dedup.Config     `yaml:"dedup" doc:"duplicate removal"`
+	Redact    redact.Config    `yaml:"redact" doc:"removal of sensitive values (PII, secrets)"`
 	Template  template.Config  `yaml:"template" doc:"how records become training examples"`
 	Split     split.Config     `yaml:"split" doc:"train/validation/test assignment"`
 	Emit      emit.Config      `yaml:"emit" doc:"fine-tuning output formats"`
@@ -52,6 +54,7 @@ func defaultConfig() Config {
 		Output:    OutputConfig{Dir: "out"},
 		Normalize: normalize.Defaults(),
 		Dedup:     dedup.Defaults(),
+		Redact:    redact.Defaults(),
 		Template:  template.Defaults(),
 		Split:     split.Defaults(),
 		Emit:      emit.Defaults(),

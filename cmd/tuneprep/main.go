@@ -33,6 +33,7 @@ type command struct {
 // commands is the table of subcommands, in help order.
 var commands = []command{
 	{"run", "run the pipeline over an input directory", runCommand},
+	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
 	{"init", "write a commented default config", initCommand},
 	{"version", "print the version", versionCommand},
 }

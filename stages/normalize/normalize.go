@@ -70,15 +70,25 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	return nil, nil
 }
 
-// Text normalizes one string. Text that needs no change is returned as is,
-// without allocating.
+// Text normalizes one string; text that needs no change is returned as is,
+// not copied. Controls and spaces go first and the Unicode form comes last:
+// a stripped character between a letter and its combining mark would
+// otherwise leave a pair that NFC composes only on a second pass.
 func (s *Stage) Text(t string) string {
+	if !clean(t) {
+		t = s.tidy(t)
+	}
 	if s.form != nil && !s.form.IsNormalString(t) {
 		t = s.form.String(t)
+		if !clean(t) { // NFKC can turn compatibility spaces into trailing ones
+			t = s.tidy(t)
+		}
 	}
-	if clean(t) {
-		return t
-	}
+	return t
+}
+
+// tidy fixes line endings, control characters and whitespace.
+func (s *Stage) tidy(t string) string {
 	var b strings.Builder
 	b.Grow(len(t))
 	var pend []byte // spaces and tabs, written only if text follows on the line

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -87,7 +88,8 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 		key = d.ID
 	}
 	if s.cfg.GroupKey != "" {
-		if v, ok := d.Fields.Get(s.cfg.GroupKey); ok {
+		// A blank value (an empty CSV cell) names no group.
+		if v, _ := d.Fields.Get(s.cfg.GroupKey); strings.TrimSpace(v) != "" {
 			key = "field:" + v
 		}
 	}

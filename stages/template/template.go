@@ -10,9 +10,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
@@ -45,10 +45,16 @@ type Config struct {
 // Defaults returns one auto rule for every record.
 func Defaults() Config { return Config{Rules: []Rule{{Kind: "auto"}}} }
 
+// part is one compiled template with the fields it cannot do without.
+type part struct {
+	t        *template.Template
+	required []string
+}
+
 type compiled struct {
 	rule                                             Rule
 	match                                            glob.Set
-	system, user, assistant, prompt, completion, txt *template.Template
+	system, user, assistant, prompt, completion, txt *part
 }
 
 // Stage is the template stage.
@@ -100,7 +106,7 @@ func compile(r Rule) (compiled, error) {
 	parts := []struct {
 		name string
 		src  string
-		dst  **template.Template
+		dst  **part
 	}{
 		{"system", r.System, &c.system}, {"user", r.User, &c.user}, {"assistant", r.Assistant, &c.assistant},
 		{"prompt", r.Prompt, &c.prompt}, {"completion", r.Completion, &c.completion}, {"text", r.Text, &c.txt},
@@ -109,11 +115,11 @@ func compile(r Rule) (compiled, error) {
 		if p.src == "" {
 			continue
 		}
-		t, err := template.New(p.name).Option("missingkey=error").Funcs(funcs).Parse(p.src)
+		t, err := template.New(p.name).Option("missingkey=zero").Funcs(funcs).Parse(p.src)
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", p.name, err)
 		}
-		*p.dst = t
+		*p.dst = &part{t: t, required: requiredFields(t.Tree.Root)}
 	}
 	switch r.Kind {
 	case "chat":
@@ -159,6 +165,7 @@ func (c *compiled) matches(p string) bool {
 }
 
 func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop) {
+	data := fieldMap(d.Fields)
 	switch c.rule.Kind {
 	case "auto":
 		return c.auto(d)
@@ -166,14 +173,14 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 		if c.txt == nil {
 			return &schemas.Example{Kind: schemas.KindText, Text: d.Text}, nil
 		}
-		t, drop := execute(c.txt, d)
+		t, drop := execute(c.txt, data)
 		return &schemas.Example{Kind: schemas.KindText, Text: t}, drop
 	case "completion":
-		p, drop := execute(c.prompt, d)
+		p, drop := execute(c.prompt, data)
 		if drop != nil {
 			return nil, drop
 		}
-		comp, drop := execute(c.completion, d)
+		comp, drop := execute(c.completion, data)
 		return &schemas.Example{Kind: schemas.KindCompletion, Prompt: p, Completion: comp}, drop
 	}
 	if c.user == nil {
@@ -182,12 +189,12 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 	ex := &schemas.Example{Kind: schemas.KindChat}
 	for _, part := range []struct {
 		role string
-		t    *template.Template
+		t    *part
 	}{{"system", c.system}, {"user", c.user}, {"assistant", c.assistant}} {
 		if part.t == nil {
 			continue
 		}
-		text, drop := execute(part.t, d)
+		text, drop := execute(part.t, data)
 		if drop != nil {
 			return nil, drop
 		}
@@ -199,23 +206,84 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 	return ex, nil
 }
 
-var missingKey = regexp.MustCompile(`map has no entry for key "([^"]*)"`)
+// fieldMap is the template data of a record: its string fields (raw JSON
+// values as their text). A field the data lacks renders empty (missingkey=zero),
+// which is what the default function relies on; fields a template needs
+// are checked before it runs.
+func fieldMap(fs schemas.Fields) map[string]string {
+	m := make(map[string]string, len(fs))
+	for _, f := range fs {
+		m[f.Name] = f.Value
+	}
+	return m
+}
 
-// execute renders one template; a missing field or an empty result drops the
-// record with a reason that names the field or part.
-func execute(t *template.Template, d *schemas.Document) (string, *schemas.Drop) {
-	var b bytes.Buffer
-	if err := t.Execute(&b, d.Fields.Map()); err != nil {
-		if m := missingKey.FindStringSubmatch(err.Error()); m != nil {
-			return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q", t.Name(), m[1]))
+// execute renders one template; a missing required field or an empty
+// result drops the record with a reason that names the field or part.
+func execute(p *part, data map[string]string) (string, *schemas.Drop) {
+	for _, f := range p.required {
+		if _, ok := data[f]; !ok {
+			return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q", p.t.Name(), f))
 		}
-		return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", t.Name(), err))
+	}
+	var b bytes.Buffer
+	if err := p.t.Execute(&b, data); err != nil {
+		return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", p.t.Name(), err))
 	}
 	out := strings.TrimSpace(b.String())
-	if out == "" && t.Name() != "system" {
-		return "", pipeline.Dropf("empty-"+t.Name(), t.Name()+" template rendered empty text")
+	if out == "" && p.t.Name() != "system" {
+		return "", pipeline.Dropf("empty-"+p.t.Name(), p.t.Name()+" template rendered empty text")
 	}
 	return out, nil
+}
+
+// requiredFields lists the fields a template reads outside the places that
+// handle absence: arguments of default, and everything under if, with and
+// range (the condition and the branches), where a missing field is empty.
+func requiredFields(root parse.Node) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n parse.Node) {
+		if f, ok := n.(*parse.FieldNode); ok && len(f.Ident) > 0 && !seen[f.Ident[0]] {
+			seen[f.Ident[0]] = true
+			out = append(out, f.Ident[0])
+		}
+	}
+	var walk func(n parse.Node)
+	pipe := func(p *parse.PipeNode) {
+		if p == nil {
+			return
+		}
+		for _, cmd := range p.Cmds {
+			if len(cmd.Args) > 0 {
+				if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && id.Ident == "default" {
+					continue
+				}
+			}
+			for _, a := range cmd.Args {
+				if sub, ok := a.(*parse.PipeNode); ok {
+					walk(sub)
+				}
+				add(a)
+			}
+		}
+	}
+	walk = func(n parse.Node) {
+		switch n := n.(type) {
+		case *parse.ListNode:
+			if n != nil {
+				for _, c := range n.Nodes {
+					walk(c)
+				}
+			}
+		case *parse.ActionNode:
+			pipe(n.Pipe)
+		case *parse.PipeNode:
+			pipe(n)
+		}
+	}
+	walk(root)
+	return out
 }
 
 // Field pairs that auto recognises, in order of preference.
@@ -273,6 +341,9 @@ func passThrough(d *schemas.Document, field string) (*schemas.Example, *schemas.
 	}
 	ex := &schemas.Example{Kind: schemas.KindChat, Messages: msgs}
 	if tools, ok := d.Fields.Get("tools"); ok {
+		if !json.Valid([]byte(tools)) {
+			return nil, pipeline.Dropf("bad-messages", `field "tools" is not JSON`)
+		}
 		ex.Tools = json.RawMessage(tools)
 	}
 	return ex, nil

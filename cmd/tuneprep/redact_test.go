@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// planted are raw sensitive values written into an input; none may appear
+// in any output file or log line afterwards.
+var planted = []string{
+	"maria.lopez@example.org",
+	"(415) 555-0139",
+	"4111 1111 1111 1111",
+	"078-05-1121",
+	"DE89 3704 0044 0532 0130 00",
+	"ghp_x7Kq2MvR9tLp4WzN8cYd3HbF6jGs1QaE5uTo",
+	"203.0.113.77",
+}
+
+func TestNoRawValueAnywhere(t *testing.T) {
+	in := t.TempDir()
+	var b bytes.Buffer
+	b.WriteString("instruction,response,owner_email\n")
+	for i, v := range planted {
+		fmt.Fprintf(&b, "\"Ticket %d: my detail is %s, please fix it\",\"We saw %s and fixed your account %d.\",%s\n", i, v, v, i, planted[0])
+	}
+	os.WriteFile(filepath.Join(in, "t.csv"), b.Bytes(), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	var stderr bytes.Buffer
+	code := dispatch(context.Background(), []string{"run", "--in", in, "--out", out, "--log-format", "json"}, &bytes.Buffer{}, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	m := checkBalance(t, out)
+	if m.Totals.Emitted != int64(len(planted)) {
+		t.Fatalf("totals %+v", m.Totals)
+	}
+	texts := map[string]string{"stderr": stderr.String()}
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			texts[p] = string(b)
+		}
+		return err
+	})
+	for name, text := range texts {
+		for _, v := range planted {
+			if strings.Contains(text, v) {
+				t.Errorf("%s contains the raw value %q", name, v)
+			}
+		}
+	}
+	rep, _ := os.ReadFile(filepath.Join(out, "reports", "04-redact.json"))
+	var r struct {
+		Stats struct {
+			ByType   map[string]int64 `json:"by_type"`
+			Residual int64            `json:"residual_findings"`
+		}
+	}
+	json.Unmarshal(rep, &r)
+	for _, typ := range []string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "IP_ADDRESS"} {
+		if r.Stats.ByType[typ] == 0 {
+			t.Errorf("no %s counted: %v", typ, r.Stats.ByType)
+		}
+	}
+	if r.Stats.Residual != 0 {
+		t.Errorf("residual findings: %d", r.Stats.Residual)
+	}
+}
+
+func TestRedactCommand(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.txt")
+	os.WriteFile(in, []byte("Write to Ann.Lee@Example.com today."), 0o644)
+	code, out, stderr := cli(t, "redact", in)
+	if code != 0 || out != "Write to [EMAIL] today." {
+		t.Fatalf("plain: %d %q %s", code, out, stderr)
+	}
+	code, out, _ = cli(t, "redact", "--json", in)
+	var j struct {
+		Redacted string
+		Spans    []spanOut
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil || code != 0 {
+		t.Fatalf("--json: %d %q", code, out)
+	}
+	if j.Redacted != "Write to [EMAIL] today." || len(j.Spans) != 1 || j.Spans[0].Start != 9 || j.Spans[0].End != 28 || j.Spans[0].Type != "EMAIL" {
+		t.Errorf("--json: %+v", j)
+	}
+	jl := filepath.Join(dir, "in.jsonl")
+	os.WriteFile(jl, []byte("{\"id\":7,\"text\":\"call 415-555-0139\"}\n\n{\"text\":\"clean\"}\n"), 0o644)
+	code, out, _ = cli(t, "redact", "--jsonl", jl)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], `{"id":7,"text":"call 415-555-0139","redacted":"call [PHONE]","spans":[{"start":5,"end":17,"type":"PHONE"`) {
+		t.Errorf("--jsonl: %d %q", code, out)
+	}
+	os.WriteFile(jl, []byte("{\"no_text\":1}\n"), 0o644)
+	if code, _, stderr := cli(t, "redact", "--jsonl", jl); code != exitFailed || !strings.Contains(stderr, "line 1") {
+		t.Errorf("missing text: %d %s", code, stderr)
+	}
+	if code, _, _ := cli(t, "redact", "--mode", "shred", in); code != exitUsage {
+		t.Errorf("bad mode: exit %d", code)
+	}
+}

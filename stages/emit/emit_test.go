@@ -1,0 +1,276 @@
+package emit
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+var splits = []string{"train", "validation", "test"}
+
+func TestNew(t *testing.T) {
+	tests := []struct {
+		name    string
+		formats []string
+		wantErr []string
+	}{
+		{"default", nil, nil},
+		{"all", []string{"trl-text", "openai-chat", "openai-completion"}, nil},
+		{"unknown", []string{"openai-chat", "alpaca"}, []string{`unknown format "alpaca"`, "openai-chat, openai-completion, trl-text"}},
+		{"wrong case", []string{"OpenAI-Chat"}, []string{`unknown format "OpenAI-Chat"`}},
+		{"duplicate", []string{"trl-text", "openai-chat", "trl-text"}, []string{`"trl-text" listed twice`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(Config{Formats: tt.formats})
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if len(s.formats) == 0 {
+					t.Fatal("no formats")
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, sub := range tt.wantErr {
+				if !strings.Contains(err.Error(), sub) {
+					t.Errorf("error %q does not contain %q", err, sub)
+				}
+			}
+		})
+	}
+	s, _ := New(Config{})
+	if len(s.formats) != 1 || s.formats[0].name != "openai-chat" {
+		t.Errorf("default formats = %+v, want openai-chat", s.formats)
+	}
+}
+
+func TestProcess(t *testing.T) {
+	s, err := New(Config{Formats: []string{"openai-chat", "trl-text"}, Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	drop, err := s.Process(ctx, &schemas.Document{ID: "a"})
+	if err != nil || drop == nil || drop.Reason != "no-example" {
+		t.Errorf("no example: drop %+v, err %v; want no-example", drop, err)
+	}
+
+	d := &schemas.Document{ID: "b", Example: &schemas.Example{Kind: schemas.KindCompletion, Prompt: "p", Completion: "c"}}
+	drop, err = s.Process(ctx, d)
+	if err != nil || drop == nil || drop.Reason != "not-expressible" {
+		t.Fatalf("completion in chat+text: drop %+v, err %v; want not-expressible", drop, err)
+	}
+	want := "openai-chat needs chat messages, not completion; trl-text needs a text example, not completion"
+	if drop.Detail != want {
+		t.Errorf("detail = %q, want %q", drop.Detail, want)
+	}
+
+	d = &schemas.Document{ID: "c", Example: &schemas.Example{Kind: schemas.KindText, Text: "t"}}
+	if drop, err := s.Process(ctx, d); err != nil || drop != nil {
+		t.Fatalf("text in chat+text: drop %+v, err %v; want kept", drop, err)
+	}
+	r, ok := d.Stash.(rendered)
+	if !ok || r.lines[0] != nil || string(r.lines[1]) != `{"text":"t"}`+"\n" || r.reasons[0] == "" {
+		t.Errorf("stash = %+v", d.Stash)
+	}
+}
+
+// source is a Source of ready-made documents.
+type source struct{ docs []*schemas.Document }
+
+func (s *source) Name() string { return "test-source" }
+
+func (s *source) Read(ctx context.Context, _ *pipeline.Env, emit func(*schemas.Document) error) error {
+	for _, d := range s.docs {
+		if err := emit(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func textDoc(i int, split string) *schemas.Document {
+	return &schemas.Document{
+		ID: "t" + strconv.Itoa(i), Source: schemas.Source{Path: "in.txt", Line: i + 1}, Split: split,
+		Example: &schemas.Example{Kind: schemas.KindText, Text: "text <" + strconv.Itoa(i) + ">"},
+	}
+}
+
+func chatDoc(i int, split string) *schemas.Document {
+	return &schemas.Document{
+		ID: "c" + strconv.Itoa(i), Source: schemas.Source{Path: "in.jsonl", Line: i + 1}, Split: split,
+		Example: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
+			{Role: "user", Content: "q" + strconv.Itoa(i)}, {Role: "assistant", Content: "a & " + strconv.Itoa(i)}}},
+	}
+}
+
+func runEmit(t *testing.T, cfg Config, docs []*schemas.Document) (string, *schemas.RunManifest, error) {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	m, err := pipeline.Run(context.Background(), pipeline.RunOptions{
+		Plan:   pipeline.Plan{Source: &source{docs}, Stages: []pipeline.Stage{s}, Workers: 2, BatchSize: 3},
+		OutDir: out, Version: "test",
+	})
+	return out, m, err
+}
+
+func readFile(t *testing.T, dir, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRunOneFormat(t *testing.T) {
+	var docs []*schemas.Document
+	var wantTrain, wantVal strings.Builder
+	for i := range 50 {
+		split := "train"
+		if i%5 == 4 {
+			split = "validation"
+		}
+		d := chatDoc(i, split)
+		if i%10 == 3 {
+			d = textDoc(i, split) // not expressible as chat: dropped
+		} else {
+			line := `{"messages":[{"role":"user","content":"q` + strconv.Itoa(i) + `"},{"role":"assistant","content":"a & ` + strconv.Itoa(i) + `"}]}` + "\n"
+			if split == "train" {
+				wantTrain.WriteString(line)
+			} else {
+				wantVal.WriteString(line)
+			}
+		}
+		docs = append(docs, d)
+	}
+	docs = append(docs, &schemas.Document{ID: "none", Split: "train"}) // no example
+
+	out, m, err := runEmit(t, Config{Splits: splits}, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, out, "finetune/train.jsonl"); got != wantTrain.String() {
+		t.Errorf("train.jsonl =\n%s\nwant\n%s", got, wantTrain.String())
+	}
+	if got := readFile(t, out, "finetune/validation.jsonl"); got != wantVal.String() {
+		t.Errorf("validation.jsonl =\n%s\nwant\n%s", got, wantVal.String())
+	}
+	if got := readFile(t, out, "finetune/test.jsonl"); got != "" {
+		t.Errorf("test.jsonl = %q, want an empty file", got)
+	}
+	if m.Totals.Read != 51 || m.Totals.Emitted != 45 || m.Totals.Dropped != 6 {
+		t.Errorf("totals = %+v", m.Totals)
+	}
+	dropped := readFile(t, out, "dropped.jsonl")
+	if strings.Count(dropped, `"reason":"not-expressible"`) != 5 || strings.Count(dropped, `"reason":"no-example"`) != 1 {
+		t.Errorf("dropped.jsonl =\n%s", dropped)
+	}
+	var rep struct {
+		Stage string `json:"stage"`
+		Stats Stats  `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, out, "reports/02-emit.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stage != "emit" || rep.Stats.Written["finetune/train.jsonl"] != 35 || rep.Stats.Written["finetune/validation.jsonl"] != 10 ||
+		rep.Stats.Written["finetune/test.jsonl"] != 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	for _, f := range m.Outputs {
+		if f.Path == "finetune/train.jsonl" && (f.Records == nil || *f.Records != 35) {
+			t.Errorf("manifest entry %+v, want 35 records", f)
+		}
+	}
+}
+
+func TestRunSeveralFormats(t *testing.T) {
+	docs := []*schemas.Document{chatDoc(0, "train"), textDoc(1, "train"), textDoc(2, "test"), chatDoc(3, "validation")}
+	out, m, err := runEmit(t, Config{Formats: []string{"openai-chat", "trl-text"}, Splits: splits}, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"finetune/openai-chat/train.jsonl":      `{"messages":[{"role":"user","content":"q0"},{"role":"assistant","content":"a & 0"}]}` + "\n",
+		"finetune/openai-chat/validation.jsonl": `{"messages":[{"role":"user","content":"q3"},{"role":"assistant","content":"a & 3"}]}` + "\n",
+		"finetune/openai-chat/test.jsonl":       "",
+		"finetune/trl-text/train.jsonl":         `{"text":"text <1>"}` + "\n",
+		"finetune/trl-text/validation.jsonl":    "",
+		"finetune/trl-text/test.jsonl":          `{"text":"text <2>"}` + "\n",
+	}
+	for rel, want := range files {
+		if got := readFile(t, out, rel); got != want {
+			t.Errorf("%s = %q, want %q", rel, got, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "finetune", "train.jsonl")); err == nil {
+		t.Error("finetune/train.jsonl written although there are several formats")
+	}
+	if m.Totals.Emitted != 4 || m.Totals.Dropped != 0 {
+		t.Errorf("totals = %+v", m.Totals)
+	}
+	var rep struct {
+		Stats Stats `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, out, "reports/02-emit.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stats.Skipped["openai-chat"]["openai-chat needs chat messages, not text"] != 2 ||
+		rep.Stats.Skipped["trl-text"]["trl-text needs a text example, not chat"] != 2 {
+		t.Errorf("skipped = %+v", rep.Stats.Skipped)
+	}
+}
+
+func TestRunUnknownSplitStops(t *testing.T) {
+	parent := t.TempDir()
+	docs := []*schemas.Document{chatDoc(0, "train"), chatDoc(1, "holdout")}
+	s, err := New(Config{Splits: splits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(parent, "out")
+	_, err = pipeline.Run(context.Background(), pipeline.RunOptions{
+		Plan: pipeline.Plan{Source: &source{docs}, Stages: []pipeline.Stage{s}}, OutDir: out,
+	})
+	if err == nil || !strings.Contains(err.Error(), `"holdout"`) {
+		t.Fatalf("error = %v, want one naming the split", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("failed run left an output directory: %v", err)
+	}
+}
+
+func BenchmarkProcess(b *testing.B) {
+	s, err := New(Config{Formats: []string{"openai-chat"}, Splits: splits})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex := &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
+		{Role: "user", Content: "Can I deduct the cost of a home office?"},
+		{Role: "assistant", Content: strings.Repeat("It depends on how the space is used. ", 8)},
+	}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		d := &schemas.Document{Example: ex}
+		if drop, err := s.Process(ctx, d); err != nil || drop != nil {
+			b.Fatal(drop, err)
+		}
+	}
+}

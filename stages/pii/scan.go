@@ -1,0 +1,236 @@
+package pii
+
+import "strings"
+
+// scanState holds one Scan call's working data; nothing here is shared.
+type scanState struct {
+	s     *Scanner
+	text  string
+	spans []cand
+}
+
+func (st *scanState) add(start, end int, detector string, score float64) {
+	d := st.s.det[detector]
+	if !d.on {
+		return
+	}
+	st.spans = append(st.spans, cand{Span{Start: start, End: end, Type: d.typ, Detector: detector, Score: score}, d.prio})
+}
+
+// run is the single pass over the bytes. Work happens only at anchors: the
+// start of an alphanumeric run (numbers, secret prefixes, key words), '@'
+// (e-mail), ':' ("://" URLs, "::" IPv6) and '-' ("-----BEGIN" key blocks).
+// Each handler returns how far the pass may skip.
+func (st *scanState) run() {
+	t := st.text
+	n := len(t)
+	for i := 0; i < n; {
+		c := t[i]
+		if c >= 0x80 || (!isAlnum(c) && c != '@' && c != ':' && c != '-') {
+			i++
+			continue
+		}
+		if i > 0 && isWordByte(t[i-1]) && isAlnum(c) {
+			i++ // inside a word: only its start is an anchor
+			continue
+		}
+		next := i + 1
+		f := &st.s.fam
+		switch {
+		case c == '@':
+			if f.email {
+				st.email(i)
+			}
+		case c == ':':
+			if f.urlCreds || f.hexNet {
+				next = st.colon(i)
+			}
+		case c == '-':
+			if f.privateKey && strings.HasPrefix(t[i:], "-----") {
+				next = st.dashes(i)
+			} else if f.cli && i+2 < len(t) && (t[i+1] == 'u' || t[i+1] == '-') {
+				next = st.curlUser(i)
+			}
+		case isDigit(c):
+			next = st.digitStart(i)
+		default:
+			next = st.letterStart(i)
+		}
+		if next <= i {
+			next = i + 1
+		}
+		i = next
+	}
+}
+
+// digitStart handles a word that begins with a digit.
+func (st *scanState) digitStart(i int) int {
+	t := st.text
+	f := &st.s.fam
+	if f.azure && azureAnchor(t, i) {
+		if e := st.azureClientSecret(i); e > i {
+			return e
+		}
+	}
+	if f.hexNet {
+		if e, ok := st.hexNetwork(i); ok {
+			return e
+		}
+	}
+	if f.ethereum && t[i] == '0' && i+1 < len(t) && (t[i+1] == 'x' || t[i+1] == 'X') {
+		if e := st.ethereum(i); e > i {
+			return e
+		}
+	}
+	if f.bitcoin && (t[i] == '1' || t[i] == '3') {
+		if e := st.base58Wallet(i); e > i {
+			return e
+		}
+	}
+	if !f.numeric {
+		return wordEnd(t, i)
+	}
+	return st.numeric(i)
+}
+
+// letterStart handles a word that begins with a letter.
+func (st *scanState) letterStart(i int) int {
+	t := st.text
+	f := &st.s.fam
+	end := wordEnd(t, i)
+	// Vendor tokens are 20+ word bytes or continue with '-' / '.' ("sk-ant-",
+	// "xoxb-", "hooks.slack.com", "eyJ...").
+	if f.vendor && (end-i >= 20 || (end < len(t) && (t[end] == '-' || t[end] == '.'))) {
+		if e := st.prefixedSecret(i); e > i {
+			return e
+		}
+	}
+	if f.azure && azureAnchor(t, i) {
+		if e := st.azureClientSecret(i); e > i {
+			return e
+		}
+	}
+	if f.hexNet && end-i <= 4 && isHex(t[i]) {
+		if e, ok := st.hexNetwork(i); ok {
+			return e
+		}
+	}
+	if f.iban && end-i >= 4 && isUpper(t[i]) && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
+		if e := st.iban(i); e > i {
+			return e
+		}
+	}
+	if f.bitcoin && t[i] == 'b' && strings.HasPrefix(t[i:], "bc1") {
+		if e := st.bech32Wallet(i); e > i {
+			return e
+		}
+	}
+	st.keyword(i, end)
+	return end
+}
+
+// azureAnchor: "Q~" where an Azure client secret (xxxdQ~...) would have it.
+func azureAnchor(t string, i int) bool {
+	return (i+5 < len(t) && t[i+4] == 'Q' && t[i+5] == '~') || (i > 0 && i+4 < len(t) && t[i+3] == 'Q' && t[i+4] == '~')
+}
+
+// wordEnd returns the end of the identifier-like word starting at i.
+func wordEnd(t string, i int) int {
+	for i < len(t) && isWordByte(t[i]) {
+		i++
+	}
+	return i
+}
+
+// runEnd returns the end of the run of bytes accepted by ok, starting at i.
+func runEnd(t string, i int, ok func(byte) bool) int {
+	for i < len(t) && ok(t[i]) {
+		i++
+	}
+	return i
+}
+
+// boundaryAfter reports whether position e ends a token (no word byte follows).
+func boundaryAfter(t string, e int) bool { return e >= len(t) || !isWordByte(t[e]) }
+
+// hasContext reports whether any of words occurs (ASCII case-insensitive)
+// within the scanner's window before start or after end.
+func (st *scanState) hasContext(start, end int, words []string) bool {
+	return contextNear(st.text, start, end, st.s.window, words)
+}
+
+func contextNear(t string, start, end, window int, words []string) bool {
+	lo := start - window
+	if lo < 0 {
+		lo = 0
+	}
+	hi := end + window/2
+	if hi > len(t) {
+		hi = len(t)
+	}
+	return containsFold(t[lo:start], words) || containsFold(t[end:hi], words)
+}
+
+// containsFold is an allocation-free ASCII case-insensitive search for
+// lower-case needles. A match must start a word; needles of three bytes or
+// fewer must also end one, so "tel" does not fire inside "hotel" or "telling".
+func containsFold(hay string, needles []string) bool {
+	for _, nd := range needles {
+		if len(nd) == 0 || len(nd) > len(hay) {
+			continue
+		}
+		first := nd[0]
+		for i := 0; i+len(nd) <= len(hay); i++ {
+			if lower(hay[i]) != first || (i > 0 && isAlpha(hay[i-1]) && isAlpha(first)) {
+				continue
+			}
+			j := 1
+			for j < len(nd) && lower(hay[i+j]) == nd[j] {
+				j++
+			}
+			if j < len(nd) {
+				continue
+			}
+			if e := i + j; len(nd) <= 3 && e < len(hay) && isAlpha(hay[e]) && isAlpha(nd[len(nd)-1]) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if isUpper(c) {
+		return c + 32
+	}
+	return c
+}
+
+// hasFoldPrefix reports whether t[i:] starts with the lower-case p, ignoring ASCII case.
+func hasFoldPrefix(t string, i int, p string) bool {
+	if i+len(p) > len(t) {
+		return false
+	}
+	for k := 0; k < len(p); k++ {
+		if lower(t[i+k]) != p[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// customPriority ranks custom patterns after the validated built-ins.
+const customPriority = 20
+
+func (st *scanState) customMatches(c customDetector) {
+	for _, m := range c.re.FindAllStringIndex(st.text, -1) {
+		if m[1] <= m[0] {
+			continue
+		}
+		if len(c.words) > 0 && !contextNear(st.text, m[0], m[1], c.window, c.words) {
+			continue
+		}
+		st.spans = append(st.spans, cand{Span{Start: m[0], End: m[1], Type: c.name, Detector: c.name, Score: c.score}, customPriority})
+	}
+}
