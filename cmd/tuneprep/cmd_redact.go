@@ -180,4 +180,3 @@ func openInput(name string) (io.Reader, func(), error) {
 	}
 	return f, func() { f.Close() }, nil
 }
-

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
-	"text/template"
 	"testing"
+	"text/template"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
