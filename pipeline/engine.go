@@ -57,6 +57,19 @@ func (o *observed) count(b *batch) {
 	}
 }
 
+// gates collects the failed quality gates of the plan's stages, after Finish.
+func gates(p Plan) []schemas.Gate {
+	out := []schemas.Gate{}
+	for _, s := range append([]Stage{p.Source}, p.Stages...) {
+		if g, ok := s.(Gater); ok {
+			for _, m := range g.Gates() {
+				out = append(out, schemas.Gate{Stage: s.Name(), Message: m})
+			}
+		}
+	}
+	return out
+}
+
 // Execute runs the plan and returns the stage reports and outcome totals.
 // Every goroutine belongs to one errgroup; the first error or a cancelled
 // context stops them all.

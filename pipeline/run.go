@@ -25,6 +25,8 @@ type RunOptions struct {
 // Run executes the plan into a temporary sibling of OutDir, writes the stage
 // reports and run.json (last), and swaps the result into place. On error or
 // cancellation the temporary directory is removed and OutDir is untouched.
+// When quality gates failed, the output is committed and Run returns the
+// manifest together with a *GateError.
 func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 	started := time.Now()
 	out, err := OpenOutput(opts.OutDir)
@@ -43,6 +45,9 @@ func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 	if err := out.Commit(); err != nil {
 		out.Abort()
 		return nil, err
+	}
+	if len(m.Gates) > 0 {
+		return m, &GateError{Failed: m.Gates}
 	}
 	return m, nil
 }
@@ -75,7 +80,7 @@ func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (
 	finished := time.Now()
 	m := &schemas.RunManifest{
 		Tool: "tuneprep", Version: opts.Version, Config: opts.Config,
-		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries,
+		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries, Gates: gates(opts.Plan),
 		Execution: schemas.Execution{
 			Workers: env.Workers, GoVersion: runtime.Version(),
 			Started:  started.UTC().Format(time.RFC3339),

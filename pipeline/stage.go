@@ -7,6 +7,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -60,6 +61,26 @@ type Finisher interface {
 // after Finish.
 type Reporter interface {
 	Stats() any
+}
+
+// Gater is a stage with quality gates. Gates is called after Finish; each
+// message is a gate that failed. The run still completes and its output is
+// committed (a person should see what failed), but Run returns a *GateError.
+type Gater interface {
+	Gates() []string
+}
+
+// GateError lists the quality gates a completed run failed.
+type GateError struct {
+	Failed []schemas.Gate
+}
+
+func (e *GateError) Error() string {
+	msgs := make([]string, len(e.Failed))
+	for i, g := range e.Failed {
+		msgs[i] = g.Stage + ": " + g.Message
+	}
+	return "quality gate failed: " + strings.Join(msgs, "; ")
 }
 
 // Source produces the run's records in a deterministic order. Records that

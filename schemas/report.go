@@ -60,14 +60,22 @@ type Execution struct {
 	Seconds   float64 `json:"seconds"`
 }
 
+// Gate is a quality gate that failed.
+type Gate struct {
+	Stage   string `json:"stage"`
+	Message string `json:"message"`
+}
+
 // RunManifest is run.json, written last.
 type RunManifest struct {
-	Tool      string         `json:"tool"`
-	Version   string         `json:"version"`
-	Config    any            `json:"config"`
-	Inputs    []FileEntry    `json:"inputs"`
-	Outputs   []FileEntry    `json:"outputs"`
-	Totals    Totals         `json:"totals"`
-	Stages    []StageSummary `json:"stages"`
-	Execution Execution      `json:"execution"`
+	Tool    string         `json:"tool"`
+	Version string         `json:"version"`
+	Config  any            `json:"config"`
+	Inputs  []FileEntry    `json:"inputs"`
+	Outputs []FileEntry    `json:"outputs"`
+	Totals  Totals         `json:"totals"`
+	Stages  []StageSummary `json:"stages"`
+	// Gates lists the quality gates that failed (empty when all passed).
+	Gates     []Gate    `json:"gates"`
+	Execution Execution `json:"execution"`
 }

@@ -82,13 +82,14 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
-	if err != nil {
-		return err
-	}
-	if !o.quiet {
+	if m != nil && !o.quiet {
 		printSummary(stdout, m)
 	}
-	return nil
+	var ge *pipeline.GateError
+	if errors.As(err, &ge) {
+		return gateError{ge.Error()}
+	}
+	return err
 }
 
 func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
@@ -221,12 +222,12 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 	}
 	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
 	m, err := pipeline.Run(ctx, pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON})
-	if err != nil {
+	if m == nil {
 		return nil, err
 	}
 	logger.Info("run finished", "read", m.Totals.Read, "emitted", m.Totals.Emitted,
 		"dropped", m.Totals.Dropped, "rejected", m.Totals.Rejected, "seconds", m.Execution.Seconds)
-	return m, nil
+	return m, err
 }
 
 func inputName(cfg Config) string {
@@ -252,8 +253,11 @@ func printSummary(w io.Writer, m *schemas.RunManifest) {
 		fmt.Fprintf(w, "  %-10s in %-7d out %-7d%s\n", s.Stage, s.In, s.Out, extra)
 	}
 	for _, f := range m.Outputs {
-		if strings.HasPrefix(f.Path, "finetune/") {
+		if strings.HasPrefix(f.Path, "finetune/") || strings.HasPrefix(f.Path, "fewshot/bank.jsonl") {
 			fmt.Fprintf(w, "  %-32s %d records\n", f.Path, *f.Records)
 		}
+	}
+	for _, g := range m.Gates {
+		fmt.Fprintf(w, "  GATE FAILED  %s: %s\n", g.Stage, g.Message)
 	}
 }

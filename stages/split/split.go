@@ -1,6 +1,10 @@
-// Package split assigns each record to train, validation or test by a seeded
-// hash of its group key, so that a record keeps its split when data is added
-// and all records of a group (a duplicate cluster, a customer) share one.
+// Package split assigns each record to train, validation or test. The hash
+// method uses a seeded hash of the record's group key, so a record keeps its
+// split when data is added; the exact method holds the records and meets the
+// proportions per label exactly. Either way all records of a group (a
+// duplicate cluster, a customer) share one split. The stage also drops
+// training records contaminated by evaluation sets and reports leakage
+// between train and the evaluation splits.
 package split
 
 import (
@@ -11,7 +15,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/minhash"
 )
 
 // Split names.
@@ -24,65 +30,115 @@ const (
 // Names lists the splits in output order.
 var Names = []string{Train, Validation, Test}
 
-// Config sets the proportions and the grouping.
+// Config sets the proportions, the method and the checks.
 type Config struct {
 	Train      float64 `yaml:"train" doc:"share of records for training"`
 	Validation float64 `yaml:"validation" doc:"share of records for validation"`
 	Test       float64 `yaml:"test" doc:"share of records for test"`
-	Seed       uint64  `yaml:"seed" doc:"seed of the assignment hash; change it to draw a different split"`
+	Seed       uint64  `yaml:"seed" doc:"seed of the assignment; change it to draw a different split"`
+	// Method is hash or exact.
+	Method string `yaml:"method" doc:"hash (stable: a record keeps its split when data is added; shares are met on average) or exact (exact shares per label for this run; holds records until the input ends)"`
+	// Stratify keeps each label's share in every split (exact method).
+	Stratify bool `yaml:"stratify" doc:"exact method: meet the shares within each label"`
 	// GroupKey names a field whose records always share a split; empty means
 	// the duplicate cluster from dedup, else the record ID.
-	GroupKey string `yaml:"group_key" doc:"field whose equal values always share a split (default: the dedup cluster, i.e. the record)"`
+	GroupKey string `yaml:"group_key" doc:"field whose equal values always share a split (default: the dedup cluster, so near variants never straddle splits)"`
+	// MinPerSplit is a quality gate: a split with a share but fewer records fails the run (exit 3).
+	MinPerSplit int `yaml:"min_per_split" doc:"quality gate: every split with a share needs at least this many records (exit 3 otherwise)"`
+	// Leakage configures the train vs validation/test overlap report.
+	Leakage LeakageConfig `yaml:"leakage" doc:"n-gram containment between train and the evaluation splits, reported"`
+	// Decontaminate lists evaluation sets (JSONL or CSV); contaminated training records are dropped.
+	Decontaminate []string `yaml:"decontaminate" doc:"evaluation sets (JSONL/CSV paths); training records overlapping an item are dropped"`
+	// DecontaminateN and DecontaminateThreshold set the overlap test.
+	DecontaminateN         int     `yaml:"decontaminate_n" doc:"word n-gram size of the decontamination check"`
+	DecontaminateThreshold float64 `yaml:"decontaminate_threshold" doc:"containment (either way) at which a training record counts as contaminated"`
+	// DecontaminateFields name the evaluation items' text fields (default: every string field).
+	DecontaminateFields []string `yaml:"decontaminate_fields" doc:"fields of the evaluation items compared (default: every string field)"`
 }
 
-// Defaults returns an 80/10/10 split.
-func Defaults() Config { return Config{Train: 0.8, Validation: 0.1, Test: 0.1, Seed: 42} }
+// LeakageConfig configures the leakage report.
+type LeakageConfig struct {
+	Enabled   bool    `yaml:"enabled" doc:"report train records overlapping validation/test records"`
+	N         int     `yaml:"n" doc:"word n-gram size"`
+	Threshold float64 `yaml:"threshold" doc:"containment (either way) reported as leakage"`
+}
+
+// Defaults returns an 80/10/10 hash split with a leakage report.
+func Defaults() Config {
+	return Config{Train: 0.8, Validation: 0.1, Test: 0.1, Seed: 42, Method: "hash", Stratify: true,
+		Leakage:        LeakageConfig{Enabled: true, N: 5, Threshold: 0.5},
+		DecontaminateN: 13, DecontaminateThreshold: 0.5}
+}
 
 // Stage is the split stage.
 type Stage struct {
 	cfg    Config
-	bounds [3]float64 // cumulative upper bounds
+	shares [3]float64
+	bounds [3]float64 // cumulative upper bounds for the hash method
 	counts map[string]int64
 	labels map[string]map[string]int64
+	exact  *exactSplit
+	decon  *decontaminator
+	leak   *leakage
 }
 
-// Stats are the split report's statistics.
-type Stats struct {
-	Method  string                      `json:"method"`
-	Seed    uint64                      `json:"seed"`
-	Targets map[string]float64          `json:"targets"`
-	Counts  map[string]int64            `json:"counts"`
-	ByLabel map[string]map[string]int64 `json:"by_label,omitempty"`
-}
-
-// New validates cfg: shares are non-negative and sum to 1.
+// New validates cfg: shares are non-negative and sum to 1. Evaluation sets
+// for decontamination are read here.
 func New(cfg Config) (*Stage, error) {
-	shares := []float64{cfg.Train, cfg.Validation, cfg.Test}
+	shares := [3]float64{cfg.Train, cfg.Validation, cfg.Test}
 	sum := 0.0
 	for i, s := range shares {
-		if s < 0 || math.IsNaN(s) {
-			return nil, fmt.Errorf("%s: share %v is negative", Names[i], s)
+		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+			return nil, fmt.Errorf("%s: share %v is not a non-negative number", Names[i], s)
 		}
 		sum += s
 	}
 	if math.Abs(sum-1) > 1e-9 {
 		return nil, fmt.Errorf("train + validation + test = %v, must be 1", sum)
 	}
-	st := &Stage{cfg: cfg, counts: map[string]int64{}, labels: map[string]map[string]int64{}}
+	st := &Stage{cfg: cfg, shares: shares, counts: map[string]int64{}, labels: map[string]map[string]int64{}}
 	acc := 0.0
 	for i, s := range shares {
 		acc += s
 		st.bounds[i] = acc
 	}
 	st.bounds[2] = 1.0000001 // absorb rounding
+	switch cfg.Method {
+	case "", "hash":
+		st.cfg.Method = "hash"
+	case "exact":
+		st.exact = &exactSplit{groups: map[string]*group{}}
+	default:
+		return nil, fmt.Errorf("method: %q is not hash or exact", cfg.Method)
+	}
+	if cfg.MinPerSplit < 0 {
+		return nil, fmt.Errorf("min_per_split: %d is negative", cfg.MinPerSplit)
+	}
+	if len(cfg.Decontaminate) > 0 {
+		d, err := loadDecontaminator(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("decontaminate: %w", err)
+		}
+		st.decon = d
+	}
+	if cfg.Leakage.Enabled {
+		l, err := newLeakage(cfg.Leakage)
+		if err != nil {
+			return nil, fmt.Errorf("leakage: %w", err)
+		}
+		st.leak = l
+	}
 	return st, nil
 }
 
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "split" }
 
-// Process assigns the split; it depends only on the seed and the group key.
-func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+// Holds implements pipeline.Holder: the exact method needs every record.
+func (s *Stage) Holds() bool { return s.exact != nil }
+
+// groupKey is the key whose records share a split.
+func (s *Stage) groupKey(d *schemas.Document) string {
 	key := d.Cluster
 	if key == "" {
 		key = d.ID
@@ -93,12 +149,56 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 			key = "field:" + v
 		}
 	}
-	d.Split = s.assign(key)
+	return key
+}
+
+// Process assigns the split for the hash method; it depends only on the
+// seed and the group key.
+func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	if s.exact == nil {
+		d.Split = s.assign(s.groupKey(d))
+	}
 	return nil, nil
 }
 
-// Sequence counts the assignments.
+// Sequence checks and counts each record in input order (hash method) or
+// collects it (exact method, decided in Release).
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	if s.exact != nil {
+		s.exact.add(d, s.groupKey(d), s.hash(s.groupKey(d)))
+		return nil, nil
+	}
+	return s.after(d)
+}
+
+// Release assigns the exact split and then checks the records in input order.
+func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas.Drop)) error {
+	s.exact.assign(s.shares, s.cfg.Stratify)
+	for _, d := range s.exact.docs {
+		why, err := s.after(d)
+		if err != nil {
+			return err
+		}
+		if why != nil {
+			drop(d, why)
+		}
+	}
+	s.exact.docs = nil
+	return nil
+}
+
+// after runs once a record has its split: decontamination, leakage, counts.
+func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
+	if d.Split == Train && s.decon != nil {
+		if why := s.decon.check(d.Text); why != "" {
+			return pipeline.Dropf("decontaminated", why), nil
+		}
+	}
+	if s.leak != nil {
+		if err := s.leak.add(d); err != nil {
+			return nil, err
+		}
+	}
 	s.counts[d.Split]++
 	if d.Label != "" {
 		m := s.labels[d.Label]
@@ -111,12 +211,17 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 	return nil, nil
 }
 
-func (s *Stage) assign(key string) string {
+// hash maps a group key to [0, 1), seeded.
+func (s *Stage) hash(key string) float64 {
 	h := fnv.New64a()
 	h.Write([]byte(strconv.FormatUint(s.cfg.Seed, 10)))
 	h.Write([]byte{0})
 	h.Write([]byte(key))
-	u := float64(mix(h.Sum64())>>11) / (1 << 53)
+	return float64(mix(h.Sum64())>>11) / (1 << 53)
+}
+
+func (s *Stage) assign(key string) string {
+	u := s.hash(key)
 	for i, b := range s.bounds {
 		if u < b {
 			return Names[i]
@@ -134,9 +239,40 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
+// Finish computes the leakage report.
+func (s *Stage) Finish(context.Context) error {
+	if s.leak != nil {
+		return s.leak.finish()
+	}
+	return nil
+}
+
+// Gates implements pipeline.Gater: the minimum records per split.
+func (s *Stage) Gates() []string {
+	var failed []string
+	for i, n := range Names {
+		if s.shares[i] > 0 && s.counts[n] < int64(s.cfg.MinPerSplit) {
+			failed = append(failed, fmt.Sprintf("split %s has %d records, min_per_split is %d", n, s.counts[n], s.cfg.MinPerSplit))
+		}
+	}
+	return failed
+}
+
+// Stats are the split report's statistics.
+type Stats struct {
+	Method         string                      `json:"method"`
+	Seed           uint64                      `json:"seed"`
+	Stratified     bool                        `json:"stratified"`
+	Targets        map[string]float64          `json:"targets"`
+	Counts         map[string]int64            `json:"counts"`
+	ByLabel        map[string]map[string]int64 `json:"by_label,omitempty"`
+	Decontaminated *DeconStats                 `json:"decontamination,omitempty"`
+	Leakage        *LeakStats                  `json:"leakage,omitempty"`
+}
+
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any {
-	st := Stats{Method: "hash", Seed: s.cfg.Seed, Counts: map[string]int64{},
+	st := Stats{Method: s.cfg.Method, Seed: s.cfg.Seed, Stratified: s.exact != nil && s.cfg.Stratify, Counts: map[string]int64{},
 		Targets: map[string]float64{Train: s.cfg.Train, Validation: s.cfg.Validation, Test: s.cfg.Test}}
 	for _, n := range Names {
 		st.Counts[n] = s.counts[n]
@@ -144,5 +280,17 @@ func (s *Stage) Stats() any {
 	if len(s.labels) > 0 {
 		st.ByLabel = s.labels
 	}
+	if s.decon != nil {
+		st.Decontaminated = &s.decon.st
+	}
+	if s.leak != nil {
+		st.Leakage = &s.leak.st
+	}
 	return st
+}
+
+// wordNgrams is the shingling the overlap checks use: lowercased words,
+// punctuation folded, n words.
+func wordNgrams(n int) minhash.ShingleConfig {
+	return minhash.ShingleConfig{Kind: minhash.Words, N: n}
 }

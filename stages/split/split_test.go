@@ -49,7 +49,7 @@ func TestNewValidates(t *testing.T) {
 		{"negative validation", Config{Train: 0.9, Validation: -0.1, Test: 0.2}, "validation"},
 		{"negative test", Config{Train: 0.6, Validation: 0.5, Test: -0.1}, "test"},
 		{"NaN", Config{Train: math.NaN(), Validation: 0.5, Test: 0.5}, "train"},
-		{"infinite", Config{Train: math.Inf(1), Validation: 0, Test: 0}, "must be 1"},
+		{"infinite", Config{Train: math.Inf(1), Validation: 0, Test: 0}, "not a non-negative number"},
 		{"sum below 1", Config{Train: 0.8, Validation: 0.1, Test: 0.05}, "must be 1"},
 		{"sum above 1", Config{Train: 0.8, Validation: 0.2, Test: 0.1}, "must be 1"},
 		{"all zero", Config{}, "must be 1"},

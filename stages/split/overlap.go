@@ -1,0 +1,287 @@
+package split
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/minhash"
+)
+
+// DeconStats counts the training records dropped as contaminated.
+type DeconStats struct {
+	Sets      []string       `json:"sets"`
+	Items     int            `json:"eval_items"`
+	N         int            `json:"n"`
+	Threshold float64        `json:"threshold"`
+	Dropped   int64          `json:"dropped"`
+	BySet     map[string]int `json:"dropped_by_set"`
+}
+
+// decontaminator holds the evaluation items' n-grams.
+type decontaminator struct {
+	idx    *minhash.ContainmentIndex
+	thr    float64
+	source []string // item id -> "file:line"
+	sets   []int    // item id -> set index
+	st     DeconStats
+}
+
+func loadDecontaminator(cfg Config) (*decontaminator, error) {
+	n := cfg.DecontaminateN
+	if n <= 0 {
+		n = 13
+	}
+	if cfg.DecontaminateThreshold <= 0 || cfg.DecontaminateThreshold > 1 {
+		return nil, fmt.Errorf("decontaminate_threshold: %v is not in (0, 1]", cfg.DecontaminateThreshold)
+	}
+	idx, err := minhash.NewContainmentIndex(n, wordNgrams(n))
+	if err != nil {
+		return nil, err
+	}
+	d := &decontaminator{idx: idx, thr: cfg.DecontaminateThreshold,
+		st: DeconStats{N: n, Threshold: cfg.DecontaminateThreshold, BySet: map[string]int{}}}
+	for si, path := range cfg.Decontaminate {
+		d.st.Sets = append(d.st.Sets, filepath.Base(path))
+		err := readEvalItems(path, cfg.DecontaminateFields, func(line int, text string) error {
+			id := uint32(len(d.source))
+			d.source = append(d.source, fmt.Sprintf("%s:%d", filepath.Base(path), line))
+			d.sets = append(d.sets, si)
+			_, err := idx.Add(id, text)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	d.st.Items = len(d.source)
+	return d, nil
+}
+
+// check returns why a training text is contaminated, or "".
+func (d *decontaminator) check(text string) string {
+	best, bestID := 0.0, uint32(0)
+	for _, m := range d.idx.Query(text, d.thr) {
+		if m.Containment > best {
+			best, bestID = m.Containment, m.ID
+		}
+	}
+	for _, m := range d.idx.QueryReferences(text, d.thr) {
+		if m.RefContainment > best {
+			best, bestID = m.RefContainment, m.ID
+		}
+	}
+	if best < d.thr {
+		return ""
+	}
+	d.st.Dropped++
+	d.st.BySet[d.st.Sets[d.sets[bestID]]]++
+	return fmt.Sprintf("overlaps %s, %d-gram containment %.3f", d.source[bestID], d.st.N, best)
+}
+
+// readEvalItems reads an evaluation set: JSONL (one object per line) or CSV
+// (header row); an item's text is its named fields, or every string field.
+func readEvalItems(path string, fields []string, fn func(line int, text string) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 64<<20)
+		for line := 1; sc.Scan(); line++ {
+			if strings.TrimSpace(sc.Text()) == "" {
+				continue
+			}
+			var obj map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+				return fmt.Errorf("line %d: %w", line, err)
+			}
+			if err := fn(line, joinStrings(obj, fields)); err != nil {
+				return err
+			}
+		}
+		return sc.Err()
+	case ".csv":
+		r := csv.NewReader(f)
+		header, err := r.Read()
+		if err != nil {
+			return fmt.Errorf("header: %w", err)
+		}
+		for row := 1; ; row++ {
+			rec, err := r.Read()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("row %d: %w", row, err)
+			}
+			obj := map[string]any{}
+			for i, v := range rec {
+				if i < len(header) {
+					obj[header[i]] = v
+				}
+			}
+			if err := fn(row, joinStrings(obj, fields)); err != nil {
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("not a .jsonl or .csv file")
+}
+
+func joinStrings(obj map[string]any, fields []string) string {
+	if len(fields) == 0 {
+		for k := range obj {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields)
+	}
+	var parts []string
+	for _, k := range fields {
+		if s, ok := obj[k].(string); ok && s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// LeakStats is the leakage report: training records whose n-grams overlap
+// a validation or test record (containment either way) at the threshold.
+type LeakStats struct {
+	N         int        `json:"n"`
+	Threshold float64    `json:"threshold"`
+	Checked   int64      `json:"train_records_checked"`
+	Pairs     int64      `json:"leaking_pairs"`
+	Records   int64      `json:"leaking_train_records"`
+	Worst     []LeakPair `json:"worst"`
+}
+
+// LeakPair is one train record and the evaluation record it overlaps.
+type LeakPair struct {
+	Train       string  `json:"train"`
+	Other       string  `json:"other"`
+	Split       string  `json:"other_split"`
+	Containment float64 `json:"containment"`
+}
+
+// leakage indexes validation and test texts and spools training texts to a
+// temporary file, so that each training record is checked against every
+// evaluation record at the end, whatever their order, with memory bounded
+// by the evaluation splits.
+type leakage struct {
+	thr   float64
+	idx   *minhash.ContainmentIndex
+	other []string // id -> record ID
+	split []string // id -> split
+	spool *os.File
+	w     *bufio.Writer
+	st    LeakStats
+}
+
+func newLeakage(cfg LeakageConfig) (*leakage, error) {
+	n := cfg.N
+	if n <= 0 {
+		n = 5
+	}
+	if cfg.Threshold <= 0 || cfg.Threshold > 1 {
+		return nil, fmt.Errorf("threshold: %v is not in (0, 1]", cfg.Threshold)
+	}
+	idx, err := minhash.NewContainmentIndex(n, wordNgrams(n))
+	if err != nil {
+		return nil, err
+	}
+	return &leakage{thr: cfg.Threshold, idx: idx, st: LeakStats{N: n, Threshold: cfg.Threshold, Worst: []LeakPair{}}}, nil
+}
+
+type spooled struct {
+	ID   string `json:"i"`
+	Text string `json:"t"`
+}
+
+func (l *leakage) add(d *schemas.Document) error {
+	if d.Split != Train {
+		_, err := l.idx.Add(uint32(len(l.other)), d.Text)
+		l.other = append(l.other, d.ID)
+		l.split = append(l.split, d.Split)
+		return err
+	}
+	if l.spool == nil {
+		f, err := os.CreateTemp("", "tuneprep-leakage-*.jsonl")
+		if err != nil {
+			return fmt.Errorf("leakage spool: %w", err)
+		}
+		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
+		l.spool, l.w = f, bufio.NewWriterSize(f, 1<<20)
+	}
+	b, _ := json.Marshal(spooled{d.ID, d.Text})
+	l.w.Write(append(b, '\n'))
+	return nil
+}
+
+func (l *leakage) finish() error {
+	if l.spool == nil {
+		return nil
+	}
+	defer l.spool.Close()
+	if err := l.w.Flush(); err != nil {
+		return fmt.Errorf("leakage spool: %w", err)
+	}
+	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(l.spool)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		var r spooled
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("leakage spool: %w", err)
+		}
+		l.st.Checked++
+		best := map[uint32]float64{}
+		for _, m := range l.idx.Query(r.Text, l.thr) {
+			best[m.ID] = max(best[m.ID], m.Containment)
+		}
+		for _, m := range l.idx.QueryReferences(r.Text, l.thr) {
+			best[m.ID] = max(best[m.ID], m.RefContainment)
+		}
+		if len(best) > 0 {
+			l.st.Records++
+		}
+		for id, c := range best {
+			l.st.Pairs++
+			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other[id], Split: l.split[id], Containment: float64(int(c*1000+0.5)) / 1000})
+		}
+		if len(l.st.Worst) > 200 {
+			l.trim()
+		}
+	}
+	l.trim()
+	return sc.Err()
+}
+
+// trim keeps the 20 worst pairs, highest containment first, then by IDs.
+func (l *leakage) trim() {
+	w := l.st.Worst
+	sort.Slice(w, func(i, j int) bool {
+		if w[i].Containment != w[j].Containment {
+			return w[i].Containment > w[j].Containment
+		}
+		if w[i].Train != w[j].Train {
+			return w[i].Train < w[j].Train
+		}
+		return w[i].Other < w[j].Other
+	})
+	if len(w) > 20 {
+		l.st.Worst = w[:20]
+	}
+}
