@@ -202,6 +202,9 @@ func (o *OutFile) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteString writes s like Write.
+func (o *OutFile) WriteString(s string) (int, error) { return o.Write([]byte(s)) }
+
 // SetRecords states the number of records for files that are not one record
 // per line (a JSON array, Parquet).
 func (o *OutFile) SetRecords(n int64) { o.counted, o.records = true, n }

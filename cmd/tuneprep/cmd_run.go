@@ -16,11 +16,14 @@ import (
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/dedup"
 	"github.com/tuneprep/tuneprep/stages/emit"
+	"github.com/tuneprep/tuneprep/stages/fewshot"
+	"github.com/tuneprep/tuneprep/stages/filter"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
 	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
+	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
 // errHelp is returned after --help has been printed.
@@ -34,6 +37,7 @@ type runOptions struct {
 	workers   int
 	logFormat string
 	quiet     bool
+	formats   string
 	// set records which flags were given, for precedence over env and file.
 	set map[string]bool
 }
@@ -69,6 +73,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&o.workers, "workers", 0, "goroutines per parallel stage (default: one per CPU)")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
+	fs.StringVar(&o.formats, "formats", "", "output formats, comma-separated, or all (overrides emit.formats)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +145,9 @@ func resolveConfig(o runOptions, lookup func(string) (string, bool)) (Config, fs
 	if o.set["workers"] {
 		cfg.Workers = o.workers
 	}
+	if o.set["formats"] {
+		cfg.Emit.Formats = splitList(o.formats)
+	}
 	if cfg.Workers < 0 {
 		return cfg, nil, configError{fmt.Errorf("workers: %d is negative", cfg.Workers)}
 	}
@@ -172,6 +180,12 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	ncfg.TextFields = cfg.Input.TextFields
 	rcfg := cfg.Redact
 	rcfg.TextFields = cfg.Input.TextFields
+	tok, err := tokens.Resolve(cfg.Tokens)
+	if err != nil {
+		return p, configError{fmt.Errorf("tokens: %w", err)}
+	}
+	scfg := cfg.Split
+	scfg.CostModel = &tok.Model
 	ecfg := cfg.Emit
 	ecfg.Splits = split.Names
 	steps := []struct {
@@ -187,8 +201,16 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 			return redact.New(rcfg, lookup)
 		}},
 		{"template", func() (pipeline.Stage, error) { return template.New(cfg.Template) }},
-		{"split", func() (pipeline.Stage, error) { return split.New(cfg.Split) }},
+		{"tokens", func() (pipeline.Stage, error) { return tokens.New(tok), nil }},
+		{"filter", func() (pipeline.Stage, error) { return filter.New(cfg.Filter, tok) }},
+		{"split", func() (pipeline.Stage, error) { return split.New(scfg) }},
 		{"emit", func() (pipeline.Stage, error) { return emit.New(ecfg) }},
+		{"fewshot", func() (pipeline.Stage, error) {
+			if !cfg.Fewshot.Enabled {
+				return nil, nil
+			}
+			return fewshot.New(cfg.Fewshot, tok.Tokenizer, tok.Model)
+		}},
 	}
 	for _, s := range steps {
 		st, err := s.build()
@@ -260,4 +282,15 @@ func printSummary(w io.Writer, m *schemas.RunManifest) {
 	for _, g := range m.Gates {
 		fmt.Fprintf(w, "  GATE FAILED  %s: %s\n", g.Stage, g.Message)
 	}
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -14,11 +14,14 @@ import (
 
 	"github.com/tuneprep/tuneprep/stages/dedup"
 	"github.com/tuneprep/tuneprep/stages/emit"
+	"github.com/tuneprep/tuneprep/stages/fewshot"
+	"github.com/tuneprep/tuneprep/stages/filter"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
 	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
+	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
 // Config is the whole configuration of a run. Each stage owns its section;
@@ -32,8 +35,11 @@ type Config struct {
 	Dedup     dedup.Config     `yaml:"dedup" doc:"duplicate removal"`
 	Redact    redact.Config    `yaml:"redact" doc:"removal of sensitive values (PII, secrets)"`
 	Template  template.Config  `yaml:"template" doc:"how records become training examples"`
+	Tokens    tokens.Config    `yaml:"tokens" doc:"target model, tokenizer encoding, limits and prices"`
+	Filter    filter.Config    `yaml:"filter" doc:"length bounds of the examples kept"`
 	Split     split.Config     `yaml:"split" doc:"train/validation/test assignment"`
 	Emit      emit.Config      `yaml:"emit" doc:"fine-tuning output formats"`
+	Fewshot   fewshot.Config   `yaml:"fewshot" doc:"few-shot example banks for prompting"`
 }
 
 // InputConfig adds the input directory to the ingest stage's settings.
@@ -56,8 +62,11 @@ func defaultConfig() Config {
 		Dedup:     dedup.Defaults(),
 		Redact:    redact.Defaults(),
 		Template:  template.Defaults(),
+		Tokens:    tokens.Defaults(),
+		Filter:    filter.Defaults(),
 		Split:     split.Defaults(),
 		Emit:      emit.Defaults(),
+		Fewshot:   fewshot.Defaults(),
 	}
 }
 
@@ -175,13 +184,7 @@ func setScalar(v reflect.Value, s string) error {
 		if v.Type().Elem().Kind() != reflect.String {
 			return fmt.Errorf("cannot be set from the environment; use the config file")
 		}
-		var items []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				items = append(items, p)
-			}
-		}
-		v.Set(reflect.ValueOf(items))
+		v.Set(reflect.ValueOf(splitList(s)))
 	default:
 		return fmt.Errorf("cannot be set from the environment")
 	}

@@ -1,6 +1,6 @@
-// Package emit writes the fine-tuning sets: one JSONL file per split in each
-// configured format. Lines are rendered in parallel and written in input
-// order, whole lines only.
+// Package emit writes the fine-tuning sets: one file per split in each
+// configured format (see package formats). Records are rendered in
+// parallel and written in input order, whole records only.
 package emit
 
 import (
@@ -10,11 +10,12 @@ import (
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/formats"
 )
 
 // Config names the output formats.
 type Config struct {
-	Formats []string `yaml:"formats" doc:"output formats; several write finetune/<format>/<split>.jsonl"`
+	Formats []string `yaml:"formats" doc:"output formats (or all); several write finetune/<format>/<split>.<ext>"`
 	// Splits are the split names to write, set from the split stage.
 	Splits []string `yaml:"-"`
 }
@@ -22,33 +23,49 @@ type Config struct {
 // Defaults returns chat JSONL.
 func Defaults() Config { return Config{Formats: []string{"openai-chat"}} }
 
+// FormatNames lists the known format names, sorted.
+func FormatNames() []string { return formats.Names() }
+
 // Stage is the emit stage.
 type Stage struct {
 	cfg     Config
-	formats []format
-	files   map[string]*pipeline.OutFile // by format + "/" + split
-	written map[string]int64
-	skipped map[string]map[string]int64 // format -> reason -> count
+	formats []formats.Format
+	files   map[string]*split // by format + "/" + split
+	skipped map[string]map[string]int64
+}
+
+// split is one output file: a format's records of one split.
+type split struct {
+	out *pipeline.OutFile
+	w   *formats.Writer
 }
 
 // Stats are the emit report's statistics.
 type Stats struct {
 	Formats []string                    `json:"formats"`
-	Written map[string]int64            `json:"written"`
-	Skipped map[string]map[string]int64 `json:"skipped_by_format,omitempty"`
+	Written map[string]int64            `json:"written"`                     // by file path
+	Skipped map[string]map[string]int64 `json:"skipped_by_format,omitempty"` // format -> reason -> count
 }
 
-// New checks the format names.
+// New checks the format names; "all" stands for every format.
 func New(cfg Config) (*Stage, error) {
 	if len(cfg.Formats) == 0 {
 		cfg.Formats = Defaults().Formats
 	}
-	s := &Stage{cfg: cfg, files: map[string]*pipeline.OutFile{}, written: map[string]int64{}, skipped: map[string]map[string]int64{}}
+	var names []string
+	for _, n := range cfg.Formats {
+		if n == "all" {
+			names = append(names, formats.Names()...)
+		} else {
+			names = append(names, n)
+		}
+	}
+	s := &Stage{cfg: cfg, files: map[string]*split{}, skipped: map[string]map[string]int64{}}
 	seen := map[string]bool{}
-	for _, name := range cfg.Formats {
-		f, ok := lookup(name)
+	for _, name := range names {
+		f, ok := formats.Lookup(name)
 		if !ok {
-			return nil, fmt.Errorf("formats: unknown format %q (known: %s)", name, strings.Join(FormatNames(), ", "))
+			return nil, fmt.Errorf("formats: unknown format %q (known: %s, or all)", name, strings.Join(FormatNames(), ", "))
 		}
 		if seen[name] {
 			return nil, fmt.Errorf("formats: %q listed twice", name)
@@ -62,36 +79,37 @@ func New(cfg Config) (*Stage, error) {
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "emit" }
 
-func (s *Stage) path(format, split string) string {
+func (s *Stage) path(f formats.Format, sp string) string {
 	if len(s.formats) == 1 {
-		return "finetune/" + split + ".jsonl"
+		return "finetune/" + sp + f.Ext
 	}
-	return "finetune/" + format + "/" + split + ".jsonl"
+	return "finetune/" + f.Name + "/" + sp + f.Ext
 }
 
 // Open creates every split file of every format, so that an empty split is
-// an empty file rather than a missing one.
+// an empty file (or an empty array) rather than a missing one.
 func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	for _, f := range s.formats {
 		for _, sp := range s.cfg.Splits {
-			out, err := env.Create(s.path(f.name, sp))
+			out, err := env.Create(s.path(f, sp))
 			if err != nil {
-				return err
+				return fmt.Errorf("emit: %w", err)
 			}
-			s.files[f.name+"/"+sp] = out
+			s.files[f.Name+"/"+sp] = &split{out: out, w: formats.NewWriter(out, f)}
 		}
 	}
 	return nil
 }
 
 // rendered holds one record's lines, one per format (nil where the format
-// cannot express the example).
+// cannot express the example, with the reason).
 type rendered struct {
 	lines   [][]byte
 	reasons []string
 }
 
-// Process renders the record in every format.
+// Process renders the record in every format. A record no format can hold
+// is dropped as not-expressible, with every format's reason.
 func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	if d.Example == nil {
 		return pipeline.Dropf("no-example", "no template produced an example"), nil
@@ -99,9 +117,9 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	r := rendered{lines: make([][]byte, len(s.formats)), reasons: make([]string, len(s.formats))}
 	ok := false
 	for i, f := range s.formats {
-		line, reason, err := f.render(d.Example)
+		line, reason, err := f.Render(d.Example)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.name, err)
+			return nil, fmt.Errorf("emit %s: %w", d.ID, err)
 		}
 		r.lines[i], r.reasons[i] = line, reason
 		ok = ok || line != nil
@@ -113,37 +131,49 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	return nil, nil
 }
 
-// Sequence writes the rendered lines in input order.
+// Sequence writes the rendered records in input order and counts, per
+// format, the records it skipped and why.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
-	r := d.Stash.(rendered)
+	r, ok := d.Stash.(rendered)
+	if !ok {
+		return nil, fmt.Errorf("emit: record %s was not rendered", d.ID)
+	}
 	for i, f := range s.formats {
 		if r.lines[i] == nil {
-			m := s.skipped[f.name]
+			m := s.skipped[f.Name]
 			if m == nil {
 				m = map[string]int64{}
-				s.skipped[f.name] = m
+				s.skipped[f.Name] = m
 			}
 			m[r.reasons[i]]++
 			continue
 		}
-		out := s.files[f.name+"/"+d.Split]
-		if out == nil {
+		sp := s.files[f.Name+"/"+d.Split]
+		if sp == nil {
 			return nil, fmt.Errorf("record %s has split %q, which has no output", d.ID, d.Split)
 		}
-		if _, err := out.Write(r.lines[i]); err != nil {
-			return nil, fmt.Errorf("write %s: %w", out.Path(), err)
+		if err := sp.w.Write(r.lines[i]); err != nil {
+			return nil, fmt.Errorf("emit %s: %w", sp.out.Path(), err)
 		}
-		s.written[f.name+"/"+d.Split]++
 	}
+	d.Stash = nil
 	return nil, nil
 }
 
-// Finish closes the files.
+// Finish ends array files, states their record counts (the manifest would
+// otherwise count lines) and closes the files.
 func (s *Stage) Finish(context.Context) error {
 	for _, f := range s.formats {
 		for _, sp := range s.cfg.Splits {
-			if err := s.files[f.name+"/"+sp].Close(); err != nil {
-				return err
+			file := s.files[f.Name+"/"+sp]
+			if err := file.w.Close(); err != nil {
+				return fmt.Errorf("emit %s: %w", file.out.Path(), err)
+			}
+			if f.Array() {
+				file.out.SetRecords(file.w.Records())
+			}
+			if err := file.out.Close(); err != nil {
+				return fmt.Errorf("emit: %w", err)
 			}
 		}
 	}
@@ -154,9 +184,11 @@ func (s *Stage) Finish(context.Context) error {
 func (s *Stage) Stats() any {
 	st := Stats{Written: map[string]int64{}}
 	for _, f := range s.formats {
-		st.Formats = append(st.Formats, f.name)
+		st.Formats = append(st.Formats, f.Name)
 		for _, sp := range s.cfg.Splits {
-			st.Written[s.path(f.name, sp)] = s.written[f.name+"/"+sp]
+			if file := s.files[f.Name+"/"+sp]; file != nil {
+				st.Written[s.path(f, sp)] = file.w.Records()
+			}
 		}
 	}
 	if len(s.skipped) > 0 {

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/formats"
 )
 
 var splits = []string{"train", "validation", "test"}
@@ -23,7 +25,9 @@ func TestNew(t *testing.T) {
 	}{
 		{"default", nil, nil},
 		{"all", []string{"trl-text", "openai-chat", "openai-completion"}, nil},
-		{"unknown", []string{"openai-chat", "alpaca"}, []string{`unknown format "alpaca"`, "openai-chat, openai-completion, trl-text"}},
+		{"every format", []string{"all"}, nil},
+		{"unknown", []string{"openai-chat", "jsonl"}, []string{`unknown format "jsonl"`, "alpaca, alpaca-jsonl, bedrock-claude", "trl-text, vertex-gemini, or all"}},
+		{"all and one", []string{"all", "sharegpt"}, []string{`"sharegpt" listed twice`}},
 		{"wrong case", []string{"OpenAI-Chat"}, []string{`unknown format "OpenAI-Chat"`}},
 		{"duplicate", []string{"trl-text", "openai-chat", "trl-text"}, []string{`"trl-text" listed twice`}},
 	}
@@ -50,7 +54,7 @@ func TestNew(t *testing.T) {
 		})
 	}
 	s, _ := New(Config{})
-	if len(s.formats) != 1 || s.formats[0].name != "openai-chat" {
+	if len(s.formats) != 1 || s.formats[0].Name != "openai-chat" {
 		t.Errorf("default formats = %+v, want openai-chat", s.formats)
 	}
 }
@@ -72,7 +76,7 @@ func TestProcess(t *testing.T) {
 	if err != nil || drop == nil || drop.Reason != "not-expressible" {
 		t.Fatalf("completion in chat+text: drop %+v, err %v; want not-expressible", drop, err)
 	}
-	want := "openai-chat needs chat messages, not completion; trl-text needs a text example, not completion"
+	want := "openai-chat: needs chat messages, not completion; trl-text: needs a text example, not completion"
 	if drop.Detail != want {
 		t.Errorf("detail = %q, want %q", drop.Detail, want)
 	}
@@ -231,9 +235,102 @@ func TestRunSeveralFormats(t *testing.T) {
 	if err := json.Unmarshal([]byte(readFile(t, out, "reports/02-emit.json")), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Stats.Skipped["openai-chat"]["openai-chat needs chat messages, not text"] != 2 ||
-		rep.Stats.Skipped["trl-text"]["trl-text needs a text example, not chat"] != 2 {
+	if rep.Stats.Skipped["openai-chat"]["openai-chat: needs chat messages, not text"] != 2 ||
+		rep.Stats.Skipped["trl-text"]["trl-text: needs a text example, not chat"] != 2 {
 		t.Errorf("skipped = %+v", rep.Stats.Skipped)
+	}
+}
+
+// TestRunManyFormats writes five formats at once, among them the alpaca
+// array file, and compares every file with what the formats package
+// renders for the same records in the same order.
+func TestRunManyFormats(t *testing.T) {
+	names := []string{"openai-chat", "alpaca", "sharegpt", "vertex-gemini", "trl-text"}
+	sys := &schemas.Document{ID: "s", Split: "train", Example: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
+		{Role: "system", Content: "Be <brief> & kind."}, {Role: "user", Content: "Hi"}, {Role: "assistant", Content: "Hello – ✓"}}}}
+	comp := &schemas.Document{ID: "p", Split: "train", Example: &schemas.Example{Kind: schemas.KindCompletion, Prompt: "2+2=", Completion: "4"}}
+	none := &schemas.Document{ID: "x", Split: "train", Example: &schemas.Example{}} // no format holds an empty example
+	docs := []*schemas.Document{chatDoc(0, "train"), sys, textDoc(2, "validation"), comp, chatDoc(4, "test"), none, chatDoc(6, "train")}
+	out, m, err := runEmit(t, Config{Formats: names, Splits: splits}, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := map[string]int64{}
+	for _, e := range m.Outputs {
+		if e.Records != nil {
+			records[e.Path] = *e.Records
+		}
+	}
+	for _, name := range names {
+		f, _ := formats.Lookup(name)
+		for _, sp := range splits {
+			var want strings.Builder
+			w := formats.NewWriter(&want, f)
+			for _, d := range docs {
+				if line, _, _ := f.Render(d.Example); line != nil && d.Split == sp {
+					if err := w.Write(line); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rel := "finetune/" + name + "/" + sp + f.Ext
+			if got := readFile(t, out, rel); got != want.String() {
+				t.Errorf("%s =\n%s\nwant\n%s", rel, got, want.String())
+			}
+			if records[rel] != w.Records() {
+				t.Errorf("%s: manifest says %d records, want %d", rel, records[rel], w.Records())
+			}
+		}
+	}
+	var train []json.RawMessage
+	if err := json.Unmarshal([]byte(readFile(t, out, "finetune/alpaca/train.json")), &train); err != nil || len(train) != 4 {
+		t.Errorf("alpaca train.json: %d elements, %v; want a JSON array of 4", len(train), err)
+	}
+	if got := readFile(t, out, "finetune/alpaca/validation.json"); got != "[]\n" {
+		t.Errorf("empty alpaca split = %q, want []", got)
+	}
+	if m.Totals.Emitted != 6 || m.Totals.Dropped != 1 {
+		t.Errorf("totals = %+v", m.Totals)
+	}
+	if d := readFile(t, out, "dropped.jsonl"); !strings.Contains(d, `"not-expressible"`) || !strings.Contains(d, "alpaca: needs a chat or prompt/completion example") {
+		t.Errorf("dropped.jsonl = %s", d)
+	}
+	var rep struct {
+		Stats Stats `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, out, "reports/02-emit.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stats.Skipped["alpaca"]["alpaca: needs a chat or prompt/completion example, not text"] != 1 ||
+		rep.Stats.Skipped["vertex-gemini"]["vertex-gemini: needs chat messages, not completion"] != 1 ||
+		rep.Stats.Written["finetune/alpaca/train.json"] != 4 {
+		t.Errorf("stats = %+v", rep.Stats)
+	}
+}
+
+func TestRunOneArrayFormat(t *testing.T) {
+	out, m, err := runEmit(t, Config{Formats: []string{"alpaca"}, Splits: splits}, []*schemas.Document{chatDoc(0, "train"), chatDoc(1, "train")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[\n" + `{"instruction":"q0","input":"","output":"a & 0"},` + "\n" + `{"instruction":"q1","input":"","output":"a & 1"}` + "\n]\n"
+	if got := readFile(t, out, "finetune/train.json"); got != want {
+		t.Errorf("train.json = %q, want %q", got, want)
+	}
+	for _, e := range m.Outputs {
+		if e.Path == "finetune/train.json" && (e.Records == nil || *e.Records != 2) {
+			t.Errorf("manifest entry %+v, want 2 records", e)
+		}
+	}
+}
+
+func TestFormatNames(t *testing.T) {
+	got := FormatNames()
+	if len(got) != 10 || !slices.IsSorted(got) || !slices.Contains(got, "openai-chat") {
+		t.Errorf("FormatNames() = %v", got)
 	}
 }
 

@@ -14,70 +14,83 @@ type exactSplit struct {
 }
 
 type group struct {
-	key   string
-	u     float64 // seeded hash: the order in which groups are dealt
-	label string  // the label of the group's first record: its stratum
-	docs  []*schemas.Document
+	key  string
+	u    float64 // seeded hash: the order in which groups are dealt
+	docs []*schemas.Document
 }
 
 func (e *exactSplit) add(d *schemas.Document, key string, u float64) {
 	e.docs = append(e.docs, d)
 	g := e.groups[key]
 	if g == nil {
-		g = &group{key: key, u: u, label: d.Label}
+		g = &group{key: key, u: u}
 		e.groups[key] = g
 		e.order = append(e.order, g)
 	}
 	g.docs = append(g.docs, d)
 }
 
-// assign deals the groups of each stratum, in seeded-hash order, to the
-// split furthest below its target: with single-record groups every split
-// ends within one record of its share of the stratum.
+// assign deals the groups to splits: the largest groups first (in
+// seeded-hash order among equals), each to the split where its records are
+// furthest below their labels' targets, so that the single records dealt
+// last even out what the groups left; with enough single records every
+// split ends within one record of its share of every label. A group whose
+// records carry several labels weighs each label's deficit by its records.
 func (e *exactSplit) assign(shares [3]float64, stratify bool) {
-	strata := map[string][]*group{}
-	var names []string
-	for _, g := range e.order {
-		k := ""
+	labelOf := func(d *schemas.Document) string {
 		if stratify {
-			k = g.label
+			return d.Label
 		}
-		if _, ok := strata[k]; !ok {
-			names = append(names, k)
-		}
-		strata[k] = append(strata[k], g)
+		return ""
 	}
-	sort.Strings(names)
-	for _, k := range names {
-		gs := strata[k]
-		sort.Slice(gs, func(i, j int) bool {
-			if gs[i].u != gs[j].u {
-				return gs[i].u < gs[j].u
-			}
-			return gs[i].key < gs[j].key
-		})
-		total := 0
-		for _, g := range gs {
-			total += len(g.docs)
+	totals := map[string]int{}
+	for _, d := range e.docs {
+		totals[labelOf(d)]++
+	}
+	filled := map[string]*[3]int{}
+	for l := range totals {
+		filled[l] = &[3]int{}
+	}
+	gs := append([]*group(nil), e.order...)
+	sort.Slice(gs, func(i, j int) bool {
+		if len(gs[i].docs) != len(gs[j].docs) {
+			return len(gs[i].docs) > len(gs[j].docs)
 		}
-		var filled [3]int
-		for _, g := range gs {
-			best, deficit := 0, -1e18
-			for i := range shares {
-				if shares[i] == 0 {
-					continue
-				}
-				// The deficit after adding the group, so that large groups go
-				// where they overshoot least.
-				d := shares[i]*float64(total) - float64(filled[i]) - float64(len(g.docs))/2
-				if d > deficit {
-					best, deficit = i, d
-				}
+		if gs[i].u != gs[j].u {
+			return gs[i].u < gs[j].u
+		}
+		return gs[i].key < gs[j].key
+	})
+	for _, g := range gs {
+		n := map[string]int{} // the group's records per label
+		var labels []string
+		for _, d := range g.docs {
+			l := labelOf(d)
+			if n[l] == 0 {
+				labels = append(labels, l)
 			}
-			filled[best] += len(g.docs)
-			for _, d := range g.docs {
-				d.Split = Names[best]
+			n[l]++
+		}
+		best, score := -1, 0.0
+		for i := range shares {
+			if shares[i] == 0 {
+				continue
 			}
+			sc := 0.0
+			for _, l := range labels {
+				// The deficit left after half the group's records of the label.
+				deficit := shares[i]*float64(totals[l]) - float64(filled[l][i]) - float64(n[l])/2
+				sc += float64(n[l]) * deficit
+			}
+			if best < 0 || sc > score {
+				best, score = i, sc
+			}
+		}
+		for _, l := range labels {
+			filled[l][best] += n[l]
+		}
+		for _, d := range g.docs {
+			d.Split = Names[best]
 		}
 	}
 }

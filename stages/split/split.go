@@ -18,6 +18,7 @@ import (
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/minhash"
+	"github.com/tuneprep/tuneprep/stages/pricing"
 )
 
 // Split names.
@@ -54,6 +55,8 @@ type Config struct {
 	DecontaminateThreshold float64 `yaml:"decontaminate_threshold" doc:"containment (either way) at which a training record counts as contaminated"`
 	// DecontaminateFields name the evaluation items' text fields (default: every string field).
 	DecontaminateFields []string `yaml:"decontaminate_fields" doc:"fields of the evaluation items compared (default: every string field)"`
+	// CostModel, set from the tokens section, prices the training split.
+	CostModel *pricing.Model `yaml:"-"`
 }
 
 // LeakageConfig configures the leakage report.
@@ -80,6 +83,17 @@ type Stage struct {
 	exact  *exactSplit
 	decon  *decontaminator
 	leak   *leakage
+	tokens map[string]*SplitTokens
+	train  []int // training examples' lengths, for the cost estimate
+}
+
+// SplitTokens sums one split's token counts.
+type SplitTokens struct {
+	Total     int64 `json:"total"`
+	Trained   int64 `json:"trained"`
+	System    int64 `json:"system"`
+	User      int64 `json:"user"`
+	Assistant int64 `json:"assistant"`
 }
 
 // New validates cfg: shares are non-negative and sum to 1. Evaluation sets
@@ -96,7 +110,7 @@ func New(cfg Config) (*Stage, error) {
 	if math.Abs(sum-1) > 1e-9 {
 		return nil, fmt.Errorf("train + validation + test = %v, must be 1", sum)
 	}
-	st := &Stage{cfg: cfg, shares: shares, counts: map[string]int64{}, labels: map[string]map[string]int64{}}
+	st := &Stage{cfg: cfg, shares: shares, counts: map[string]int64{}, labels: map[string]map[string]int64{}, tokens: map[string]*SplitTokens{}}
 	acc := 0.0
 	for i, s := range shares {
 		acc += s
@@ -200,6 +214,21 @@ func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
 		}
 	}
 	s.counts[d.Split]++
+	if t := d.Tokens; t != nil {
+		st := s.tokens[d.Split]
+		if st == nil {
+			st = &SplitTokens{}
+			s.tokens[d.Split] = st
+		}
+		st.Total += int64(t.Total)
+		st.Trained += int64(t.Trained)
+		st.System += int64(t.System)
+		st.User += int64(t.User)
+		st.Assistant += int64(t.Assistant)
+		if d.Split == Train && s.cfg.CostModel != nil {
+			s.train = append(s.train, t.Total)
+		}
+	}
 	if d.Label != "" {
 		m := s.labels[d.Label]
 		if m == nil {
@@ -266,6 +295,8 @@ type Stats struct {
 	Targets        map[string]float64          `json:"targets"`
 	Counts         map[string]int64            `json:"counts"`
 	ByLabel        map[string]map[string]int64 `json:"by_label,omitempty"`
+	Tokens         map[string]*SplitTokens     `json:"tokens,omitempty"`
+	FineTuneCost   *pricing.Estimate           `json:"fine_tune_cost,omitempty"`
 	Decontaminated *DeconStats                 `json:"decontamination,omitempty"`
 	Leakage        *LeakStats                  `json:"leakage,omitempty"`
 }
@@ -279,6 +310,13 @@ func (s *Stage) Stats() any {
 	}
 	if len(s.labels) > 0 {
 		st.ByLabel = s.labels
+	}
+	if len(s.tokens) > 0 {
+		st.Tokens = s.tokens
+	}
+	if s.cfg.CostModel != nil {
+		e := pricing.FineTune(*s.cfg.CostModel, s.train)
+		st.FineTuneCost = &e
 	}
 	if s.decon != nil {
 		st.Decontaminated = &s.decon.st

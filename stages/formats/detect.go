@@ -1,0 +1,67 @@
+package formats
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Detect guesses the format of one record from its top-level keys, for
+// validating a file whose format is not given. The first record of a file
+// is usually enough. Shapes several formats share resolve to the most
+// common reader: {"messages"} is openai-chat (also Together, TRL, Mistral),
+// {"prompt","completion"} with strings is openai-completion, an alpaca
+// object is alpaca-jsonl and a whole JSON array of them is alpaca. ok is
+// false for anything else, including input that is not JSON.
+func Detect(record []byte) (name string, ok bool) {
+	rec := bytes.TrimSpace(record)
+	if len(rec) > 0 && rec[0] == '[' {
+		return detectArray(rec)
+	}
+	var keys map[string]json.RawMessage
+	if json.Unmarshal(rec, &keys) != nil || keys == nil {
+		return "", false
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	switch {
+	case has("schemaVersion"):
+		return bedrockConversation.Name, true
+	case has("contents"):
+		return vertexGemini.Name, true
+	case has("conversations"):
+		return shareGPT.Name, true
+	case has("instruction") && has("output"):
+		return alpacaJSONL.Name, true
+	case has("messages") && isString(keys["system"]):
+		return bedrockClaude.Name, true
+	case has("messages"):
+		return openAIChat.Name, true
+	case has("prompt") && has("completion"):
+		if isString(keys["prompt"]) {
+			return openAICompletion.Name, true
+		}
+		return trlPromptCompletion.Name, true
+	case has("text"):
+		return trlText.Name, true
+	}
+	return "", false
+}
+
+// detectArray recognises an alpaca array file by its first element; an
+// empty array is an (empty) alpaca file too.
+func detectArray(rec []byte) (string, bool) {
+	var elems []json.RawMessage
+	if json.Unmarshal(rec, &elems) != nil {
+		return "", false
+	}
+	if len(elems) == 0 {
+		return alpaca.Name, true
+	}
+	if name, ok := Detect(elems[0]); ok && name == alpacaJSONL.Name {
+		return alpaca.Name, true
+	}
+	return "", false
+}
+
+func isString(raw json.RawMessage) bool {
+	return len(raw) > 0 && raw[0] == '"'
+}
