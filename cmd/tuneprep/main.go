@@ -33,6 +33,8 @@ type command struct {
 // commands is the table of subcommands, in help order.
 var commands = []command{
 	{"run", "run the pipeline over an input directory", runCommand},
+	{"validate", "check a fine-tuning file: format, roles, tokens, cost", validateCommand},
+	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
 	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
 	{"init", "write a commented default config", initCommand},
 	{"version", "print the version", versionCommand},

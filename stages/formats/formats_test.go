@@ -247,3 +247,41 @@ func BenchmarkRender(b *testing.B) {
 		})
 	}
 }
+
+// TestParseInvertsRender: every golden example that a format renders parses
+// back to the same conversation (for formats that keep it whole).
+func TestParseInvertsRender(t *testing.T) {
+	for _, f := range All() {
+		for _, g := range goldenExamples() {
+			ex := g.ex
+			line, reason, err := f.Render(ex)
+			if err != nil || reason != "" {
+				continue
+			}
+			got, err := f.Parse(line)
+			if err != nil {
+				t.Fatalf("%s: %v", f.Name, err)
+			}
+			if ex.Kind == schemas.KindChat && len(ex.Tools) == 0 && !hasToolCalls(ex) && got.Kind == schemas.KindChat {
+				if len(got.Messages) != len(ex.Messages) {
+					t.Errorf("%s: %d messages back, %d rendered", f.Name, len(got.Messages), len(ex.Messages))
+					continue
+				}
+				for i := range ex.Messages {
+					if got.Messages[i].Content != ex.Messages[i].Content || got.Messages[i].Role != ex.Messages[i].Role {
+						t.Errorf("%s: message %d: %+v, want %+v", f.Name, i, got.Messages[i], ex.Messages[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func hasToolCalls(ex *schemas.Example) bool {
+	for _, m := range ex.Messages {
+		if len(m.ToolCalls) > 0 || m.Role == "tool" {
+			return true
+		}
+	}
+	return false
+}
