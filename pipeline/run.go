@@ -91,6 +91,12 @@ func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (
 	if m.Inputs == nil {
 		m.Inputs = []schemas.FileEntry{}
 	}
+	// The page shows the manifest as it stands before the page itself and
+	// run.json are written; neither is listed among the outputs it shows.
+	if err := writeHTML(env, m, reports); err != nil {
+		return nil, err
+	}
+	m.Outputs = env.outputs()
 	// run.json is written last and is not listed among the outputs it lists.
 	if err := writeJSON(env, manifestName, m); err != nil {
 		return nil, err
