@@ -290,10 +290,11 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 	if st.Size() > g.cfg.MaxFileBytes {
 		return unwrapEmit(e.reject(0, "file-too-large", fmt.Sprintf("%d bytes, limit %d", st.Size(), g.cfg.MaxFileBytes)))
 	}
-	src, err := decompress(codec, io.LimitReader(hashed, g.cfg.MaxFileBytes+1))
+	src, release, err := decompress(codec, io.LimitReader(hashed, g.cfg.MaxFileBytes+1))
 	if err != nil {
 		return unwrapEmit(e.reject(0, "corrupt-"+codec, err.Error()))
 	}
+	defer release()
 	err = rd(&source{r: src, limit: g.cfg.MaxFileBytes}, e)
 	g.stats.RecordsByFmt[format] += e.records
 	if err == nil {
@@ -324,7 +325,9 @@ func classify(err error, codec string) string {
 	switch {
 	case errors.As(err, &be):
 		return "binary-file"
-	case codec != "" && (errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), codec)):
+	case codec != "":
+		// A compressed stream that fails mid-way is cut short or corrupt;
+		// the decoders' errors do not tell the two apart reliably.
 		return "truncated-" + codec
 	default:
 		return "unreadable"

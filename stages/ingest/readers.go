@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/tuneprep/tuneprep/schemas"
 )
 
@@ -38,14 +40,23 @@ var readers = []struct {
 }
 
 // codecs are the compression suffixes read transparently.
-var codecs = []string{"gz"}
+var codecs = []string{"gz", "zst"}
 
-func decompress(codec string, r io.Reader) (io.Reader, error) {
+// decompress wraps r for the codec; release frees the decoder.
+func decompress(codec string, r io.Reader) (rd io.Reader, release func(), err error) {
 	switch codec {
 	case "gz":
-		return gzip.NewReader(r)
+		z, err := gzip.NewReader(r)
+		return z, func() {}, err
+	case "zst":
+		// One goroutine: files are read one at a time, in order.
+		z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return nil, nil, err
+		}
+		return z, z.Close, nil
 	}
-	return r, nil
+	return r, func() {}, nil
 }
 
 // source is a file's (decompressed) content.
