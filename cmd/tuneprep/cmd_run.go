@@ -14,6 +14,7 @@ import (
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/samples"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/corpus"
 	"github.com/tuneprep/tuneprep/stages/dedup"
 	"github.com/tuneprep/tuneprep/stages/emit"
 	"github.com/tuneprep/tuneprep/stages/fewshot"
@@ -205,6 +206,12 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 		{"filter", func() (pipeline.Stage, error) { return filter.New(cfg.Filter, tok) }},
 		{"split", func() (pipeline.Stage, error) { return split.New(scfg) }},
 		{"emit", func() (pipeline.Stage, error) { return emit.New(ecfg) }},
+		{"corpus", func() (pipeline.Stage, error) {
+			if !cfg.Corpus.Enabled {
+				return nil, nil
+			}
+			return corpus.New(cfg.Corpus)
+		}},
 		{"fewshot", func() (pipeline.Stage, error) {
 			if !cfg.Fewshot.Enabled {
 				return nil, nil

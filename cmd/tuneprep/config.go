@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tuneprep/tuneprep/stages/corpus"
 	"github.com/tuneprep/tuneprep/stages/dedup"
 	"github.com/tuneprep/tuneprep/stages/emit"
 	"github.com/tuneprep/tuneprep/stages/fewshot"
@@ -39,6 +40,7 @@ type Config struct {
 	Filter    filter.Config    `yaml:"filter" doc:"length bounds of the examples kept"`
 	Split     split.Config     `yaml:"split" doc:"train/validation/test assignment"`
 	Emit      emit.Config      `yaml:"emit" doc:"fine-tuning output formats"`
+	Corpus    corpus.Config    `yaml:"corpus" doc:"corpus.parquet: every kept document with its annotations"`
 	Fewshot   fewshot.Config   `yaml:"fewshot" doc:"few-shot example banks for prompting"`
 }
 
@@ -66,6 +68,7 @@ func defaultConfig() Config {
 		Filter:    filter.Defaults(),
 		Split:     split.Defaults(),
 		Emit:      emit.Defaults(),
+		Corpus:    corpus.Defaults(),
 		Fewshot:   fewshot.Defaults(),
 	}
 }

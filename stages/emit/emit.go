@@ -4,6 +4,7 @@
 package emit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -11,11 +12,15 @@ import (
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
+	"github.com/tuneprep/tuneprep/stages/parquetio"
 )
 
 // Config names the output formats.
 type Config struct {
 	Formats []string `yaml:"formats" doc:"output formats (or all); several write finetune/<format>/<split>.<ext>"`
+	// Parquet also writes each split of each format as Parquet (zstd), one
+	// string column per top-level key.
+	Parquet bool `yaml:"parquet" doc:"also write each split of each format as Parquet next to the JSONL (one column per top-level key, zstd)"`
 	// Splits are the split names to write, set from the split stage.
 	Splits []string `yaml:"-"`
 }
@@ -36,8 +41,10 @@ type Stage struct {
 
 // split is one output file: a format's records of one split.
 type split struct {
-	out *pipeline.OutFile
-	w   *formats.Writer
+	pq    *parquetio.JSONLinesWriter // the same records as Parquet, when configured
+	pqOut *pipeline.OutFile
+	out   *pipeline.OutFile
+	w     *formats.Writer
 }
 
 // Stats are the emit report's statistics.
@@ -95,7 +102,17 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 			if err != nil {
 				return fmt.Errorf("emit: %w", err)
 			}
-			s.files[f.Name+"/"+sp] = &split{out: out, w: formats.NewWriter(out, f)}
+			file := &split{out: out, w: formats.NewWriter(out, f)}
+			if s.cfg.Parquet {
+				path := strings.TrimSuffix(s.path(f, sp), f.Ext) + ".parquet"
+				if file.pqOut, err = env.Create(path); err != nil {
+					return fmt.Errorf("emit: %w", err)
+				}
+				if file.pq, err = parquetio.NewJSONLinesWriter(file.pqOut, f.Columns(), parquetio.WriterOptions{}); err != nil {
+					return fmt.Errorf("emit %s: %w", path, err)
+				}
+			}
+			s.files[f.Name+"/"+sp] = file
 		}
 	}
 	return nil
@@ -155,6 +172,11 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 		if err := sp.w.Write(r.lines[i]); err != nil {
 			return nil, fmt.Errorf("emit %s: %w", sp.out.Path(), err)
 		}
+		if sp.pq != nil {
+			if err := sp.pq.WriteLine(bytes.TrimSuffix(r.lines[i], []byte("\n"))); err != nil {
+				return nil, fmt.Errorf("emit %s: %w", sp.pqOut.Path(), err)
+			}
+		}
 	}
 	d.Stash = nil
 	return nil, nil
@@ -174,6 +196,15 @@ func (s *Stage) Finish(context.Context) error {
 			}
 			if err := file.out.Close(); err != nil {
 				return fmt.Errorf("emit: %w", err)
+			}
+			if file.pq != nil {
+				if err := file.pq.Close(); err != nil {
+					return fmt.Errorf("emit %s: %w", file.pqOut.Path(), err)
+				}
+				file.pqOut.SetRecords(file.pq.Rows())
+				if err := file.pqOut.Close(); err != nil {
+					return fmt.Errorf("emit: %w", err)
+				}
 			}
 		}
 	}

@@ -130,3 +130,27 @@ func marshalLine(v any) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// Columns lists the top-level keys a record of the format may have (from
+// its JSON Schema), sorted: the columns of the format's Parquet table.
+func (f Format) Columns() []string {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Items      struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(f.Schema, &s); err != nil {
+		return nil
+	}
+	props := s.Properties
+	if len(props) == 0 {
+		props = s.Items.Properties
+	}
+	cols := make([]string, 0, len(props))
+	for k := range props {
+		cols = append(cols, k)
+	}
+	slices.Sort(cols)
+	return cols
+}

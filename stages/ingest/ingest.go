@@ -38,6 +38,8 @@ type Config struct {
 	MaxFileBytes int64 `yaml:"max_file_bytes" doc:"files larger than this are rejected"`
 	// MaxRecordBytes rejects larger records (lines, rows, documents).
 	MaxRecordBytes int `yaml:"max_record_bytes" doc:"records (lines, rows, whole documents) larger than this are rejected"`
+	// EmailStripQuoted drops quoted replies from e-mail bodies.
+	EmailStripQuoted bool `yaml:"email_strip_quoted" doc:"drop quoted replies (> lines and their 'On ... wrote:' line) from e-mail bodies"`
 	// InvalidUTF8 is "reject" (the record becomes a reject) or "repair"
 	// (each invalid sequence becomes U+FFFD, counted in the report).
 	InvalidUTF8 string `yaml:"invalid_utf8" doc:"reject | repair: what to do with a record that is not valid UTF-8"`
@@ -68,6 +70,7 @@ type Stats struct {
 	FilesByType  map[string]int64 `json:"files_by_format"`
 	Skipped      map[string]int64 `json:"skipped_files"`
 	Repaired     int64            `json:"repaired_invalid_utf8"`
+	Attachments  int64            `json:"email_attachments_skipped"`
 	InputBytes   int64            `json:"input_bytes"`
 	RecordsByFmt map[string]int64 `json:"records_by_format"`
 }
@@ -281,6 +284,12 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 	h := sha256.New()
 	hashed := &countingReader{r: io.TeeReader(f, h)}
 	defer func() {
+		if seeker, ok := f.(io.Seeker); ok && format == "parquet" {
+			// Parquet was read by offset: hash the whole file from the start.
+			h.Reset()
+			hashed.n = 0
+			seeker.Seek(0, io.SeekStart)
+		}
 		io.Copy(io.Discard, hashed) // hash what the reader did not need
 		env.AddInput(schemas.FileEntry{Path: p, Bytes: hashed.n, SHA256: hex.EncodeToString(h.Sum(nil))})
 		g.stats.InputBytes += hashed.n
@@ -295,7 +304,11 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 		return unwrapEmit(e.reject(0, "corrupt-"+codec, err.Error()))
 	}
 	defer release()
-	err = rd(&source{r: src, limit: g.cfg.MaxFileBytes}, e)
+	s := &source{r: src, limit: g.cfg.MaxFileBytes}
+	if ras, ok := f.(readerAtSeeker); ok && codec == "" {
+		s.seeker = ras
+	}
+	err = rd(s, e)
 	g.stats.RecordsByFmt[format] += e.records
 	if err == nil {
 		return nil

@@ -300,3 +300,7 @@ func benchRead(b *testing.B, name string, data []byte) {
 		}
 	}
 }
+
+func envForTest() *pipeline.Env { return &pipeline.Env{Logger: slog.New(slog.DiscardHandler)} }
+
+func itoa(n int) string { return fmt.Sprint(n) }

@@ -37,6 +37,11 @@ var readers = []struct {
 	{"json", []string{".json"}, readJSON, false},
 	{"csv", []string{".csv"}, readDelimited(','), false},
 	{"tsv", []string{".tsv", ".tab"}, readDelimited('\t'), false},
+	{"parquet", []string{".parquet"}, readParquet, false},
+	{"html", []string{".html", ".htm", ".xhtml"}, readHTML, true},
+	{"docx", []string{".docx"}, readDOCX, true},
+	{"eml", []string{".eml"}, readEML, true},
+	{"mbox", []string{".mbox", ".mbx"}, readMbox, false},
 }
 
 // codecs are the compression suffixes read transparently.
@@ -59,10 +64,17 @@ func decompress(codec string, r io.Reader) (rd io.Reader, release func(), err er
 	return r, func() {}, nil
 }
 
-// source is a file's (decompressed) content.
+// source is a file's (decompressed) content. seeker is set when the file
+// is uncompressed and offers random access (files on disk do).
 type source struct {
-	r     io.Reader
-	limit int64
+	r      io.Reader
+	limit  int64
+	seeker readerAtSeeker
+}
+
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.Seeker
 }
 
 // all reads the whole content, at most the file limit.

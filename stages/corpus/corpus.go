@@ -1,0 +1,90 @@
+// Package corpus writes corpus.parquet: every kept document with its
+// annotations (split, label, text, fields, token counts, duplicate cluster,
+// redaction counts), the curated corpus in the format data tools read
+// (Hugging Face datasets, DuckDB, Spark, pandas). Rows are written in input
+// order, in row groups sized by bytes, while the run streams.
+package corpus
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/parquetio"
+)
+
+// Config configures corpus.parquet.
+type Config struct {
+	Enabled     bool   `yaml:"enabled" doc:"write corpus.parquet with every kept document and its annotations"`
+	Compression string `yaml:"compression" doc:"zstd, snappy, gzip or none"`
+	RowGroupMB  int    `yaml:"row_group_mb" doc:"uncompressed megabytes per row group"`
+}
+
+// Defaults: zstd, 64 MB row groups.
+func Defaults() Config { return Config{Enabled: true, Compression: "zstd", RowGroupMB: 64} }
+
+// File is the corpus file's name in the output.
+const File = "corpus.parquet"
+
+// Stage is the corpus stage.
+type Stage struct {
+	cfg Config
+	out *pipeline.OutFile
+	w   *parquetio.CorpusWriter
+}
+
+// New validates cfg.
+func New(cfg Config) (*Stage, error) {
+	switch cfg.Compression {
+	case "zstd", "snappy", "gzip", "none":
+	default:
+		return nil, fmt.Errorf("compression: %q is not zstd, snappy, gzip or none", cfg.Compression)
+	}
+	if cfg.RowGroupMB <= 0 {
+		return nil, fmt.Errorf("row_group_mb: %d must be positive", cfg.RowGroupMB)
+	}
+	return &Stage{cfg: cfg}, nil
+}
+
+// Name implements pipeline.Stage.
+func (s *Stage) Name() string { return "corpus" }
+
+// Open creates corpus.parquet.
+func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
+	out, err := env.Create(File)
+	if err != nil {
+		return err
+	}
+	w, err := parquetio.NewCorpusWriter(out, parquetio.WriterOptions{Compression: s.cfg.Compression, RowGroupBytes: int64(s.cfg.RowGroupMB) << 20})
+	if err != nil {
+		return err
+	}
+	s.out, s.w = out, w
+	return nil
+}
+
+// Sequence writes the document as one row.
+func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	if err := s.w.Write(d); err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	return nil, nil
+}
+
+// Finish writes the footer and closes the file.
+func (s *Stage) Finish(context.Context) error {
+	if err := s.w.Close(); err != nil {
+		return fmt.Errorf("corpus: %w", err)
+	}
+	s.out.SetRecords(s.w.Rows())
+	return s.out.Close()
+}
+
+// Stats implements pipeline.Reporter.
+func (s *Stage) Stats() any {
+	return struct {
+		Rows        int64  `json:"rows"`
+		Compression string `json:"compression"`
+	}{s.w.Rows(), s.cfg.Compression}
+}

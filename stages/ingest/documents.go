@@ -1,0 +1,97 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/docread"
+	"github.com/tuneprep/tuneprep/stages/parquetio"
+)
+
+// The readers of this file come from the document helpers: they turn one
+// file into fields, or yield several records with their line or row.
+
+// readHTML makes the page one document: its visible text, title, lang and
+// description.
+func readHTML(src *source, e *emitter) error {
+	fields, err := docread.ReadHTML(src.r)
+	if err != nil {
+		return e.reject(0, "malformed-html", err.Error())
+	}
+	return e.record(0, fields, fieldsSize(fields))
+}
+
+// readDOCX makes a Word document one record: paragraphs and tables as
+// text, title and creator. The zip is read whole (bounded by
+// max_file_bytes) because zip needs random access.
+func readDOCX(src *source, e *emitter) error {
+	b, err := src.all()
+	if err != nil {
+		return err
+	}
+	fields, err := docread.ReadDOCX(bytes.NewReader(b), int64(len(b)), docread.Limits{})
+	if err != nil {
+		return e.reject(0, "malformed-docx", err.Error())
+	}
+	return e.record(0, fields, fieldsSize(fields))
+}
+
+// readEML makes a message one record; attachments are skipped and counted.
+func readEML(src *source, e *emitter) error {
+	fields, st, err := docread.ReadEML(src.r, docread.EmailOptions{StripQuoted: e.g.cfg.EmailStripQuoted})
+	e.g.stats.Attachments += int64(st.Attachments)
+	if err != nil {
+		return e.reject(0, "malformed-email", err.Error())
+	}
+	return e.record(0, fields, fieldsSize(fields))
+}
+
+// readMbox makes each message a record at the line of its "From " separator.
+func readMbox(src *source, e *emitter) error {
+	return docread.ReadMbox(src.r, docread.EmailOptions{StripQuoted: e.g.cfg.EmailStripQuoted}, func(line int, fields schemas.Fields, err error) error {
+		if err != nil {
+			return e.reject(line, "malformed-email", err.Error())
+		}
+		return e.record(line, fields, fieldsSize(fields))
+	})
+}
+
+// readParquet makes each row a record, streamed by record batches. Parquet
+// needs random access: an uncompressed file on disk is read in place, any
+// other is spooled to an unlinked temporary file first.
+func readParquet(src *source, e *emitter) error {
+	ra := src.seeker
+	if ra == nil {
+		f, err := os.CreateTemp("", "tuneprep-parquet-*")
+		if err != nil {
+			return err
+		}
+		os.Remove(f.Name())
+		defer f.Close()
+		if _, err := io.Copy(f, io.LimitReader(src.r, src.limit)); err != nil {
+			return err
+		}
+		ra = f
+	}
+	err := parquetio.Read(context.Background(), ra, parquetio.ReadOptions{}, func(row int, fields schemas.Fields) error {
+		return e.record(row, fields, fieldsSize(fields))
+	})
+	var ce *parquetio.CorruptError
+	if errors.As(err, &ce) {
+		return e.reject(ce.Row, "corrupt-parquet", fmt.Sprintf("row group %d: %v", ce.RowGroup, ce.Err))
+	}
+	return err
+}
+
+func fieldsSize(fs schemas.Fields) int {
+	n := 0
+	for _, f := range fs {
+		n += len(f.Name) + len(f.Value)
+	}
+	return n
+}
