@@ -188,7 +188,10 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	scfg := cfg.Split
 	scfg.CostModel = &tok.Model
 	ecfg := cfg.Emit
-	ecfg.Splits = split.Names
+	ecfg.Splits = split.Active(cfg.Split)
+	if cfg.Fewshot.Enabled && cfg.Fewshot.From == "bank" && cfg.Split.Bank == 0 {
+		return p, configError{fmt.Errorf("fewshot.from: bank needs a split.bank share")}
+	}
 	steps := []struct {
 		section string
 		build   func() (pipeline.Stage, error)

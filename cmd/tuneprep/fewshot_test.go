@@ -125,3 +125,34 @@ func logSplitCounts(t *testing.T, out string, emitted int64) {
 	}
 	t.Logf("%d emitted; per-intent counts (train/validation/test): %v", emitted, r.Stats.ByLabel)
 }
+
+// TestBankSplit: with a bank share, banks come from records set aside from
+// training and evaluation.
+func TestBankSplit(t *testing.T) {
+	in := writeMixedInput(t, 600)
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("input:\n  label_fields: [category]\nsplit:\n  train: 0.7\n  validation: 0.1\n  test: 0.1\n  bank: 0.1\nfewshot:\n  from: bank\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	runOK(t, "--config", cfg, "--in", in, "--out", out)
+	checkBalance(t, out)
+	_, lines := readBanks(t, out)
+	if len(lines) == 0 {
+		t.Fatal("no bank examples")
+	}
+	var trained string
+	for _, sp := range []string{"train", "validation", "test"} {
+		b, _ := os.ReadFile(filepath.Join(out, "finetune", sp+".jsonl"))
+		trained += string(b)
+	}
+	bank, _ := os.ReadFile(filepath.Join(out, "finetune", "bank.jsonl"))
+	for _, l := range lines {
+		q, _ := json.Marshal(l["messages"].([]any)[0].(map[string]any)["content"])
+		if strings.Contains(trained, string(q)) || !strings.Contains(string(bank), string(q)) {
+			t.Errorf("bank example %s is not from the bank split", l["id"])
+		}
+	}
+	os.WriteFile(cfg, []byte("fewshot:\n  from: bank\n"), 0o644)
+	if code, _, _ := cli(t, "run", "--config", cfg, "--in", in, "--out", out); code != exitUsage {
+		t.Errorf("from: bank without a bank share: exit %d", code)
+	}
+}

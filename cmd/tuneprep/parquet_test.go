@@ -21,13 +21,13 @@ import (
 // corpusRow is corpus.parquet as github.com/parquet-go/parquet-go, a reader
 // independent of the Arrow writer, sees it.
 type corpusRow struct {
-	ID            string  `parquet:"id"`
-	SourcePath    string  `parquet:"source_path"`
-	SourceLine    int64   `parquet:"source_line"`
-	Split         *string `parquet:"split,optional"`
-	Label         *string `parquet:"label,optional"`
-	Text          string  `parquet:"text"`
-	Fields        []struct {
+	ID         string  `parquet:"id"`
+	SourcePath string  `parquet:"source_path"`
+	SourceLine int64   `parquet:"source_line"`
+	Split      *string `parquet:"split,optional"`
+	Label      *string `parquet:"label,optional"`
+	Text       string  `parquet:"text"`
+	Fields     []struct {
 		Name  string `parquet:"name"`
 		Value string `parquet:"value"`
 		Raw   bool   `parquet:"raw"`

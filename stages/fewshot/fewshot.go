@@ -20,7 +20,9 @@ import (
 // Config is the few-shot stage's configuration.
 type Config struct {
 	Enabled bool `yaml:"enabled" doc:"build few-shot banks"`
-	K       int  `yaml:"k" doc:"examples per bank"`
+	// From is the split the banks are drawn from.
+	From string `yaml:"from" doc:"train, or bank (a split set aside with split.bank, so bank examples are not trained on)"`
+	K    int    `yaml:"k" doc:"examples per bank"`
 	// PerLabel makes one bank per label; otherwise one bank for everything.
 	PerLabel bool   `yaml:"per_label" doc:"one bank per label (else one bank)"`
 	Strategy string `yaml:"strategy" doc:"diverse (greedy max-min MinHash distance), representative (highest mean similarity to its pool), random, or shortest"`
@@ -39,7 +41,7 @@ type Config struct {
 
 // Defaults: 5 diverse examples per label.
 func Defaults() Config {
-	return Config{Enabled: true, K: 5, PerLabel: true, Strategy: "diverse", Seed: 42,
+	return Config{Enabled: true, From: "train", K: 5, PerLabel: true, Strategy: "diverse", Seed: 42,
 		MaxExampleTokens: 512, MaxBankTokens: 2048, Pool: 400, InputKey: "input", OutputKey: "output", OverlapThreshold: 0.5}
 }
 
@@ -81,6 +83,13 @@ func New(cfg Config, count Counter, model pricing.Model) (*Stage, error) {
 	if cfg.K <= 0 {
 		return nil, fmt.Errorf("k: %d must be positive", cfg.K)
 	}
+	switch cfg.From {
+	case "":
+		cfg.From = "train"
+	case "train", "bank":
+	default:
+		return nil, fmt.Errorf("from: %q is not train or bank", cfg.From)
+	}
 	switch cfg.Strategy {
 	case "diverse", "representative", "random", "shortest":
 	default:
@@ -116,13 +125,16 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	return nil
 }
 
-// Sequence offers training examples to their bank's pool and indexes the
-// validation and test records that banks must not overlap.
+// Sequence offers examples of the source split to their bank's pool and
+// indexes the validation and test records that banks must not overlap.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
-	if d.Split != "train" {
+	if d.Split == "validation" || d.Split == "test" {
 		_, err := s.evalIdx.Add(uint32(len(s.evalIDs)), d.Text)
 		s.evalIDs = append(s.evalIDs, d.ID)
 		return nil, err
+	}
+	if d.Split != s.cfg.From {
+		return nil, nil
 	}
 	c, ok := s.candidate(d)
 	if !ok {

@@ -27,8 +27,8 @@ func TestDocumentReaders(t *testing.T) {
 		"page.html": {Data: []byte(`<html lang="en"><head><title>Refunds</title><script>var x=1</script></head><body><nav>Home</nav><h1>Refund policy</h1><p>Returns within 30 days.</p><p hidden>secret</p></body></html>`)},
 		"note.docx": {Data: docx(t, `<w:p><w:r><w:t>Clause one.</w:t></w:r></w:p><w:p><w:r><w:t>Clause two.</w:t></w:r></w:p>`)},
 		"bad.docx":  {Data: docx(t, "")[:30]},
-		"msg.eml": {Data: []byte("From: Ann <ann@example.com>\r\nTo: support@example.com\r\nSubject: Order late\r\nDate: Mon, 02 Jan 2006 15:04:05 -0700\r\nContent-Type: text/plain\r\n\r\nMy order has not arrived.\r\n")},
-		"box.mbox": {Data: []byte("From ann@example.com Mon Jan  2 15:04:05 2006\nSubject: one\n\nFirst body.\n\nFrom bob@example.com Mon Jan  2 15:05:05 2006\nSubject: two\n\nSecond body.\n")},
+		"msg.eml":   {Data: []byte("From: Ann <ann@example.com>\r\nTo: support@example.com\r\nSubject: Order late\r\nDate: Mon, 02 Jan 2006 15:04:05 -0700\r\nContent-Type: text/plain\r\n\r\nMy order has not arrived.\r\n")},
+		"box.mbox":  {Data: []byte("From ann@example.com Mon Jan  2 15:04:05 2006\nSubject: one\n\nFirst body.\n\nFrom bob@example.com Mon Jan  2 15:05:05 2006\nSubject: two\n\nSecond body.\n")},
 	}
 	got, g := collect(t, Defaults(), files)
 	all := strings.Join(got, "\n")

@@ -36,7 +36,7 @@ func (e *exactSplit) add(d *schemas.Document, key string, u float64) {
 // last even out what the groups left; with enough single records every
 // split ends within one record of its share of every label. A group whose
 // records carry several labels weighs each label's deficit by its records.
-func (e *exactSplit) assign(shares [3]float64, stratify bool) {
+func (e *exactSplit) assign(shares [4]float64, stratify bool) {
 	labelOf := func(d *schemas.Document) string {
 		if stratify {
 			return d.Label
@@ -47,9 +47,9 @@ func (e *exactSplit) assign(shares [3]float64, stratify bool) {
 	for _, d := range e.docs {
 		totals[labelOf(d)]++
 	}
-	filled := map[string]*[3]int{}
+	filled := map[string]*[4]int{}
 	for l := range totals {
-		filled[l] = &[3]int{}
+		filled[l] = &[4]int{}
 	}
 	gs := append([]*group(nil), e.order...)
 	sort.Slice(gs, func(i, j int) bool {

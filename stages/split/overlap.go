@@ -209,11 +209,14 @@ type spooled struct {
 }
 
 func (l *leakage) add(d *schemas.Document) error {
-	if d.Split != Train {
+	if d.Split == Validation || d.Split == Test {
 		_, err := l.idx.Add(uint32(len(l.other)), d.Text)
 		l.other = append(l.other, d.ID)
 		l.split = append(l.split, d.Split)
 		return err
+	}
+	if d.Split != Train {
+		return nil // the bank is neither trained on nor evaluated
 	}
 	if l.spool == nil {
 		f, err := os.CreateTemp("", "tuneprep-leakage-*.jsonl")

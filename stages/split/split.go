@@ -26,16 +26,20 @@ const (
 	Train      = "train"
 	Validation = "validation"
 	Test       = "test"
+	// Bank holds records set aside for few-shot banks: neither trained on
+	// nor evaluated.
+	Bank = "bank"
 )
 
 // Names lists the splits in output order.
-var Names = []string{Train, Validation, Test}
+var Names = []string{Train, Validation, Test, Bank}
 
 // Config sets the proportions, the method and the checks.
 type Config struct {
 	Train      float64 `yaml:"train" doc:"share of records for training"`
 	Validation float64 `yaml:"validation" doc:"share of records for validation"`
 	Test       float64 `yaml:"test" doc:"share of records for test"`
+	Bank       float64 `yaml:"bank" doc:"share of records set aside for few-shot banks (fewshot.from: bank): not trained on, not evaluated"`
 	Seed       uint64  `yaml:"seed" doc:"seed of the assignment; change it to draw a different split"`
 	// Method is hash or exact.
 	Method string `yaml:"method" doc:"hash (stable: a record keeps its split when data is added; shares are met on average) or exact (exact shares per label for this run; holds records until the input ends)"`
@@ -76,8 +80,8 @@ func Defaults() Config {
 // Stage is the split stage.
 type Stage struct {
 	cfg    Config
-	shares [3]float64
-	bounds [3]float64 // cumulative upper bounds for the hash method
+	shares [4]float64
+	bounds [4]float64 // cumulative upper bounds for the hash method
 	counts map[string]int64
 	labels map[string]map[string]int64
 	exact  *exactSplit
@@ -99,7 +103,7 @@ type SplitTokens struct {
 // New validates cfg: shares are non-negative and sum to 1. Evaluation sets
 // for decontamination are read here.
 func New(cfg Config) (*Stage, error) {
-	shares := [3]float64{cfg.Train, cfg.Validation, cfg.Test}
+	shares := [4]float64{cfg.Train, cfg.Validation, cfg.Test, cfg.Bank}
 	sum := 0.0
 	for i, s := range shares {
 		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
@@ -108,7 +112,7 @@ func New(cfg Config) (*Stage, error) {
 		sum += s
 	}
 	if math.Abs(sum-1) > 1e-9 {
-		return nil, fmt.Errorf("train + validation + test = %v, must be 1", sum)
+		return nil, fmt.Errorf("train + validation + test + bank = %v, must be 1", sum)
 	}
 	st := &Stage{cfg: cfg, shares: shares, counts: map[string]int64{}, labels: map[string]map[string]int64{}, tokens: map[string]*SplitTokens{}}
 	acc := 0.0
@@ -116,7 +120,7 @@ func New(cfg Config) (*Stage, error) {
 		acc += s
 		st.bounds[i] = acc
 	}
-	st.bounds[2] = 1.0000001 // absorb rounding
+	st.bounds[3] = 1.0000001 // absorb rounding
 	switch cfg.Method {
 	case "", "hash":
 		st.cfg.Method = "hash"
@@ -147,6 +151,18 @@ func New(cfg Config) (*Stage, error) {
 
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "split" }
+
+// Active lists the splits records can go to: train, validation and test
+// always (an unused one is an empty file), bank when it has a share.
+func Active(cfg Config) []string {
+	if cfg.Bank > 0 {
+		return Names
+	}
+	return Names[:3]
+}
+
+// Active lists the stage's splits.
+func (s *Stage) Active() []string { return Active(s.cfg) }
 
 // Holds implements pipeline.Holder: the exact method needs every record.
 func (s *Stage) Holds() bool { return s.exact != nil }
@@ -305,8 +321,11 @@ type Stats struct {
 func (s *Stage) Stats() any {
 	st := Stats{Method: s.cfg.Method, Seed: s.cfg.Seed, Stratified: s.exact != nil && s.cfg.Stratify, Counts: map[string]int64{},
 		Targets: map[string]float64{Train: s.cfg.Train, Validation: s.cfg.Validation, Test: s.cfg.Test}}
-	for _, n := range Names {
+	for _, n := range s.Active() {
 		st.Counts[n] = s.counts[n]
+	}
+	if s.cfg.Bank > 0 {
+		st.Targets[Bank] = s.cfg.Bank
 	}
 	if len(s.labels) > 0 {
 		st.ByLabel = s.labels
