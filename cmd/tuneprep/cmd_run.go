@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/tuneprep/tuneprep/pipeline"
@@ -39,6 +40,7 @@ type runOptions struct {
 	logFormat string
 	quiet     bool
 	formats   string
+	profile   string
 	// set records which flags were given, for precedence over env and file.
 	set map[string]bool
 }
@@ -75,6 +77,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
 	fs.StringVar(&o.formats, "formats", "", "output formats, comma-separated, or all (overrides emit.formats)")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -86,6 +89,13 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	logger, err := newLogger(o.logFormat, o.quiet, stderr)
 	if err != nil {
 		return err
+	}
+	if o.profile != "" {
+		stop, err := startProfile(o.profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
 	if m != nil && !o.quiet {
@@ -303,4 +313,17 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// startProfile starts a CPU profile; the returned function ends it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

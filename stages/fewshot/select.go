@@ -113,7 +113,7 @@ func (s *Stage) choose(label string, p *pool) (bank, error) {
 func (s *Stage) overlapsEval(c *candidate) bool {
 	text := c.input + "\n" + c.output
 	thr := s.cfg.OverlapThreshold
-	return len(s.evalIdx.Query(text, thr)) > 0 || len(s.evalIdx.QueryReferences(text, thr)) > 0
+	return len(s.evalIdx.QueryEither(text, thr)) > 0
 }
 
 // diverse is greedy max-min selection: start from the first candidate in

@@ -40,6 +40,15 @@ type ContainmentIndex struct {
 	shift   uint8      // 64 - log2(len(lookup))
 	sizes   multiTable // reference id -> number of distinct n-grams
 	n       int        // references added
+	maxID   uint32
+	scratch sync.Pool // *hitCounter, one per concurrent query
+}
+
+// hitCounter counts postings per reference id without sorting them: a dense
+// array indexed by id and the list of ids touched, reset after each query.
+type hitCounter struct {
+	counts  []uint32
+	touched []uint32
 }
 
 type posting struct {
@@ -95,6 +104,7 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	}
 	c.sizes.insert(id, uint32(min(len(set), 1<<32-2)))
 	c.n++
+	c.maxID = max(c.maxID, id)
 	for _, h := range set {
 		c.pending = append(c.pending, posting{hash: h, id: id})
 	}
@@ -105,7 +115,7 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 // text's n-grams (containment of the query in the reference), best first,
 // ties by ascending id. A query shorter than n words returns nil.
 func (c *ContainmentIndex) Query(text string, threshold float64) []Match {
-	return c.query(text, threshold, false)
+	return c.query(text, threshold, byQuery)
 }
 
 // QueryReferences returns the references of which at least threshold of the
@@ -113,10 +123,35 @@ func (c *ContainmentIndex) Query(text string, threshold float64) []Match {
 // query), best first, ties by ascending id. Use it to find evaluation items
 // quoted inside a long training document.
 func (c *ContainmentIndex) QueryReferences(text string, threshold float64) []Match {
-	return c.query(text, threshold, true)
+	return c.query(text, threshold, byReference)
 }
 
-func (c *ContainmentIndex) query(text string, threshold float64, refSide bool) []Match {
+// QueryEither returns the references where either containment reaches the
+// threshold, best first by the larger of the two, ties by ascending id: one
+// pass for the leakage and decontamination checks, which look both ways.
+func (c *ContainmentIndex) QueryEither(text string, threshold float64) []Match {
+	return c.query(text, threshold, byEither)
+}
+
+type side int
+
+const (
+	byQuery side = iota
+	byReference
+	byEither
+)
+
+func (m Match) score(by side) float64 {
+	switch by {
+	case byQuery:
+		return m.Containment
+	case byReference:
+		return m.RefContainment
+	}
+	return max(m.Containment, m.RefContainment)
+}
+
+func (c *ContainmentIndex) query(text string, threshold float64, by side) []Match {
 	set := c.sh.AppendSet(nil, text)
 	if len(set) == 0 {
 		return nil
@@ -124,39 +159,38 @@ func (c *ContainmentIndex) query(text string, threshold float64, refSide bool) [
 	c.ensureBuilt()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var hits []uint32
+	hc, _ := c.scratch.Get().(*hitCounter)
+	if hc == nil || len(hc.counts) <= int(c.maxID) {
+		hc = &hitCounter{counts: make([]uint32, int(c.maxID)+1)}
+	}
+	defer func() { hc.touched = hc.touched[:0]; c.scratch.Put(hc) }()
 	for _, h := range set {
-		if i, ok := c.find(h); ok {
-			hits = append(hits, c.refs[c.offs[i]:c.offs[i+1]]...)
+		i, ok := c.find(h)
+		if !ok {
+			continue
+		}
+		for _, id := range c.refs[c.offs[i]:c.offs[i+1]] {
+			if hc.counts[id] == 0 {
+				hc.touched = append(hc.touched, id)
+			}
+			hc.counts[id]++
 		}
 	}
-	slices.Sort(hits)
+	slices.Sort(hc.touched)
 	var out []Match
-	for i := 0; i < len(hits); {
-		j := i + 1
-		for j < len(hits) && hits[j] == hits[i] {
-			j++
-		}
-		size, _ := c.sizes.first(hits[i])
-		m := Match{ID: hits[i], Shared: j - i, Containment: float64(j-i) / float64(len(set))}
+	for _, id := range hc.touched {
+		shared := int(hc.counts[id])
+		hc.counts[id] = 0
+		size, _ := c.sizes.first(id)
+		m := Match{ID: id, Shared: shared, Containment: float64(shared) / float64(len(set))}
 		if size > 0 {
-			m.RefContainment = float64(j-i) / float64(size)
+			m.RefContainment = float64(shared) / float64(size)
 		}
-		score := m.Containment
-		if refSide {
-			score = m.RefContainment
-		}
-		if score >= threshold {
+		if m.score(by) >= threshold {
 			out = append(out, m)
 		}
-		i = j
 	}
-	slices.SortStableFunc(out, func(a, b Match) int {
-		if refSide {
-			return cmp.Compare(b.RefContainment, a.RefContainment)
-		}
-		return cmp.Compare(b.Containment, a.Containment)
-	})
+	slices.SortStableFunc(out, func(a, b Match) int { return cmp.Compare(b.score(by), a.score(by)) })
 	return out
 }
 

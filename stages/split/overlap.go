@@ -67,20 +67,11 @@ func loadDecontaminator(cfg Config) (*decontaminator, error) {
 
 // check returns why a training text is contaminated, or "".
 func (d *decontaminator) check(text string) string {
-	best, bestID := 0.0, uint32(0)
-	for _, m := range d.idx.Query(text, d.thr) {
-		if m.Containment > best {
-			best, bestID = m.Containment, m.ID
-		}
-	}
-	for _, m := range d.idx.QueryReferences(text, d.thr) {
-		if m.RefContainment > best {
-			best, bestID = m.RefContainment, m.ID
-		}
-	}
-	if best < d.thr {
+	ms := d.idx.QueryEither(text, d.thr)
+	if len(ms) == 0 {
 		return ""
 	}
+	best, bestID := max(ms[0].Containment, ms[0].RefContainment), ms[0].ID
 	d.st.Dropped++
 	d.st.BySet[d.st.Sets[d.sets[bestID]]]++
 	return fmt.Sprintf("overlaps %s, %d-gram containment %.3f", d.source[bestID], d.st.N, best)
@@ -250,19 +241,14 @@ func (l *leakage) finish() error {
 			return fmt.Errorf("leakage spool: %w", err)
 		}
 		l.st.Checked++
-		best := map[uint32]float64{}
-		for _, m := range l.idx.Query(r.Text, l.thr) {
-			best[m.ID] = max(best[m.ID], m.Containment)
-		}
-		for _, m := range l.idx.QueryReferences(r.Text, l.thr) {
-			best[m.ID] = max(best[m.ID], m.RefContainment)
-		}
-		if len(best) > 0 {
+		ms := l.idx.QueryEither(r.Text, l.thr)
+		if len(ms) > 0 {
 			l.st.Records++
 		}
-		for id, c := range best {
+		for _, m := range ms {
+			c := max(m.Containment, m.RefContainment)
 			l.st.Pairs++
-			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other[id], Split: l.split[id], Containment: float64(int(c*1000+0.5)) / 1000})
+			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other[m.ID], Split: l.split[m.ID], Containment: float64(int(c*1000+0.5)) / 1000})
 		}
 		if len(l.st.Worst) > 200 {
 			l.trim()
