@@ -24,6 +24,29 @@ type Plan struct {
 	// Batching amortises channel operations; order and output do not depend on it.
 	BatchSize int
 	Logger    *slog.Logger
+	// Progress, when set, is called about twice a second with the records
+	// read so far and those that have passed every stage, and once at the end.
+	Progress func(read, done int64)
+}
+
+// progress counts records for Plan.Progress; shared by the source and the sink.
+type progress struct {
+	read, done atomic.Int64
+}
+
+// report calls fn every interval until ctx ends, then once more.
+func (p *progress) report(ctx context.Context, fn func(read, done int64)) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			fn(p.read.Load(), p.done.Load())
+		case <-ctx.Done():
+			fn(p.read.Load(), p.done.Load())
+			return
+		}
+	}
 }
 
 // batch is the unit that travels between stages. Dropped and rejected records
@@ -105,10 +128,17 @@ func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		}
 	}
 
+	prog := &progress{}
+	if p.Progress != nil {
+		pctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { prog.report(pctx, p.Progress); close(done) }()
+		defer func() { stop(); <-done }()
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	// The source's channel; each stage reads one channel and writes the next.
 	first := make(chan *batch, 2)
-	g.Go(func() error { return runSource(ctx, p.Source, env, src, size, first) })
+	g.Go(func() error { return runSource(ctx, p.Source, env, src, size, first, &prog.read) })
 	ch := first
 	for _, o := range obs {
 		next := make(chan *batch, 2)
@@ -121,7 +151,7 @@ func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		return nil, totals, err
 	}
 	last := ch
-	g.Go(func() error { return sink.drain(ctx, last, &totals) })
+	g.Go(func() error { return sink.drain(ctx, last, &totals, &prog.done) })
 	if err := g.Wait(); err != nil {
 		return nil, totals, err
 	}
@@ -143,12 +173,13 @@ func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 }
 
 // runSource reads the source into batches and counts what it read.
-func runSource(ctx context.Context, s Source, env *Env, o *observed, size int, out chan<- *batch) error {
+func runSource(ctx context.Context, s Source, env *Env, o *observed, size int, out chan<- *batch, read *atomic.Int64) error {
 	defer close(out)
 	var seq int64
 	b := &batch{docs: make([]*schemas.Document, 0, size)}
 	send := func() error {
 		o.countSource(b)
+		read.Add(int64(len(b.docs)))
 		select {
 		case out <- b:
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -37,8 +38,9 @@ func newSink(env *Env) (*sink, error) {
 	return s, nil
 }
 
-func (s *sink) drain(ctx context.Context, in <-chan *batch, t *schemas.Totals) error {
+func (s *sink) drain(ctx context.Context, in <-chan *batch, t *schemas.Totals, done *atomic.Int64) error {
 	for b := range in {
+		done.Add(int64(len(b.docs)))
 		for _, d := range b.docs {
 			t.Read++
 			var err error

@@ -11,6 +11,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/samples"
@@ -41,6 +42,8 @@ type runOptions struct {
 	quiet     bool
 	formats   string
 	profile   string
+	// status prints live counts; set only when stderr is a terminal.
+	status *statusLine
 	// set records which flags were given, for precedence over env and file.
 	set map[string]bool
 }
@@ -89,6 +92,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	logger, err := newLogger(o.logFormat, o.quiet, stderr)
 	if err != nil {
 		return err
+	}
+	if !o.quiet && o.logFormat == "text" && isTerminal(stderr) {
+		o.status = &statusLine{w: stderr, start: time.Now()}
 	}
 	if o.profile != "" {
 		stop, err := startProfile(o.profile)
@@ -256,14 +262,19 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 		return nil, err
 	}
 	plan.Logger = logger
+	if o.status != nil {
+		plan.Progress = o.status.update
+	}
 	effective := cfg
 	effective.Workers = 0 // recorded under execution: outputs do not depend on it
+	effective.Template = cfg.Template.Effective()
 	cfgJSON, err := asJSONable(effective)
 	if err != nil {
 		return nil, err
 	}
 	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
 	m, err := pipeline.Run(ctx, pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON})
+	o.status.clear()
 	if m == nil {
 		return nil, err
 	}
@@ -326,4 +337,32 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// statusLine rewrites one line of live counts on the terminal.
+type statusLine struct {
+	w     io.Writer
+	start time.Time
+}
+
+func (s *statusLine) update(read, done int64) {
+	rate := float64(done) / max(time.Since(s.start).Seconds(), 1e-9)
+	fmt.Fprintf(s.w, "\r\033[K%d records read, %d through every stage (%.0f/s)", read, done, rate)
+}
+
+// clear erases the line; a nil status line does nothing.
+func (s *statusLine) clear() {
+	if s != nil {
+		fmt.Fprint(s.w, "\r\033[K")
+	}
 }

@@ -43,7 +43,25 @@ type Config struct {
 }
 
 // Defaults returns one auto rule for every record.
-func Defaults() Config { return Config{Rules: []Rule{{Kind: "auto"}}} }
+func Defaults() Config { return Config{Rules: []Rule{{Kind: "auto", MessagesField: "messages"}}} }
+
+// Effective returns the configuration with every default filled in: the
+// rules New compiles, and what run.json records.
+func (c Config) Effective() Config {
+	if len(c.Rules) == 0 {
+		return Defaults()
+	}
+	out := Config{Rules: append([]Rule(nil), c.Rules...)}
+	for i := range out.Rules {
+		if out.Rules[i].Kind == "" {
+			out.Rules[i].Kind = "chat"
+		}
+		if out.Rules[i].MessagesField == "" {
+			out.Rules[i].MessagesField = "messages"
+		}
+	}
+	return out
+}
 
 // part is one compiled template with the fields it cannot do without.
 type part struct {
@@ -77,9 +95,7 @@ var funcs = template.FuncMap{
 // New compiles the rules; a template that does not parse is an error naming
 // the rule and the part.
 func New(cfg Config) (*Stage, error) {
-	if len(cfg.Rules) == 0 {
-		cfg = Defaults()
-	}
+	cfg = cfg.Effective()
 	s := &Stage{}
 	for i, r := range cfg.Rules {
 		c, err := compile(r)
@@ -92,12 +108,6 @@ func New(cfg Config) (*Stage, error) {
 }
 
 func compile(r Rule) (compiled, error) {
-	if r.Kind == "" {
-		r.Kind = "chat"
-	}
-	if r.MessagesField == "" {
-		r.MessagesField = "messages"
-	}
 	c := compiled{rule: r}
 	var err error
 	if c.match, err = glob.CompileAll(r.Match); err != nil {
