@@ -237,6 +237,11 @@ func (o *OutFile) entry() schemas.FileEntry {
 	return schemas.FileEntry{Path: o.rel, Bytes: o.bytes, SHA256: hex.EncodeToString(o.h.Sum(nil)), Records: &n}
 }
 
+// Previous is the final output directory, which holds the previous run's
+// output (if any) until this run commits: a stage may read what it wrote
+// last time there.
+func (e *Env) Previous() string { return e.out.final }
+
 // AddInput records an input file in the manifest.
 func (e *Env) AddInput(f schemas.FileEntry) { e.inputs = append(e.inputs, f) }
 

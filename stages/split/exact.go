@@ -17,13 +17,15 @@ type group struct {
 	key  string
 	u    float64 // seeded hash: the order in which groups are dealt
 	docs []*schemas.Document
+	// fixed is the split a ledger of an earlier run gave the group (-1: none).
+	fixed int
 }
 
 func (e *exactSplit) add(d *schemas.Document, key string, u float64) {
 	e.docs = append(e.docs, d)
 	g := e.groups[key]
 	if g == nil {
-		g = &group{key: key, u: u}
+		g = &group{key: key, u: u, fixed: -1}
 		e.groups[key] = g
 		e.order = append(e.order, g)
 	}
@@ -51,7 +53,19 @@ func (e *exactSplit) assign(shares [4]float64, stratify bool) {
 	for l := range totals {
 		filled[l] = &[4]int{}
 	}
-	gs := append([]*group(nil), e.order...)
+	// Groups an earlier run placed keep their split and count toward the
+	// targets; the others are dealt around them.
+	var gs []*group
+	for _, g := range e.order {
+		if g.fixed < 0 {
+			gs = append(gs, g)
+			continue
+		}
+		for _, d := range g.docs {
+			filled[labelOf(d)][g.fixed]++
+			d.Split = Names[g.fixed]
+		}
+	}
 	sort.Slice(gs, func(i, j int) bool {
 		if len(gs[i].docs) != len(gs[j].docs) {
 			return len(gs[i].docs) > len(gs[j].docs)

@@ -217,3 +217,75 @@ func errorsAs(err error, target **pipeline.GateError) bool {
 	}
 	return ok
 }
+
+// TestStableMethod: exact shares per label on the first run; on a second
+// run into the same output with 20% more records (placed first in input
+// order), every earlier record keeps its split and the shares still hold.
+func TestStableMethod(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	run := func(src pipeline.Source) (map[string]string, Stats) {
+		cfg := Defaults()
+		cfg.Method = "stable"
+		st, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		if _, err := pipeline.Run(context.Background(), pipeline.RunOptions{
+			Plan: pipeline.Plan{Source: src, Stages: []pipeline.Stage{st, recorder(got)}, Workers: 3}, OutDir: out}); err != nil {
+			t.Fatal(err)
+		}
+		return got, st.Stats().(Stats)
+	}
+	first, st1 := run(labelled{n: 1462, label: skewed})
+	// 20% more records, read before the old ones.
+	more := prepend{extra: 292, inner: labelled{n: 1462, label: skewed}}
+	second, st2 := run(more)
+	for id, sp := range first {
+		if second[id] != sp {
+			t.Fatalf("%s moved from %s to %s", id, sp, second[id])
+		}
+	}
+	if st2.Ledger == nil || st2.Ledger.Known != 1462 || st2.Ledger.New != 292 || st1.Ledger.Known != 0 {
+		t.Fatalf("ledger: first %+v, second %+v", st1.Ledger, st2.Ledger)
+	}
+	for _, st := range []Stats{st1, st2} {
+		for label, c := range st.ByLabel {
+			total := c[Train] + c[Validation] + c[Test]
+			for sp, share := range map[string]float64{Train: 0.8, Validation: 0.1, Test: 0.1} {
+				if total >= 100 && math.Abs(float64(c[sp])/float64(total)-share) > 0.02 {
+					t.Errorf("%s/%s: %d of %d", label, sp, c[sp], total)
+				}
+				if math.Abs(float64(c[sp])-share*float64(total)) > 2 {
+					t.Errorf("%s/%s: %d of %d, more than 2 records off", label, sp, c[sp], total)
+				}
+			}
+		}
+	}
+	// A new seed asks for a new draw: the ledger is ignored.
+	cfg := Defaults()
+	cfg.Method, cfg.Seed = "stable", 7
+	st, _ := New(cfg)
+	pipeline.Run(context.Background(), pipeline.RunOptions{Plan: pipeline.Plan{Source: more, Stages: []pipeline.Stage{st}}, OutDir: out})
+	if l := st.Stats().(Stats).Ledger; l.Known != 0 || l.IgnoredWhy == "" {
+		t.Errorf("ledger with another seed: %+v", l)
+	}
+}
+
+// prepend emits extra new records, then the inner source's.
+type prepend struct {
+	extra int
+	inner labelled
+}
+
+func (p prepend) Name() string { return "src" }
+
+func (p prepend) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas.Document) error) error {
+	for i := 0; i < p.extra; i++ {
+		d := &schemas.Document{ID: fmt.Sprintf("new%05d", i), Label: skewed(i * 5), Text: fmt.Sprintf("new record %d", i)}
+		if err := emit(d); err != nil {
+			return err
+		}
+	}
+	return p.inner.Read(ctx, env, emit)
+}

@@ -42,7 +42,7 @@ type Config struct {
 	Bank       float64 `yaml:"bank" doc:"share of records set aside for few-shot banks (fewshot.from: bank): not trained on, not evaluated"`
 	Seed       uint64  `yaml:"seed" doc:"seed of the assignment; change it to draw a different split"`
 	// Method is hash or exact.
-	Method string `yaml:"method" doc:"hash (stable: a record keeps its split when data is added; shares are met on average) or exact (exact shares per label for this run; holds records until the input ends)"`
+	Method string `yaml:"method" doc:"hash (a record keeps its split when data is added; shares are met on average), exact (exact shares per label for this run; holds records until the input ends), or stable (exact shares, and groups keep the split an earlier run into the same output gave them)"`
 	// Stratify keeps each label's share in every split (exact method).
 	Stratify bool `yaml:"stratify" doc:"exact method: meet the shares within each label"`
 	// GroupKey names a field whose records always share a split; empty means
@@ -89,6 +89,7 @@ type Stage struct {
 	leak   *leakage
 	tokens map[string]*SplitTokens
 	train  []int // training examples' lengths, for the cost estimate
+	ledger *ledger
 }
 
 // SplitTokens sums one split's token counts.
@@ -124,7 +125,7 @@ func New(cfg Config) (*Stage, error) {
 	switch cfg.Method {
 	case "", "hash":
 		st.cfg.Method = "hash"
-	case "exact":
+	case "exact", "stable":
 		st.exact = &exactSplit{groups: map[string]*group{}}
 	default:
 		return nil, fmt.Errorf("method: %q is not hash or exact", cfg.Method)
@@ -167,6 +168,20 @@ func (s *Stage) Active() []string { return Active(s.cfg) }
 // Holds implements pipeline.Holder: the exact method needs every record.
 func (s *Stage) Holds() bool { return s.exact != nil }
 
+// Open reads the ledger of the previous run into the same output (stable
+// method) and creates this run's.
+func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
+	if s.cfg.Method != "stable" {
+		return nil
+	}
+	l, err := openLedger(env, s.cfg)
+	if err != nil {
+		return fmt.Errorf("split ledger: %w", err)
+	}
+	s.ledger = l
+	return nil
+}
+
 // groupKey is the key whose records share a split.
 func (s *Stage) groupKey(d *schemas.Document) string {
 	key := d.Cluster
@@ -203,7 +218,15 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 
 // Release assigns the exact split and then checks the records in input order.
 func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas.Drop)) error {
+	if s.ledger != nil {
+		s.ledger.fix(s.exact.order)
+	}
 	s.exact.assign(s.shares, s.cfg.Stratify)
+	if s.ledger != nil {
+		if err := s.ledger.write(s.exact.order); err != nil {
+			return err
+		}
+	}
 	for _, d := range s.exact.docs {
 		why, err := s.after(d)
 		if err != nil {
@@ -313,6 +336,7 @@ type Stats struct {
 	ByLabel        map[string]map[string]int64 `json:"by_label,omitempty"`
 	Tokens         map[string]*SplitTokens     `json:"tokens,omitempty"`
 	FineTuneCost   *pricing.Estimate           `json:"fine_tune_cost,omitempty"`
+	Ledger         *LedgerStats                `json:"ledger,omitempty"`
 	Decontaminated *DeconStats                 `json:"decontamination,omitempty"`
 	Leakage        *LeakStats                  `json:"leakage,omitempty"`
 }
@@ -339,6 +363,9 @@ func (s *Stage) Stats() any {
 	}
 	if s.decon != nil {
 		st.Decontaminated = &s.decon.st
+	}
+	if s.ledger != nil {
+		st.Ledger = &s.ledger.st
 	}
 	if s.leak != nil {
 		st.Leakage = &s.leak.st
