@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/tuneprep/tuneprep/stages/pii"
 	"github.com/tuneprep/tuneprep/stages/redact"
 )
 
@@ -85,32 +84,19 @@ func redactCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 // textRedactor redacts free text with the redact stage's detectors and mode.
 type textRedactor struct {
-	scanner  *pii.Scanner
-	replacer *pii.Replacer
+	stage *redact.Stage
 }
 
 func newTextRedactor(rc redact.Config) (*textRedactor, error) {
-	// The stage validates the whole section (mode, key, policies) once.
-	if _, err := redact.New(rc, os.LookupEnv); err != nil {
-		return nil, err
-	}
-	s, err := pii.New(rc.Detectors)
+	st, err := redact.New(rc, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}
-	var key []byte
-	if k, ok := os.LookupEnv(rc.KeyEnv); ok {
-		key = []byte(k)
-	}
-	rep, err := pii.NewReplacer(pii.ReplacerConfig{Mode: pii.Mode(rc.Mode), MaskKeep: rc.MaskKeep, Key: key})
-	if err != nil {
-		return nil, err
-	}
-	return &textRedactor{scanner: s, replacer: rep}, nil
+	return &textRedactor{stage: st}, nil
 }
 
 func (r *textRedactor) redact(text string) (string, []spanOut) {
-	res, spans := pii.Redact(r.scanner, r.replacer, text)
+	res, spans := r.stage.RedactText(text)
 	out := make([]spanOut, len(spans))
 	for i, sp := range spans {
 		out[i] = spanOut{sp.Start, sp.End, sp.Type, sp.Detector, sp.Score}

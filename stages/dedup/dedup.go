@@ -131,7 +131,7 @@ func hash64(s string) uint64 {
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	p := d.Stash.(*prep)
 	seq := uint32(d.Seq)
-	s.remember(seq, d, p)
+	s.remember(seq, d)
 	d.Cluster = d.ID
 
 	match, of, sim := "", uint32(0), 0.0

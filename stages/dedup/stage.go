@@ -141,7 +141,7 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 
 // remember keeps the record's ID by sequence number, the only per-record
 // memory besides the index and the exact-key map.
-func (s *Stage) remember(seq uint32, d *schemas.Document, p *prep) {
+func (s *Stage) remember(seq uint32, d *schemas.Document) {
 	for uint32(len(s.ids)) <= seq {
 		s.ids = append(s.ids, "")
 	}
@@ -163,8 +163,8 @@ func (s *Stage) kept(seq uint32, d *schemas.Document, p *prep) {
 	}
 }
 
-// pendingRep remembers a kept record's survivor attributes cheaply, in case
-// it becomes a cluster later.
+// pending remembers a kept record's survivor attributes, in case it becomes
+// a cluster later.
 func (s *Stage) pending(seq uint32, p *prep) {
 	if s.reps == nil {
 		s.reps = map[uint32]repInfo{}

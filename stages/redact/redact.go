@@ -232,6 +232,12 @@ func typeList(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// RedactText redacts one free text with the stage's detectors and mode:
+// the result and the findings of the first pass (byte offsets into text).
+func (s *Stage) RedactText(text string) (pii.Result, []pii.Span) {
+	return pii.Redact(s.scanner, s.replacer, text)
+}
+
 // Sequence writes the audit lines and counts, in input order.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	f := d.Stash.(*found)
