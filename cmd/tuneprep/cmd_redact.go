@@ -111,15 +111,9 @@ func (r *textRedactor) redact(text string) (string, []spanOut) {
 // as they were. A line that is not an object with a string "text" is an
 // error naming the line.
 func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for line := 1; sc.Scan(); line++ {
+	return eachRecord(in, func(line int, b []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
 		}
 		var obj struct {
 			Text *string `json:"text"`
@@ -140,13 +134,12 @@ func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer)
 		}
 		body := bytes.TrimSpace(b[:len(b)-1]) // the object without its closing brace
 		w.Write(body)
-		if len(bytes.TrimSpace(body)) > 1 {
+		if len(body) > 1 {
 			w.WriteByte(',')
 		}
 		w.Write(extra[1:])
-		w.WriteByte('\n')
-	}
-	return sc.Err()
+		return w.WriteByte('\n')
+	})
 }
 
 func writeJSONLine(w io.Writer, v any) error {

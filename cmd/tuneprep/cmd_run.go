@@ -114,19 +114,22 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return err
 }
 
+// logHandlers are the --log-format choices.
+var logHandlers = map[string]func(io.Writer, *slog.HandlerOptions) slog.Handler{
+	"text": func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewTextHandler(w, o) },
+	"json": func(w io.Writer, o *slog.HandlerOptions) slog.Handler { return slog.NewJSONHandler(w, o) },
+}
+
 func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
 	level := slog.LevelInfo
 	if quiet {
 		level = slog.LevelWarn
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	h, ok := logHandlers[format]
+	if !ok {
+		return nil, usageError{fmt.Sprintf("--log-format: %q is not text or json", format)}
 	}
-	return nil, usageError{fmt.Sprintf("--log-format: %q is not text or json", format)}
+	return slog.New(h(w, &slog.HandlerOptions{Level: level})), nil
 }
 
 // resolveConfig builds the effective config: defaults, then the file, then

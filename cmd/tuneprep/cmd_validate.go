@@ -171,7 +171,7 @@ func validate(ctx context.Context, in io.Reader, format string, tok *tokenizer.T
 			if ex.System() == "" {
 				warn("missing-system", line)
 			}
-			if tc.User == 0 && !hasRole(ex.Messages, "user") {
+			if !hasRole(ex.Messages, "user") {
 				warn("missing-user", line)
 			}
 		}
