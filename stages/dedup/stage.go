@@ -54,7 +54,7 @@ type member struct {
 
 // New validates cfg and prepares the index.
 func New(cfg Config) (*Stage, error) {
-	s := &Stage{cfg: cfg, exact: map[uint64]uint32{}, clusters: map[uint32]*cluster{}, docs: map[uint32]*schemas.Document{}}
+	s := &Stage{cfg: cfg, exact: map[uint64]uint32{}, clusters: map[uint32]*cluster{}, docs: map[uint32]*schemas.Document{}, reps: map[uint32]repInfo{}}
 	switch cfg.Survivor {
 	case "", "first":
 		s.cfg.Survivor = "first"
@@ -154,22 +154,11 @@ func (s *Stage) kept(seq uint32, d *schemas.Document, p *prep) {
 		s.conflicts[seq] = p.conflict
 	}
 	if s.holds {
+		// A record is kept before any duplicate of it arrives: its survivor
+		// attributes wait here until it becomes a cluster, if ever.
 		s.docs[seq] = d
-		if c, ok := s.clusters[seq]; ok {
-			c.length, c.priority = p.length, p.priority
-		} else {
-			s.pending(seq, p)
-		}
+		s.reps[seq] = repInfo{length: p.length, priority: p.priority}
 	}
-}
-
-// pending remembers a kept record's survivor attributes, in case it becomes
-// a cluster later.
-func (s *Stage) pending(seq uint32, p *prep) {
-	if s.reps == nil {
-		s.reps = map[uint32]repInfo{}
-	}
-	s.reps[seq] = repInfo{length: p.length, priority: p.priority}
 }
 
 // cluster returns (creating it) the cluster of kept record rep.

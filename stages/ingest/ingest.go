@@ -192,20 +192,23 @@ func (e emitError) Unwrap() error { return e.err }
 
 // record validates and emits one record. size is its size as read.
 func (e *emitter) record(line int, fields schemas.Fields, size int) error {
+	return e.checked(line, fields, size, false)
+}
+
+// recordValid emits a record whose raw bytes validUTF8 already checked.
+func (e *emitter) recordValid(line int, fields schemas.Fields, size int) error {
+	return e.checked(line, fields, size, true)
+}
+
+func (e *emitter) checked(line int, fields schemas.Fields, size int, validUTF8 bool) error {
 	e.last = line
 	if size > e.g.cfg.MaxRecordBytes {
 		return e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", size, e.g.cfg.MaxRecordBytes))
 	}
-	for i := range fields {
-		v := fields[i].Value
-		if utf8.ValidString(v) {
-			continue
+	if !validUTF8 {
+		if rejected, err := e.fixUTF8(line, fields); rejected || err != nil {
+			return err
 		}
-		if e.g.cfg.InvalidUTF8 == "reject" {
-			return e.reject(line, "invalid-utf8", fmt.Sprintf("field %q, byte %d", fields[i].Name, invalidAt(v)))
-		}
-		fields[i].Value = strings.ToValidUTF8(v, "\uFFFD")
-		e.g.stats.Repaired++
 	}
 	d := &schemas.Document{ID: RecordID(e.path, line), Source: schemas.Source{Path: e.path, Line: line}, Fields: fields, Bytes: size}
 	for _, name := range e.g.cfg.LabelFields {
@@ -228,6 +231,23 @@ func (e *emitter) reject(line int, reason, detail string) error {
 		return emitError{err}
 	}
 	return nil
+}
+
+// fixUTF8 applies the invalid-UTF-8 policy to decoded fields; rejected
+// reports that the record became a reject.
+func (e *emitter) fixUTF8(line int, fields schemas.Fields) (rejected bool, err error) {
+	for i := range fields {
+		v := fields[i].Value
+		if utf8.ValidString(v) {
+			continue
+		}
+		if e.g.cfg.InvalidUTF8 == "reject" {
+			return true, e.reject(line, "invalid-utf8", fmt.Sprintf("field %q, byte %d", fields[i].Name, invalidAt(v)))
+		}
+		fields[i].Value = strings.ToValidUTF8(v, "\uFFFD")
+		e.g.stats.Repaired++
+	}
+	return false, nil
 }
 
 // validUTF8 checks raw record bytes before they are decoded (a JSON decoder

@@ -149,7 +149,7 @@ func readJSONL(src *source, e *emitter) error {
 				if rerr := e.reject(line, "malformed-json", perr.Error()); rerr != nil {
 					return rerr
 				}
-			} else if rerr := e.record(line, fields, len(b)); rerr != nil {
+			} else if rerr := e.recordValid(line, fields, len(b)); rerr != nil {
 				return rerr
 			}
 		}
@@ -317,7 +317,7 @@ func readJSON(src *source, e *emitter) error {
 		if err != nil {
 			return e.reject(0, "malformed-json", err.Error())
 		}
-		return e.record(0, fields, len(raw))
+		return e.recordValid(0, fields, len(raw))
 	}
 	if _, err := dec.Token(); err != nil {
 		return err
@@ -343,7 +343,7 @@ func readJSON(src *source, e *emitter) error {
 			}
 			continue
 		}
-		if err := e.record(i, fields, len(raw)); err != nil {
+		if err := e.recordValid(i, fields, len(raw)); err != nil {
 			return err
 		}
 	}
