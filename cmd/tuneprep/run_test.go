@@ -319,7 +319,7 @@ func TestKillLeavesPreviousOutput(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		waitForTemp(t, parent)
+		waitForTemp(t, parent, cmd.Process.Pid)
 		time.Sleep(100 * time.Millisecond)
 		cmd.Process.Signal(sig)
 		err := cmd.Wait()
@@ -350,11 +350,13 @@ func TestKillLeavesPreviousOutput(t *testing.T) {
 	}
 }
 
-func waitForTemp(t *testing.T, parent string) {
+// waitForTemp waits until the process pid has its temporary output (the
+// killed run before it left one too, so the pid matters).
+func waitForTemp(t *testing.T, parent string, pid int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if temps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*", "dropped.jsonl")); len(temps) > 0 {
+		if temps, _ := filepath.Glob(filepath.Join(parent, fmt.Sprintf(".out.tmp-%d-*", pid), "dropped.jsonl")); len(temps) > 0 {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
