@@ -62,7 +62,10 @@ type observed struct {
 	in, out int64
 	bytes   int64
 	dropped map[string]int64
-	busy    atomic.Int64
+	// detail is the first drop's detail per reason (input order), for the
+	// report and for the message of a run that emitted nothing.
+	detail map[string]string
+	busy   atomic.Int64
 }
 
 func (o *observed) count(b *batch) {
@@ -74,6 +77,12 @@ func (o *observed) count(b *batch) {
 		o.bytes += int64(d.Bytes)
 		if d.Drop != nil {
 			o.dropped[d.Drop.Reason]++
+			if _, ok := o.detail[d.Drop.Reason]; !ok && d.Drop.Detail != "" {
+				if o.detail == nil {
+					o.detail = map[string]string{}
+				}
+				o.detail[d.Drop.Reason] = d.Drop.Detail
+			}
 		} else {
 			o.out++
 		}
@@ -86,6 +95,19 @@ func gates(p Plan) []schemas.Gate {
 	for _, s := range append([]Stage{p.Source}, p.Stages...) {
 		if g, ok := s.(Gater); ok {
 			for _, m := range g.Gates() {
+				out = append(out, schemas.Gate{Stage: s.Name(), Message: m})
+			}
+		}
+	}
+	return out
+}
+
+// warnings collects the plan's stages' warnings, after Finish.
+func warnings(p Plan) []schemas.Gate {
+	var out []schemas.Gate
+	for _, s := range append([]Stage{p.Source}, p.Stages...) {
+		if w, ok := s.(Warner); ok {
+			for _, m := range w.Warnings() {
 				out = append(out, schemas.Gate{Stage: s.Name(), Message: m})
 			}
 		}
@@ -226,7 +248,7 @@ func (o *observed) report(index int) schemas.StageReport {
 	busy := time.Duration(o.busy.Load()).Seconds()
 	r := schemas.StageReport{
 		Stage: o.stage.Name(), Index: index, In: o.in, Out: o.out,
-		Dropped: o.dropped, BytesIn: o.bytes,
+		Dropped: o.dropped, FirstDetail: o.detail, BytesIn: o.bytes,
 		Timing: schemas.StageTiming{BusySeconds: round(busy)},
 	}
 	if busy > 0 {

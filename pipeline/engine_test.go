@@ -55,7 +55,8 @@ func (j *jitter) Process(_ context.Context, d *schemas.Document) (*schemas.Drop,
 	if h.Sum32()%7 == 0 {
 		time.Sleep(time.Duration(h.Sum32()%50) * time.Microsecond)
 	}
-	n, _ := strconv.Atoi(d.Text)
+	num, _, _ := strings.Cut(d.Text, ",") // the record's number, before the stages' marks
+	n, _ := strconv.Atoi(num)
 	if j.dropEvery > 0 && n%j.dropEvery == 0 {
 		return Dropf("every-"+strconv.Itoa(j.dropEvery), "detail "+d.ID), nil
 	}

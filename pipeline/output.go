@@ -183,7 +183,11 @@ func (e *Env) Create(rel string) (*OutFile, error) {
 		return nil, fmt.Errorf("create %s: %w", rel, err)
 	}
 	of := &OutFile{rel: rel, f: f, w: bufio.NewWriterSize(f, 256<<10), h: sha256.New()}
+	// Stages may create files while the run is under way (emit does when a
+	// kind first appears), concurrently with the sink and other stages.
+	e.mu.Lock()
 	e.files = append(e.files, of)
+	e.mu.Unlock()
 	return of, nil
 }
 

@@ -80,7 +80,9 @@ func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (
 	finished := time.Now()
 	m := &schemas.RunManifest{
 		Tool: "tuneprep", Version: opts.Version, Config: opts.Config,
-		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries, Gates: gates(opts.Plan),
+		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries,
+		Gates:    append(gates(opts.Plan), emptyRunGates(opts.Plan, reports, totals)...),
+		Warnings: warnings(opts.Plan),
 		Execution: schemas.Execution{
 			Workers: env.Workers, GoVersion: runtime.Version(),
 			Started:  started.UTC().Format(time.RFC3339),

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -70,6 +71,20 @@ type Gater interface {
 	Gates() []string
 }
 
+// Warner is a stage with findings a person should see that do not fail the
+// run (e.g. a training split below a provider's minimum). Warnings is called
+// after Finish; they go to run.json and the summary.
+type Warner interface {
+	Warnings() []string
+}
+
+// Hinter is a stage that can say what to change when most records are
+// dropped for one of its reasons (e.g. "set template.rules"). Hint returns
+// "" for a reason it has no advice on.
+type Hinter interface {
+	Hint(reason string) string
+}
+
 // GateError lists the quality gates a completed run failed.
 type GateError struct {
 	Failed []schemas.Gate
@@ -97,6 +112,7 @@ type Env struct {
 	Logger  *slog.Logger
 	Workers int
 	inputs  []schemas.FileEntry
+	mu      sync.Mutex // guards files
 	files   []*OutFile
 }
 

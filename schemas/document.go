@@ -15,6 +15,9 @@ import (
 type Source struct {
 	Path string `json:"path"`
 	Line int    `json:"line"`
+	// Item is the 1-based element of a record that input.explode turned
+	// into several records; 0 for a record read as it is.
+	Item int `json:"item,omitempty"`
 }
 
 // Field is one named value of a record. Raw marks a value that was not a
@@ -173,9 +176,19 @@ type RejectedRecord struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// MainText is the record's main text: the content of a training example read
+// from the input (see Example.Content), else the named fields (Fields.MainText).
+func (d *Document) MainText(names []string) string {
+	if d.Example != nil {
+		return d.Example.Content()
+	}
+	return d.Fields.MainText(names)
+}
+
 // MainText joins the named fields with blank lines into a record's main text.
 // With no names it takes the "text" field when there is one, else every
-// string field in input order.
+// string field in input order except identifiers (see IsIdentifier), so that
+// two records that differ only in their IDs have the same text.
 func (fs Fields) MainText(names []string) string {
 	if len(names) == 0 {
 		if t, ok := fs.Get("text"); ok {
@@ -185,7 +198,7 @@ func (fs Fields) MainText(names []string) string {
 	var parts []string
 	if len(names) == 0 {
 		for _, f := range fs {
-			if !f.Raw && f.Value != "" {
+			if !f.Raw && f.Value != "" && !IsIdentifier(f.Name, f.Value) {
 				parts = append(parts, f.Value)
 			}
 		}
@@ -200,4 +213,32 @@ func (fs Fields) MainText(names []string) string {
 		return parts[0]
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// IsIdentifier reports whether a field looks like a record identifier: a
+// name such as id, uid, uuid, guid, key, ticket_id or ticketId, and a short
+// value without spaces. Identifiers are unique per record, so they are kept
+// out of the default main text (and with it the duplicate key).
+func IsIdentifier(name, value string) bool {
+	if len(value) > 64 || strings.ContainsAny(value, " \t\n") {
+		return false
+	}
+	n := strings.ToLower(name)
+	for _, id := range []string{"id", "uid", "uuid", "guid", "key"} {
+		if n == id {
+			return true
+		}
+	}
+	for _, suffix := range []string{"_id", "-id", " id", "_uuid", "_uid", "_guid", "_key"} {
+		if strings.HasSuffix(n, suffix) {
+			return true
+		}
+	}
+	// camelCase: ticketId, orderID, userUUID
+	for _, suffix := range []string{"Id", "ID", "Uuid", "UUID"} {
+		if strings.HasSuffix(name, suffix) && len(name) > len(suffix) {
+			return true
+		}
+	}
+	return false
 }

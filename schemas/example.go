@@ -1,6 +1,11 @@
 package schemas
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
 
 // Example kinds: what a template made of a record.
 const (
@@ -36,4 +41,77 @@ func (e *Example) System() string {
 		return e.Messages[0].Content
 	}
 	return ""
+}
+
+// Content is the example's text for duplicate detection, redaction checks
+// and leakage: every message's content, or the prompt and completion, or the
+// text, joined with blank lines.
+func (e *Example) Content() string {
+	switch e.Kind {
+	case KindCompletion:
+		return joinNonEmpty(e.Prompt, e.Completion)
+	case KindText:
+		return e.Text
+	}
+	parts := make([]string, 0, len(e.Messages))
+	for _, m := range e.Messages {
+		parts = append(parts, m.Content)
+	}
+	return joinNonEmpty(parts...)
+}
+
+func joinNonEmpty(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// UnmarshalJSON reads a message whose content is a string, null (an
+// assistant turn that only calls tools) or a list of content parts, as the
+// OpenAI chat format allows; text parts are joined. A part of another type
+// (an image, audio, a file) cannot be carried as text and is an error.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	type plain Message
+	var r struct {
+		plain
+		Content json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	*m = Message(r.plain)
+	c := bytes.TrimSpace(r.Content)
+	switch {
+	case len(c) == 0 || string(c) == "null":
+		m.Content = ""
+	case c[0] == '"':
+		return json.Unmarshal(c, &m.Content)
+	case c[0] == '[':
+		var parts []struct {
+			Type string  `json:"type"`
+			Text *string `json:"text"`
+		}
+		if err := json.Unmarshal(c, &parts); err != nil {
+			return fmt.Errorf("content: %w", err)
+		}
+		var b strings.Builder
+		for i, p := range parts {
+			if p.Text == nil || (p.Type != "" && p.Type != "text") {
+				return fmt.Errorf("content part %d is %q, not text", i, p.Type)
+			}
+			b.WriteString(*p.Text)
+		}
+		m.Content = b.String()
+	default:
+		return fmt.Errorf("content is neither a string nor a list of parts")
+	}
+	return nil
 }

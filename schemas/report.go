@@ -9,6 +9,9 @@ type StageReport struct {
 	In      int64            `json:"in"`
 	Out     int64            `json:"out"`
 	Dropped map[string]int64 `json:"dropped"`
+	// FirstDetail is, per drop reason, the detail of the first record
+	// dropped for it (never record text).
+	FirstDetail map[string]string `json:"first_detail,omitempty"`
 	// BytesIn is the size, as read, of the records that entered the stage.
 	BytesIn int64       `json:"bytes_in"`
 	Timing  StageTiming `json:"timing"`
@@ -76,6 +79,8 @@ type RunManifest struct {
 	Totals  Totals         `json:"totals"`
 	Stages  []StageSummary `json:"stages"`
 	// Gates lists the quality gates that failed (empty when all passed).
-	Gates     []Gate    `json:"gates"`
+	Gates []Gate `json:"gates"`
+	// Warnings are findings that do not fail the run, by stage.
+	Warnings  []Gate    `json:"warnings,omitempty"`
 	Execution Execution `json:"execution"`
 }

@@ -42,6 +42,7 @@ type runOptions struct {
 	quiet     bool
 	formats   string
 	profile   string
+	preview   int
 	// status prints live counts; set only when stderr is a terminal.
 	status *statusLine
 	// set records which flags were given, for precedence over env and file.
@@ -81,6 +82,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
 	fs.StringVar(&o.formats, "formats", "", "output formats, comma-separated, or all (overrides emit.formats)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
+	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,6 +97,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if !o.quiet && o.logFormat == "text" && isTerminal(stderr) {
 		o.status = &statusLine{w: stderr, start: time.Now()}
+	}
+	if o.preview < 0 {
+		return usageError{"--preview: N must be positive"}
+	}
+	if o.preview > 0 {
+		cfg, fsys, err := resolveConfig(o, os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		plan, err := buildPlan(cfg, fsys, os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		return preview(ctx, plan, o.preview, stdout)
 	}
 	if o.profile != "" {
 		stop, err := startProfile(o.profile)
@@ -206,8 +222,11 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	}
 	scfg := cfg.Split
 	scfg.CostModel = &tok.Model
+	tcfg := cfg.Template
+	tcfg.TextFields = cfg.Input.TextFields
 	ecfg := cfg.Emit
 	ecfg.Splits = split.Active(cfg.Split)
+	ecfg.Kinds = tcfg.Kinds()
 	if cfg.Fewshot.Enabled && cfg.Fewshot.From == "bank" && cfg.Split.Bank == 0 {
 		return p, configError{fmt.Errorf("fewshot.from: bank needs a split.bank share")}
 	}
@@ -223,7 +242,7 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 			}
 			return redact.New(rcfg, lookup)
 		}},
-		{"template", func() (pipeline.Stage, error) { return template.New(cfg.Template) }},
+		{"template", func() (pipeline.Stage, error) { return template.New(tcfg) }},
 		{"tokens", func() (pipeline.Stage, error) { return tokens.New(tok), nil }},
 		{"filter", func() (pipeline.Stage, error) { return filter.New(cfg.Filter, tok) }},
 		{"split", func() (pipeline.Stage, error) { return split.New(scfg) }},
@@ -271,6 +290,8 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 	effective := cfg
 	effective.Workers = 0 // recorded under execution: outputs do not depend on it
 	effective.Template = cfg.Template.Effective()
+	effective.Emit.Kinds = cfg.Template.Kinds()
+	effective.Emit = effective.Emit.Effective()
 	cfgJSON, err := asJSONable(effective)
 	if err != nil {
 		return nil, err
@@ -309,13 +330,28 @@ func printSummary(w io.Writer, m *schemas.RunManifest) {
 		fmt.Fprintf(w, "  %-10s in %-7d out %-7d%s\n", s.Stage, s.In, s.Out, extra)
 	}
 	for _, f := range m.Outputs {
-		if strings.HasPrefix(f.Path, "finetune/") || strings.HasPrefix(f.Path, "fewshot/bank.jsonl") {
+		if f.Records != nil && isExampleFile(f.Path) {
 			fmt.Fprintf(w, "  %-32s %d records\n", f.Path, *f.Records)
 		}
+	}
+	for _, g := range m.Warnings {
+		fmt.Fprintf(w, "  WARNING  %s: %s\n", g.Stage, g.Message)
 	}
 	for _, g := range m.Gates {
 		fmt.Fprintf(w, "  GATE FAILED  %s: %s\n", g.Stage, g.Message)
 	}
+}
+
+// isExampleFile reports whether an output holds training or bank examples
+// (not a sidecar such as train.ids.jsonl or dataset_info.json).
+func isExampleFile(p string) bool {
+	switch {
+	case strings.HasSuffix(p, ".ids.jsonl"):
+		return false
+	case strings.HasPrefix(p, "finetune/"):
+		return strings.HasSuffix(p, ".jsonl") || strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, "dataset_info.json")
+	}
+	return p == "fewshot/bank.jsonl"
 }
 
 // splitList splits a comma-separated flag value, dropping empty items.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -90,13 +91,45 @@ func decodeConfig(name string, data []byte, cfg *Config) error {
 	return nil
 }
 
-// loadConfigFile decodes a config file over cfg.
+// loadConfigFile decodes a config file over cfg. Relative paths in the file
+// (input.dir, output.dir, split.decontaminate) are relative to the file's
+// folder, so a config works from any working directory; paths from flags
+// and the environment stay relative to the working directory.
 func loadConfigFile(path string, cfg *Config) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return configError{fmt.Errorf("config: %w", err)}
 	}
-	return decodeConfig(path, data, cfg)
+	if err := decodeConfig(path, data, cfg); err != nil {
+		return err
+	}
+	var set Config // what the file itself says, to rebase only its paths
+	if err := decodeConfig(path, data, &set); err != nil {
+		return err
+	}
+	base := filepath.Dir(path)
+	if set.Input.Dir != "" {
+		cfg.Input.Dir = rebase(base, set.Input.Dir)
+	}
+	if set.Output.Dir != "" {
+		cfg.Output.Dir = rebase(base, set.Output.Dir)
+	}
+	if len(set.Split.Decontaminate) > 0 {
+		cfg.Split.Decontaminate = make([]string, len(set.Split.Decontaminate))
+		for i, p := range set.Split.Decontaminate {
+			cfg.Split.Decontaminate[i] = rebase(base, p)
+		}
+	}
+	return nil
+}
+
+// rebase resolves a relative path against base; absolute paths and paths
+// starting with ~ are left as they are.
+func rebase(base, p string) string {
+	if filepath.IsAbs(p) || strings.HasPrefix(p, "~") {
+		return p
+	}
+	return filepath.Join(base, p)
 }
 
 // leaf is one scalar setting of the config tree.

@@ -141,10 +141,11 @@ func TestBankSplit(t *testing.T) {
 	}
 	var trained string
 	for _, sp := range []string{"train", "validation", "test"} {
-		b, _ := os.ReadFile(filepath.Join(out, "finetune", sp+".jsonl"))
+		// The default auto rule can make every kind: each has its format's folder.
+		b, _ := os.ReadFile(filepath.Join(out, "finetune", "openai-chat", sp+".jsonl"))
 		trained += string(b)
 	}
-	bank, _ := os.ReadFile(filepath.Join(out, "finetune", "bank.jsonl"))
+	bank, _ := os.ReadFile(filepath.Join(out, "finetune", "openai-chat", "bank.jsonl"))
 	for _, l := range lines {
 		q, _ := json.Marshal(l["messages"].([]any)[0].(map[string]any)["content"])
 		if strings.Contains(trained, string(q)) || !strings.Contains(string(bank), string(q)) {

@@ -30,6 +30,8 @@ func TestNew(t *testing.T) {
 		{"all and one", []string{"all", "sharegpt"}, []string{`"sharegpt" listed twice`}},
 		{"wrong case", []string{"OpenAI-Chat"}, []string{`unknown format "OpenAI-Chat"`}},
 		{"duplicate", []string{"trl-text", "openai-chat", "trl-text"}, []string{`"trl-text" listed twice`}},
+		{"auto", []string{"auto"}, nil},
+		{"auto and one", []string{"auto", "alpaca"}, []string{"auto cannot be combined"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,9 +55,59 @@ func TestNew(t *testing.T) {
 			}
 		})
 	}
-	s, _ := New(Config{})
-	if len(s.formats) != 1 || s.formats[0].Name != "openai-chat" {
-		t.Errorf("default formats = %+v, want openai-chat", s.formats)
+	if _, err := New(Config{Kinds: []string{"chat", "dialogue"}}); err == nil || !strings.Contains(err.Error(), `"dialogue"`) {
+		t.Errorf("unknown kind: error %v", err)
+	}
+	for _, tt := range []struct {
+		cfg    Config
+		want   []string
+		byKind bool
+	}{
+		{Defaults(), []string{"openai-chat", "openai-completion", "trl-text"}, true},
+		{Config{Kinds: []string{"chat"}}, []string{"openai-chat"}, false},
+		{Config{Formats: []string{"auto"}, Kinds: []string{"text", "text"}}, []string{"trl-text"}, false},
+		{Config{Kinds: []string{"text", "chat"}}, []string{"openai-chat", "openai-completion", "trl-text"}, true},
+		{Config{Formats: []string{"alpaca"}, Kinds: []string{"text", "chat"}}, []string{"alpaca"}, false},
+	} {
+		s, err := New(tt.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range s.formats {
+			got = append(got, f.Name)
+		}
+		if !slices.Equal(got, tt.want) || (s.byKind != nil) != tt.byKind {
+			t.Errorf("New(%+v): formats %v, auto %v; want %v, %v", tt.cfg, got, s.byKind != nil, tt.want, tt.byKind)
+		}
+	}
+}
+
+func TestEffective(t *testing.T) {
+	tests := []struct {
+		formats, kinds, want []string
+	}{
+		{nil, nil, []string{"auto"}},
+		{nil, []string{"chat"}, []string{"openai-chat"}},
+		{nil, []string{"completion", "completion"}, []string{"openai-completion"}},
+		{[]string{"auto"}, []string{"text"}, []string{"trl-text"}},
+		{nil, []string{"chat", "text"}, []string{"auto"}},
+		{[]string{}, []string{"chat", "completion", "text"}, []string{"auto"}},
+		{[]string{"alpaca", "sharegpt"}, []string{"chat"}, []string{"alpaca", "sharegpt"}},
+		{[]string{"all"}, nil, []string{"all"}},
+	}
+	for _, tt := range tests {
+		c := Config{Formats: tt.formats, Kinds: tt.kinds, Parquet: true}
+		got := c.Effective()
+		if !slices.Equal(got.Formats, tt.want) || !got.Parquet {
+			t.Errorf("Effective(formats %v, kinds %v) = %+v, want formats %v", tt.formats, tt.kinds, got, tt.want)
+		}
+		// What run.json records makes the same stage.
+		a, errA := New(c)
+		b, errB := New(Config{Formats: got.Formats, Kinds: tt.kinds})
+		if errA != nil || errB != nil || len(a.formats) != len(b.formats) || (a.byKind == nil) != (b.byKind == nil) {
+			t.Errorf("Effective(formats %v, kinds %v): New differs: %v %v", tt.formats, tt.kinds, errA, errB)
+		}
 	}
 }
 
@@ -166,7 +218,7 @@ func TestRunOneFormat(t *testing.T) {
 	}
 	docs = append(docs, &schemas.Document{ID: "none", Split: "train"}) // no example
 
-	out, m, err := runEmit(t, Config{Splits: splits}, docs)
+	out, m, err := runEmit(t, Config{Formats: []string{"openai-chat"}, Splits: splits}, docs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package fewshot
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -163,4 +165,86 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("accepted %+v", c)
 		}
 	}
+}
+
+func TestFileName(t *testing.T) {
+	long := strings.Repeat("x", 300)
+	tests := []struct{ label, want string }{
+		{"", "all"},
+		{"billing", "billing"},
+		{"Tax-2024_v1.2", "Tax-2024_v1.2"},
+		{"a/b", "a_b-c14cddc0"},
+		{"a:b", "a_b-6783a31e"},
+		{".hidden", "_hidden-16924190"},
+		{"v1.", "v1_-d146c29a"},
+		{"CON", "_CON-a3dbc4b6"},
+		{"con.txt", "_con.txt-d3bde286"},
+		{"Com1", "_Com1-5bb25012"},
+		{"COM10", "COM10"},
+		{"console", "console"},
+		{"日本", "__-cf2abf0c"},
+		{long, strings.Repeat("x", 71) + "-0d4e2ca9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			got := fileName(tt.label)
+			if got != tt.want {
+				t.Errorf("fileName(%q) = %q, want %q", tt.label, got, tt.want)
+			}
+			if len(got) > maxFileName || got[0] == '.' || windowsDevice(got) {
+				t.Errorf("fileName(%q) = %q is not a safe name", tt.label, got)
+			}
+			for _, c := range []byte(got) {
+				if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+					t.Errorf("fileName(%q) = %q has byte %q", tt.label, got, c)
+				}
+			}
+		})
+	}
+}
+
+// TestPromptFileNames runs banks whose labels are too long for a file name,
+// differ only in unsafe characters, or only in case: every bank gets its
+// own prompt file.
+func TestPromptFileNames(t *testing.T) {
+	long := strings.Repeat("very long label ", 19) // 304 bytes
+	labels := []string{long, long + "!", "a/b", "a:b", "a_b", "A", "a", ""}
+	var in docs
+	for i, label := range labels {
+		in = append(in, qa(fmt.Sprintf("t%02d", i), "train", label, words(i, 12), words(i+100, 12)))
+	}
+	cfg := Defaults()
+	cfg.K, cfg.Pool = 1, 1
+	st, _, out := runBanks(t, cfg, in)
+	if len(st.Banks) != len(labels) {
+		t.Fatalf("%d banks, want %d", len(st.Banks), len(labels))
+	}
+	want := map[string]string{
+		"":         "fewshot/prompt-all.txt",
+		"A":        "fewshot/prompt-A.txt",
+		"a":        "fewshot/prompt-a-2.txt", // after "A": one file on case-insensitive file systems
+		"a_b":      "fewshot/prompt-a_b.txt",
+		"a/b":      "fewshot/prompt-a_b-c14cddc0.txt",
+		"a:b":      "fewshot/prompt-a_b-6783a31e.txt",
+		long:       "fewshot/prompt-" + strings.Repeat("very_long_label_", 4) + "very_lo-" + sha8(long) + ".txt",
+		long + "!": "fewshot/prompt-" + strings.Repeat("very_long_label_", 4) + "very_lo-" + sha8(long+"!") + ".txt",
+	}
+	seen := map[string]bool{}
+	for _, b := range st.Banks {
+		if b.PromptFile != want[b.Label] {
+			t.Errorf("label %.20q: prompt file %q, want %q", b.Label, b.PromptFile, want[b.Label])
+		}
+		if seen[strings.ToLower(b.PromptFile)] {
+			t.Errorf("prompt file %q used twice", b.PromptFile)
+		}
+		seen[strings.ToLower(b.PromptFile)] = true
+		if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(b.PromptFile))); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func sha8(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
 }

@@ -1,6 +1,8 @@
 package fewshot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -67,14 +69,14 @@ func (s *Stage) write() error {
 	if err := s.writeGrouped(); err != nil {
 		return err
 	}
-	used := map[string]bool{}
+	used := map[string]bool{} // lower case: "A" and "a" are one file on macOS and Windows
 	for i := range s.banks {
 		b := &s.banks[i]
 		base := fileName(b.label)
-		for k := 2; used[base]; k++ { // labels that differ only in unsafe characters
+		for k := 2; used[strings.ToLower(base)]; k++ {
 			base = fileName(b.label) + "-" + strconv.Itoa(k)
 		}
-		used[base] = true
+		used[strings.ToLower(base)] = true
 		name := "fewshot/prompt-" + base + ".txt"
 		prompt := s.prompt(b)
 		f, err := s.env.Create(name)
@@ -159,7 +161,15 @@ func (s *Stage) prompt(b *bank) string {
 	return p.String()
 }
 
-// fileName makes a label safe as part of a file name.
+// maxFileName bounds the names fileName returns, well under the 255 bytes
+// file systems allow, with room for "prompt-", a counter and ".txt".
+const maxFileName = 80
+
+// fileName makes a label a file name safe on every file system: ASCII
+// letters, digits, '-', '_' and '.', no leading or trailing dot, not a
+// Windows device name, at most maxFileName bytes. A label that had to be
+// changed gets the first 8 hex digits of its SHA-256, so distinct labels
+// get distinct names ("a/b" and "a:b" are a_b-<hash1> and a_b-<hash2>).
 func fileName(label string) string {
 	if label == "" {
 		return "all"
@@ -173,7 +183,36 @@ func fileName(label string) string {
 			b.WriteByte('_')
 		}
 	}
-	return b.String()
+	name := b.String()
+	if name[0] == '.' {
+		name = "_" + name[1:]
+	}
+	if name[len(name)-1] == '.' { // Windows drops trailing dots
+		name = name[:len(name)-1] + "_"
+	}
+	if windowsDevice(name) {
+		name = "_" + name
+	}
+	if name == label && len(name) <= maxFileName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(label))
+	suffix := "-" + hex.EncodeToString(sum[:4])
+	if len(name) > maxFileName-len(suffix) {
+		name = name[:maxFileName-len(suffix)]
+	}
+	return name + suffix
+}
+
+// windowsDevice reports whether Windows reserves the name: a device name
+// (CON, PRN, AUX, NUL, COM0-9, LPT0-9) in any case, alone or before a dot.
+func windowsDevice(name string) bool {
+	stem, _, _ := strings.Cut(strings.ToUpper(name), ".")
+	switch stem {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	return len(stem) == 4 && (strings.HasPrefix(stem, "COM") || strings.HasPrefix(stem, "LPT")) && stem[3] >= '0' && stem[3] <= '9'
 }
 
 // Stats implements pipeline.Reporter.

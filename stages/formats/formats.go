@@ -31,6 +31,9 @@ type Format struct {
 
 	render func(ex *schemas.Example) (v any, reason string)
 	check  func(record []byte) []Problem
+	// llamaFactory is the format's dataset_info.json entry, without the
+	// file name; nil for formats LLaMA-Factory does not read as they are.
+	llamaFactory *LlamaFactoryDataset
 }
 
 // Array reports whether the format's file is one JSON array of records

@@ -285,3 +285,69 @@ func hasToolCalls(ex *schemas.Example) bool {
 	}
 	return false
 }
+
+// TestLlamaFactory checks the dataset_info.json entries against what the
+// renderers write: every key of every golden record is a named column (and
+// every column a key the schema allows), every sharegpt turn uses the
+// named keys and roles.
+func TestLlamaFactory(t *testing.T) {
+	for _, f := range All() {
+		d, ok := f.LlamaFactory("train" + f.Ext)
+		if want := slices.Contains([]string{"alpaca", "alpaca-jsonl", "sharegpt"}, f.Name); ok != want {
+			t.Errorf("%s: LlamaFactory ok = %v, want %v", f.Name, ok, want)
+		}
+		if !ok {
+			continue
+		}
+		if d.FileName != "train"+f.Ext || d.Formatting != strings.TrimSuffix(f.Name, "-jsonl") {
+			t.Errorf("%s: entry %+v", f.Name, d)
+		}
+		c := d.Columns
+		columns := map[string]bool{}
+		for _, v := range []string{c.Prompt, c.Query, c.Response, c.Messages, c.System, c.History, c.Tools} {
+			if v == "" {
+				continue
+			}
+			columns[v] = true
+			if !slices.Contains(f.Columns(), v) {
+				t.Errorf("%s: column %q is not in the schema", f.Name, v)
+			}
+		}
+		roles := map[string]bool{}
+		if d.Tags != nil {
+			roles = map[string]bool{d.Tags.UserTag: true, d.Tags.AssistantTag: true, d.Tags.ObservationTag: true, d.Tags.FunctionTag: true}
+		}
+		rendered := 0
+		for _, g := range goldenExamples() {
+			line, reason, err := f.Render(g.ex)
+			if err != nil || reason != "" {
+				continue
+			}
+			rendered++
+			var rec map[string]json.RawMessage
+			if err := json.Unmarshal(line, &rec); err != nil {
+				t.Fatal(err)
+			}
+			for k := range rec {
+				if !columns[k] {
+					t.Errorf("%s %s: key %q is not a dataset_info column", f.Name, g.name, k)
+				}
+			}
+			if d.Tags == nil {
+				continue
+			}
+			var turns []map[string]string
+			if err := json.Unmarshal(rec[c.Messages], &turns); err != nil {
+				t.Fatal(err)
+			}
+			for _, turn := range turns {
+				if _, ok := turn[d.Tags.ContentTag]; !ok || len(turn) != 2 || !roles[turn[d.Tags.RoleTag]] {
+					t.Errorf("%s %s: turn %v does not match tags %+v", f.Name, g.name, turn, d.Tags)
+				}
+			}
+		}
+		if rendered < 4 {
+			t.Errorf("%s rendered %d golden examples", f.Name, rendered)
+		}
+	}
+}

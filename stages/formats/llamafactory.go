@@ -16,6 +16,8 @@ var alpaca = Format{
 	SchemaFile: "alpaca.schema.json",
 	Schema:     schemaFor("alpaca.schema.json"),
 	render:     renderAlpaca,
+
+	llamaFactory: &alpacaDataset,
 }
 
 var alpacaJSONL = Format{
@@ -25,6 +27,67 @@ var alpacaJSONL = Format{
 	SchemaFile: "alpaca.schema.json",
 	Schema:     schemaFor("alpaca.schema.json"),
 	render:     func(ex *schemas.Example) (any, string) { return renderAlpacaNamed("alpaca-jsonl", ex) },
+
+	llamaFactory: &alpacaDataset,
+}
+
+// LlamaFactoryDataset is one entry of LLaMA-Factory's data/dataset_info.json:
+// the file and the names of the columns (and, for sharegpt, of the turn
+// keys and roles) it holds. It lists only what the renderers write.
+type LlamaFactoryDataset struct {
+	FileName   string              `json:"file_name"`
+	Formatting string              `json:"formatting"`
+	Columns    LlamaFactoryColumns `json:"columns"`
+	Tags       *LlamaFactoryTags   `json:"tags,omitempty"`
+}
+
+// LlamaFactoryColumns maps LLaMA-Factory's column roles to record keys. The
+// field order gives alpaca's prompt, query, response, system, history and
+// sharegpt's messages, system, tools.
+type LlamaFactoryColumns struct {
+	Prompt   string `json:"prompt,omitempty"`
+	Query    string `json:"query,omitempty"`
+	Response string `json:"response,omitempty"`
+	Messages string `json:"messages,omitempty"`
+	System   string `json:"system,omitempty"`
+	History  string `json:"history,omitempty"`
+	Tools    string `json:"tools,omitempty"`
+}
+
+// LlamaFactoryTags names the keys and role values of sharegpt turns.
+type LlamaFactoryTags struct {
+	RoleTag        string `json:"role_tag"`
+	ContentTag     string `json:"content_tag"`
+	UserTag        string `json:"user_tag"`
+	AssistantTag   string `json:"assistant_tag"`
+	ObservationTag string `json:"observation_tag"`
+	FunctionTag    string `json:"function_tag"`
+}
+
+var alpacaDataset = LlamaFactoryDataset{Formatting: "alpaca", Columns: LlamaFactoryColumns{
+	Prompt: "instruction", Query: "input", Response: "output", System: "system", History: "history"}}
+
+// shareGPTDataset has no system_tag: renderShareGPT moves a system message
+// to the system column and never writes a "system" turn.
+var shareGPTDataset = LlamaFactoryDataset{Formatting: "sharegpt",
+	Columns: LlamaFactoryColumns{Messages: "conversations", System: "system", Tools: "tools"},
+	Tags: &LlamaFactoryTags{RoleTag: "from", ContentTag: "value", UserTag: "human", AssistantTag: "gpt",
+		ObservationTag: "observation", FunctionTag: "function_call"}}
+
+// LlamaFactory returns the dataset_info.json entry for a file of this
+// format named fileName (relative to the dataset_info.json folder); ok is
+// false for formats LLaMA-Factory does not read as they are.
+func (f Format) LlamaFactory(fileName string) (d LlamaFactoryDataset, ok bool) {
+	if f.llamaFactory == nil {
+		return d, false
+	}
+	d = *f.llamaFactory
+	if d.Tags != nil {
+		tags := *d.Tags
+		d.Tags = &tags
+	}
+	d.FileName = fileName
+	return d, true
 }
 
 type alpacaRecord struct {
@@ -70,6 +133,8 @@ var shareGPT = Format{
 	Schema:     schemaFor("sharegpt.schema.json"),
 	render:     renderShareGPT,
 	check:      checkShareGPT,
+
+	llamaFactory: &shareGPTDataset,
 }
 
 type shareGPTTurn struct {

@@ -43,6 +43,9 @@ type Config struct {
 	// InvalidUTF8 is "reject" (the record becomes a reject) or "repair"
 	// (each invalid sequence becomes U+FFFD, counted in the report).
 	InvalidUTF8 string `yaml:"invalid_utf8" doc:"reject | repair: what to do with a record that is not valid UTF-8"`
+	// Explode names an array field (a dotted path through objects and
+	// arrays) of JSON records whose elements become records of their own.
+	Explode string `yaml:"explode" doc:"dotted path of an array in JSON records (e.g. questions, data.paragraphs.qas): each element becomes a record with its ancestors' fields"`
 }
 
 // Defaults returns the default input configuration.
@@ -61,6 +64,7 @@ type Ingest struct {
 	fsys    fs.FS
 	include glob.Set
 	exclude glob.Set
+	explode []string
 	stats   Stats
 }
 
@@ -99,7 +103,11 @@ func New(cfg Config, fsys fs.FS) (*Ingest, error) {
 	if cfg.MaxFileBytes <= 0 || cfg.MaxRecordBytes <= 0 {
 		return nil, fmt.Errorf("max_file_bytes and max_record_bytes must be positive")
 	}
-	return &Ingest{cfg: cfg, fsys: fsys, include: inc, exclude: exc, stats: Stats{
+	explode, err := explodePath(cfg.Explode)
+	if err != nil {
+		return nil, err
+	}
+	return &Ingest{cfg: cfg, fsys: fsys, include: inc, exclude: exc, explode: explode, stats: Stats{
 		FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{},
 	}}, nil
 }
@@ -192,15 +200,13 @@ func (e emitError) Unwrap() error { return e.err }
 
 // record validates and emits one record. size is its size as read.
 func (e *emitter) record(line int, fields schemas.Fields, size int) error {
-	return e.checked(line, fields, size, false)
+	return e.emitDoc(line, 0, fields, nil, size, false)
 }
 
-// recordValid emits a record whose raw bytes validUTF8 already checked.
-func (e *emitter) recordValid(line int, fields schemas.Fields, size int) error {
-	return e.checked(line, fields, size, true)
-}
-
-func (e *emitter) checked(line int, fields schemas.Fields, size int, validUTF8 bool) error {
+// emitDoc emits one record: item is its element number when input.explode
+// made several of one input record, ex the training example it was read as
+// (or nil), and validUTF8 says that its bytes were checked already.
+func (e *emitter) emitDoc(line, item int, fields schemas.Fields, ex *schemas.Example, size int, validUTF8 bool) error {
 	e.last = line
 	if size > e.g.cfg.MaxRecordBytes {
 		return e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", size, e.g.cfg.MaxRecordBytes))
@@ -210,7 +216,8 @@ func (e *emitter) checked(line int, fields schemas.Fields, size int, validUTF8 b
 			return err
 		}
 	}
-	d := &schemas.Document{ID: RecordID(e.path, line), Source: schemas.Source{Path: e.path, Line: line}, Fields: fields, Bytes: size}
+	d := &schemas.Document{ID: ItemID(e.path, line, item), Source: schemas.Source{Path: e.path, Line: line, Item: item},
+		Fields: fields, Example: ex, Bytes: size}
 	for _, name := range e.g.cfg.LabelFields {
 		if l, ok := fields.Get(name); ok {
 			d.Label = strings.TrimSpace(l)
@@ -279,6 +286,16 @@ func invalidAt(s string) int {
 // worker counts, independent of what else is in the input.
 func RecordID(relPath string, line int) string {
 	h := sha256.Sum256([]byte(relPath + "\x00" + strconv.Itoa(line)))
+	return hex.EncodeToString(h[:8])
+}
+
+// ItemID is the ID of element item (1-based) of the record at line, for
+// records that input.explode made; item 0 is the record itself (RecordID).
+func ItemID(relPath string, line, item int) string {
+	if item == 0 {
+		return RecordID(relPath, line)
+	}
+	h := sha256.Sum256([]byte(relPath + "\x00" + strconv.Itoa(line) + "\x00" + strconv.Itoa(item)))
 	return hex.EncodeToString(h[:8])
 }
 

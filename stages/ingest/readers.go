@@ -144,12 +144,7 @@ func readJSONL(src *source, e *emitter) error {
 				}
 				continue
 			}
-			fields, perr := parseObject(b)
-			if perr != nil {
-				if rerr := e.reject(line, "malformed-json", perr.Error()); rerr != nil {
-					return rerr
-				}
-			} else if rerr := e.recordValid(line, fields, len(b)); rerr != nil {
+			if rerr := e.object(line, b); rerr != nil {
 				return rerr
 			}
 		}
@@ -313,11 +308,7 @@ func readJSON(src *source, e *emitter) error {
 		if err != nil || !ok {
 			return err
 		}
-		fields, err := parseObject(raw)
-		if err != nil {
-			return e.reject(0, "malformed-json", err.Error())
-		}
-		return e.recordValid(0, fields, len(raw))
+		return e.object(0, raw)
 	}
 	if _, err := dec.Token(); err != nil {
 		return err
@@ -336,14 +327,7 @@ func readJSON(src *source, e *emitter) error {
 		if !ok {
 			continue
 		}
-		fields, err := parseObject(raw)
-		if err != nil {
-			if rerr := e.reject(i, "malformed-json", err.Error()); rerr != nil {
-				return rerr
-			}
-			continue
-		}
-		if err := e.recordValid(i, fields, len(raw)); err != nil {
+		if err := e.object(i, raw); err != nil {
 			return err
 		}
 	}

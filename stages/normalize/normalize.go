@@ -34,6 +34,10 @@ func Defaults() Config { return Config{Form: "NFC", Whitespace: true} }
 type Stage struct {
 	cfg  Config
 	form *norm.Form
+	// exact normalizes the text of examples read from the input: Unicode
+	// form, line endings and control characters, but whitespace as written
+	// (a completion's leading space and a prompt's separator are signal).
+	exact *Stage
 }
 
 // New validates cfg.
@@ -50,20 +54,30 @@ func New(cfg Config) (*Stage, error) {
 	default:
 		return nil, fmt.Errorf("form: %q is not NFC, NFKC or none", cfg.Form)
 	}
+	exact := *s
+	exact.cfg.Whitespace = false
+	s.exact = &exact
 	return s, nil
 }
 
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "normalize" }
 
-// Process normalizes every string field, then derives Text.
+// Process normalizes every string field and the text of an example read
+// from the input, then derives Text.
 func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	for i := range d.Fields {
 		if !d.Fields[i].Raw {
 			d.Fields[i].Value = s.Text(d.Fields[i].Value)
 		}
 	}
-	d.Text = d.Fields.MainText(s.cfg.TextFields)
+	if ex := d.Example; ex != nil {
+		for i := range ex.Messages {
+			ex.Messages[i].Content = s.exact.Text(ex.Messages[i].Content)
+		}
+		ex.Prompt, ex.Completion, ex.Text = s.exact.Text(ex.Prompt), s.exact.Text(ex.Completion), s.exact.Text(ex.Text)
+	}
+	d.Text = d.MainText(s.cfg.TextFields)
 	if strings.TrimSpace(d.Text) == "" {
 		return pipeline.Dropf("empty", "no text after normalization"), nil
 	}
@@ -168,3 +182,11 @@ func clean(t string) bool {
 }
 
 func edge(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// Hint implements pipeline.Hinter.
+func (s *Stage) Hint(reason string) string {
+	if reason == "empty" {
+		return "set input.text_fields to the fields that hold the text"
+	}
+	return ""
+}

@@ -198,7 +198,12 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 		kept = append(kept, fl)
 	}
 	d.Fields = kept
-	d.Text = d.Fields.MainText(s.cfg.TextFields)
+	if d.Example != nil {
+		if drop := s.redactExample(d, f, counts, &ix); drop != nil {
+			return drop, nil
+		}
+	}
+	d.Text = d.MainText(s.cfg.TextFields)
 	d.Redactions = typeCounts(counts)
 	return nil, nil
 }
@@ -266,3 +271,37 @@ func (s *Stage) Finish(context.Context) error { return s.audit.Close() }
 
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any { return s.st }
+
+// redactExample redacts the text of a training example read from the input:
+// every message's content, or the prompt and completion, or the text. Audit
+// spans name the part, e.g. messages[2].content.
+func (s *Stage) redactExample(d *schemas.Document, f *found, counts map[string]int, ix *pii.Indexes) *schemas.Drop {
+	ex := d.Example
+	type part struct {
+		name string
+		text *string
+	}
+	parts := make([]part, 0, len(ex.Messages)+3)
+	for i := range ex.Messages {
+		parts = append(parts, part{fmt.Sprintf("messages[%d].content", i), &ex.Messages[i].Content})
+	}
+	parts = append(parts, part{"prompt", &ex.Prompt}, part{"completion", &ex.Completion}, part{"text", &ex.Text})
+	for _, p := range parts {
+		if *p.text == "" {
+			continue
+		}
+		res, spans := pii.RedactDoc(s.scanner, s.replacer, ix, *p.text)
+		for _, sp := range spans {
+			f.spans = append(f.spans, AuditSpan{ID: d.ID, Field: p.name, Start: sp.Start, End: sp.End, Type: sp.Type, Detector: sp.Detector, Score: sp.Score})
+			counts[sp.Type]++
+		}
+		if res.Drop {
+			return pipeline.Dropf("contains-pii", typeList(counts))
+		}
+		*p.text = res.Text
+		if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask {
+			f.residual = append(f.residual, pii.Residual(s.scanner, *p.text)...)
+		}
+	}
+	return nil
+}

@@ -318,12 +318,32 @@ func (s *Stage) Finish(context.Context) error {
 // Gates implements pipeline.Gater: the minimum records per split.
 func (s *Stage) Gates() []string {
 	var failed []string
+	total := int64(0)
+	for _, n := range Names {
+		total += s.counts[n]
+	}
+	if total > 0 && s.counts["train"] == 0 {
+		failed = append(failed, fmt.Sprintf("split train has no records (of %d split); raise split.train or add data", total))
+	}
 	for i, n := range Names {
 		if s.shares[i] > 0 && s.counts[n] < int64(s.cfg.MinPerSplit) {
 			failed = append(failed, fmt.Sprintf("split %s has %d records, min_per_split is %d", n, s.counts[n], s.cfg.MinPerSplit))
 		}
 	}
 	return failed
+}
+
+// openAIMinimum is the fewest training examples OpenAI's fine-tuning
+// accepts; other providers ask for more, none for fewer.
+const openAIMinimum = 10
+
+// Warnings implements pipeline.Warner: a training split smaller than the
+// providers' minimum is legal output but not yet a fine-tuning set.
+func (s *Stage) Warnings() []string {
+	if n := s.counts["train"]; n > 0 && n < openAIMinimum {
+		return []string{fmt.Sprintf("split train has %d examples; OpenAI fine-tuning needs at least %d (50-100 before gains show)", n, openAIMinimum)}
+	}
+	return nil
 }
 
 // Stats are the split report's statistics.

@@ -8,7 +8,6 @@ package template
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"text/template"
@@ -40,6 +39,9 @@ type Rule struct {
 // Config is the template stage's configuration.
 type Config struct {
 	Rules []Rule `yaml:"rules" doc:"templates, first match wins; a record no rule matches is dropped"`
+	// TextFields name the input's text fields (see ingest): a record that has
+	// one and no prompt/response pair is a text example under the auto kind.
+	TextFields []string `yaml:"-"`
 }
 
 // Defaults returns one auto rule for every record.
@@ -49,9 +51,11 @@ func Defaults() Config { return Config{Rules: []Rule{{Kind: "auto", MessagesFiel
 // rules New compiles, and what run.json records.
 func (c Config) Effective() Config {
 	if len(c.Rules) == 0 {
-		return Defaults()
+		d := Defaults()
+		d.TextFields = c.TextFields
+		return d
 	}
-	out := Config{Rules: append([]Rule(nil), c.Rules...)}
+	out := Config{Rules: append([]Rule(nil), c.Rules...), TextFields: c.TextFields}
 	for i := range out.Rules {
 		if out.Rules[i].Kind == "" {
 			out.Rules[i].Kind = "chat"
@@ -63,14 +67,17 @@ func (c Config) Effective() Config {
 	return out
 }
 
-// part is one compiled template with the fields it cannot do without.
+// part is one compiled template with the fields it cannot do without and
+// every field it reads.
 type part struct {
 	t        *template.Template
 	required []string
+	refs     []string
 }
 
 type compiled struct {
 	rule                                             Rule
+	textFields                                       []string
 	match                                            glob.Set
 	system, user, assistant, prompt, completion, txt *part
 }
@@ -102,6 +109,7 @@ func New(cfg Config) (*Stage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("rules[%d]: %w", i, err)
 		}
+		c.textFields = cfg.TextFields
 		s.rules = append(s.rules, c)
 	}
 	return s, nil
@@ -129,7 +137,7 @@ func compile(r Rule) (compiled, error) {
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", p.name, err)
 		}
-		*p.dst = &part{t: t, required: requiredFields(t.Tree.Root)}
+		*p.dst = &part{t: t, required: requiredFields(t.Tree.Root), refs: referencedFields(t.Tree.Root)}
 	}
 	switch r.Kind {
 	case "chat":
@@ -175,7 +183,6 @@ func (c *compiled) matches(p string) bool {
 }
 
 func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop) {
-	data := fieldMap(d.Fields)
 	switch c.rule.Kind {
 	case "auto":
 		return c.auto(d)
@@ -183,14 +190,14 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 		if c.txt == nil {
 			return &schemas.Example{Kind: schemas.KindText, Text: d.Text}, nil
 		}
-		t, drop := execute(c.txt, data)
+		t, drop := execute(c.txt, d.Fields)
 		return &schemas.Example{Kind: schemas.KindText, Text: t}, drop
 	case "completion":
-		p, drop := execute(c.prompt, data)
+		p, drop := execute(c.prompt, d.Fields)
 		if drop != nil {
 			return nil, drop
 		}
-		comp, drop := execute(c.completion, data)
+		comp, drop := execute(c.completion, d.Fields)
 		return &schemas.Example{Kind: schemas.KindCompletion, Prompt: p, Completion: comp}, drop
 	}
 	if c.user == nil {
@@ -204,7 +211,7 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 		if part.t == nil {
 			continue
 		}
-		text, drop := execute(part.t, data)
+		text, drop := execute(part.t, d.Fields)
 		if drop != nil {
 			return nil, drop
 		}
@@ -216,32 +223,25 @@ func (c *compiled) render(d *schemas.Document) (*schemas.Example, *schemas.Drop)
 	return ex, nil
 }
 
-// fieldMap is the template data of a record: its string fields (raw JSON
-// values as their text). A field the data lacks renders empty (missingkey=zero),
-// which is what the default function relies on; fields a template needs
-// are checked before it runs.
-func fieldMap(fs schemas.Fields) map[string]string {
-	m := make(map[string]string, len(fs))
-	for _, f := range fs {
-		m[f.Name] = f.Value
-	}
-	return m
-}
-
-// execute renders one template; a missing required field or an empty
-// result drops the record with a reason that names the field or part.
-func execute(p *part, data map[string]string) (string, *schemas.Drop) {
+// execute renders one template over a record's fields; a missing required
+// field or an empty result drops the record with a reason that names the
+// field or part. The text is kept exactly as the template wrote it:
+// separators, leading spaces and trailing newlines are part of the example.
+func execute(p *part, fs schemas.Fields) (string, *schemas.Drop) {
 	for _, f := range p.required {
-		if _, ok := data[f]; !ok {
-			return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q", p.t.Name(), f))
+		if _, ok := fs.Get(f); !ok {
+			return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q (the record has %s)", p.t.Name(), f, fieldNames(fs)))
 		}
 	}
 	var b bytes.Buffer
-	if err := p.t.Execute(&b, data); err != nil {
+	if err := p.t.Execute(&b, templateData(fs, p.refs)); err != nil {
 		return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", p.t.Name(), err))
 	}
-	out := strings.TrimSpace(b.String())
-	if out == "" && p.t.Name() != "system" {
+	out := b.String()
+	if strings.TrimSpace(out) == "" {
+		if p.t.Name() == "system" {
+			return "", nil
+		}
 		return "", pipeline.Dropf("empty-"+p.t.Name(), p.t.Name()+" template rendered empty text")
 	}
 	return out, nil
@@ -296,65 +296,57 @@ func requiredFields(root parse.Node) []string {
 	return out
 }
 
-// Field pairs that auto recognises, in order of preference.
-var (
-	autoUser      = []string{"instruction", "prompt", "question", "query", "input", "dialogue"}
-	autoAssistant = []string{"response", "completion", "answer", "output", "section_text"}
-)
-
-// auto picks: a messages field passes through; a known prompt/response pair
-// becomes a user and an assistant message (Alpaca's instruction + input are
-// joined); anything else becomes a text example.
-func (c *compiled) auto(d *schemas.Document) (*schemas.Example, *schemas.Drop) {
-	if _, ok := d.Fields.Get(c.rule.MessagesField); ok {
-		return passThrough(d, c.rule.MessagesField)
+// Hint implements pipeline.Hinter: what to change when most records are
+// dropped for reason.
+func (s *Stage) Hint(reason string) string {
+	switch {
+	case reason == "no-rule":
+		return "add a template rule whose match covers these paths (or one without match)"
+	case reason == "missing-field":
+		return "check the field names in template.rules against the input's fields (tuneprep init --in lists them)"
+	case reason == "no-pair":
+		return "set template.rules (tuneprep init --in writes them), or input.text_fields for text examples"
+	case strings.HasPrefix(reason, "empty-"):
+		return "the template renders empty text for these records: check the fields it reads"
 	}
-	user, ufield := first(d.Fields, autoUser)
-	asst, _ := first(d.Fields, autoAssistant)
-	if user == "" || asst == "" {
-		return &schemas.Example{Kind: schemas.KindText, Text: d.Text}, nil
-	}
-	if ufield == "instruction" {
-		if in, _ := d.Fields.Get("input"); in != "" {
-			user += "\n\n" + in
-		}
-	}
-	ex := &schemas.Example{Kind: schemas.KindChat}
-	if sys, _ := d.Fields.Get("system"); sys != "" {
-		ex.Messages = append(ex.Messages, schemas.Message{Role: "system", Content: sys})
-	}
-	ex.Messages = append(ex.Messages, schemas.Message{Role: "user", Content: user}, schemas.Message{Role: "assistant", Content: asst})
-	return ex, nil
+	return ""
 }
 
-func first(fs schemas.Fields, names []string) (value, name string) {
-	for _, n := range names {
-		if v, ok := fs.Get(n); ok && strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v), n
+// Kinds lists the example kinds the rules can make, in the order chat,
+// completion, text: one kind per rule, all three for an auto rule.
+func (c Config) Kinds() []string {
+	seen := map[string]bool{}
+	for _, r := range c.Effective().Rules {
+		if r.Kind == "auto" {
+			return []string{schemas.KindChat, schemas.KindCompletion, schemas.KindText}
+		}
+		seen[r.Kind] = true
+	}
+	var out []string
+	for _, k := range []string{schemas.KindChat, schemas.KindCompletion, schemas.KindText} {
+		if seen[k] {
+			out = append(out, k)
 		}
 	}
-	return "", ""
+	return out
 }
 
-// passThrough takes chat messages (and tools) from a JSON field unchanged.
-func passThrough(d *schemas.Document, field string) (*schemas.Example, *schemas.Drop) {
-	raw, ok := d.Fields.Get(field)
-	if !ok {
-		return nil, pipeline.Dropf("missing-field", fmt.Sprintf("no %q field with chat messages", field))
-	}
-	var msgs []schemas.Message
-	if err := json.Unmarshal([]byte(raw), &msgs); err != nil {
-		return nil, pipeline.Dropf("bad-messages", fmt.Sprintf("field %q: %v", field, err))
-	}
-	if len(msgs) == 0 {
-		return nil, pipeline.Dropf("bad-messages", fmt.Sprintf("field %q has no messages", field))
-	}
-	ex := &schemas.Example{Kind: schemas.KindChat, Messages: msgs}
-	if tools, ok := d.Fields.Get("tools"); ok {
-		if !json.Valid([]byte(tools)) {
-			return nil, pipeline.Dropf("bad-messages", `field "tools" is not JSON`)
+// RuleFor returns the index of the rule that shapes records at path, or -1
+// when no rule matches.
+func (s *Stage) RuleFor(path string) int {
+	for i := range s.rules {
+		if s.rules[i].matches(path) {
+			return i
 		}
-		ex.Tools = json.RawMessage(tools)
 	}
-	return ex, nil
+	return -1
+}
+
+// Rules returns the compiled rules as configured (defaults filled in).
+func (s *Stage) Rules() []Rule {
+	out := make([]Rule, len(s.rules))
+	for i := range s.rules {
+		out[i] = s.rules[i].rule
+	}
+	return out
 }

@@ -53,8 +53,9 @@ func TestKinds(t *testing.T) {
 			name: "chat with system",
 			rule: chat,
 			doc:  doc("a.jsonl", "topic", "tax", "q", " Is it due? ", "a", "Yes."),
+			// Fields are normalized before; the template's output is kept as rendered.
 			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
-				msg("system", "You answer tax questions."), msg("user", "Is it due?"), msg("assistant", "Yes.")}},
+				msg("system", "You answer tax questions."), msg("user", " Is it due? "), msg("assistant", "Yes.")}},
 		},
 		{
 			name: "chat without system",
@@ -90,7 +91,7 @@ func TestKinds(t *testing.T) {
 			name: "completion",
 			rule: Rule{Kind: "completion", Prompt: "{{.q}}\n\nAnswer:", Completion: " {{.a}}"},
 			doc:  doc("a.jsonl", "q", "2+2?", "a", "4"),
-			want: &schemas.Example{Kind: schemas.KindCompletion, Prompt: "2+2?\n\nAnswer:", Completion: "4"},
+			want: &schemas.Example{Kind: schemas.KindCompletion, Prompt: "2+2?\n\nAnswer:", Completion: " 4"},
 		},
 		{
 			name: "text with template",
@@ -142,16 +143,34 @@ func TestKinds(t *testing.T) {
 			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("system", "Be brief."), msg("user", "What is NFC?"), msg("assistant", "A form.")}},
 		},
 		{
-			name: "auto: prompt and completion become chat",
+			name: "auto: prompt and completion stay a completion",
 			rule: Rule{Kind: "auto"},
-			doc:  doc("pc.jsonl", "prompt", "p", "completion", "c"),
-			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("user", "p"), msg("assistant", "c")}},
+			doc:  doc("pc.csv", "prompt", "p", "completion", "c"),
+			want: &schemas.Example{Kind: schemas.KindCompletion, Prompt: "p", Completion: "c"},
 		},
 		{
-			name: "auto: question without answer falls back to text",
+			name: "auto: customer and agent",
 			rule: Rule{Kind: "auto"},
-			doc:  doc("qa.csv", "question", "Q?", "answer", "  "),
-			want: &schemas.Example{Kind: schemas.KindText, Text: "Q?\n\n  "},
+			doc:  doc("t.csv", "ticket_id", "T-1", "customer", "My order is late.", "agent", "Sorry, it ships today."),
+			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("user", "My order is late."), msg("assistant", "Sorry, it ships today.")}},
+		},
+		{
+			name: "auto: human and assistant",
+			rule: Rule{Kind: "auto"},
+			doc:  doc("t.jsonl", "human", "Hi?", "assistant", "Hello."),
+			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("user", "Hi?"), msg("assistant", "Hello.")}},
+		},
+		{
+			name: "auto: context goes before the question",
+			rule: Rule{Kind: "auto"},
+			doc:  doc("squad.csv", "id", "q1", "context", "Paris is in France.", "question", "Where is Paris?", "answer", "France"),
+			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("user", "Paris is in France.\n\nWhere is Paris?"), msg("assistant", "France")}},
+		},
+		{
+			name: "auto: dialogue and summary",
+			rule: Rule{Kind: "auto"},
+			doc:  doc("d.csv", "dialogue", "A: hi\nB: hi", "summary", "Greeting."),
+			want: &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{msg("user", "A: hi\nB: hi"), msg("assistant", "Greeting.")}},
 		},
 		{
 			name: "auto: plain text",
@@ -253,6 +272,9 @@ func TestDrops(t *testing.T) {
 		{"messages not an array", Rule{Kind: "auto"}, doc("a", "messages", `{"role":"user"}`), "bad-messages", []string{`"messages"`}},
 		{"messages empty", Rule{Kind: "auto"}, doc("a", "messages", `[]`), "bad-messages", []string{"no messages"}},
 		{"messages field missing", Rule{Kind: "chat", MessagesField: "conv"}, doc("a", "text", "x"), "missing-field", []string{`"conv"`}},
+		{"auto: answer blank, no text field", Rule{Kind: "auto"}, doc("qa.csv", "question", "Q?", "answer", "  "), "no-pair", []string{"question, answer", "template.rules"}},
+		{"auto: unknown fields", Rule{Kind: "auto"}, doc("x.csv", "subject", "S", "reply_to", "R"), "no-pair", []string{"subject, reply_to"}},
+		{"typo in a template", Rule{Kind: "chat", User: "{{.nosuch}}", Assistant: "{{.a}}"}, doc("a", "q", "Q", "a", "A"), "missing-field", []string{`"nosuch"`, "q, a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
