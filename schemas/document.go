@@ -26,6 +26,10 @@ type Field struct {
 	Name  string
 	Value string
 	Raw   bool
+	// Inherited marks a field that input.explode copied from the record
+	// around the element (the shared context of many questions): templates
+	// see it, but it is not part of the element's own main text.
+	Inherited bool
 }
 
 // Fields are a record's fields in input order (CSV header order, JSON key
@@ -187,8 +191,11 @@ func (d *Document) MainText(names []string) string {
 
 // MainText joins the named fields with blank lines into a record's main text.
 // With no names it takes the "text" field when there is one, else every
-// string field in input order except identifiers (see IsIdentifier), so that
-// two records that differ only in their IDs have the same text.
+// field in input order (JSON values as JSONText renders them) except
+// identifiers (see IsIdentifier), so that two records that differ only in
+// their IDs have the same text, and except fields an exploded element
+// inherited, so that questions about one context are not duplicates of
+// each other.
 func (fs Fields) MainText(names []string) string {
 	if len(names) == 0 {
 		if t, ok := fs.Get("text"); ok {
@@ -198,7 +205,13 @@ func (fs Fields) MainText(names []string) string {
 	var parts []string
 	if len(names) == 0 {
 		for _, f := range fs {
-			if !f.Raw && f.Value != "" && !IsIdentifier(f.Name, f.Value) {
+			switch {
+			case f.Inherited:
+			case f.Raw:
+				if t := JSONText(f.Value); t != "" {
+					parts = append(parts, t)
+				}
+			case f.Value != "" && !IsIdentifier(f.Name, f.Value):
 				parts = append(parts, f.Value)
 			}
 		}

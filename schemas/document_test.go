@@ -24,8 +24,18 @@ func TestFieldsJSONKeepsOrderAndRaw(t *testing.T) {
 
 func TestMainText(t *testing.T) {
 	fs := Fields{{Name: "q", Value: "Q"}, {Name: "n", Value: "3", Raw: false}, {Name: "m", Value: "[1]", Raw: true}, {Name: "a", Value: "A"}}
-	if got := fs.MainText(nil); got != "Q\n\n3\n\nA" {
-		t.Errorf("all strings: %q", got)
+	if got := fs.MainText(nil); got != "Q\n\n3\n\n1\n\nA" {
+		t.Errorf("every field: %q", got)
+	}
+	// Identifiers never make two copies look different.
+	ids := Fields{{Name: "ticket_id", Value: "T-00417"}, {Name: "q", Value: "Q"}, {Name: "orderId", Value: "99"}, {Name: "uuid", Value: "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}}
+	if got := ids.MainText(nil); got != "Q" {
+		t.Errorf("identifiers in the text: %q", got)
+	}
+	// A field named like an identifier that holds prose is text.
+	prose := Fields{{Name: "key", Value: "the key point is this"}}
+	if got := prose.MainText(nil); got != "the key point is this" {
+		t.Errorf("prose under an id-like name left out: %q", got)
 	}
 	if got := fs.MainText([]string{"a", "missing", "q"}); got != "A\n\nQ" {
 		t.Errorf("named: %q", got)

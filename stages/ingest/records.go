@@ -187,9 +187,13 @@ func explode(fields schemas.Fields, path []string) ([]schemas.Fields, error) {
 	return out, nil
 }
 
-// mergeElement returns base (copied) with the element's fields added.
+// mergeElement returns base (copied, marked inherited) with the element's
+// fields added.
 func mergeElement(base schemas.Fields, name string, el []byte) (schemas.Fields, error) {
 	item := append(make(schemas.Fields, 0, len(base)+8), base...)
+	for i := range item {
+		item[i].Inherited = true
+	}
 	if el[0] != '{' {
 		f, err := scalarField(name, el)
 		if err != nil {

@@ -79,7 +79,7 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	}
 	d.Text = d.MainText(s.cfg.TextFields)
 	if strings.TrimSpace(d.Text) == "" {
-		return pipeline.Dropf("empty", "no text after normalization"), nil
+		return pipeline.Dropf("empty", "no text after normalization in "+fieldNames(d.Fields)), nil
 	}
 	return nil, nil
 }
@@ -182,6 +182,19 @@ func clean(t string) bool {
 }
 
 func edge(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// fieldNames lists a record's field names for a drop's detail (values may
+// be sensitive).
+func fieldNames(fs schemas.Fields) string {
+	if len(fs) == 0 {
+		return "a record without fields"
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Name
+	}
+	return "fields " + strings.Join(names, ", ")
+}
 
 // Hint implements pipeline.Hinter.
 func (s *Stage) Hint(reason string) string {

@@ -149,9 +149,9 @@ func TestProcess(t *testing.T) {
 			wantFields: schemas.Fields{{Name: "text", Value: "Hello\nworld"}},
 		},
 		{
-			name:       "no text field: every string field joined",
+			name:       "no text field: every field joined, JSON as text",
 			fields:     schemas.Fields{{Name: "q", Value: "Why?\u00a0"}, {Name: "n", Value: `{"a":  1}`, Raw: true}, {Name: "a", Value: "Because."}},
-			wantText:   "Why?\n\nBecause.",
+			wantText:   "Why?\n\na: 1\n\nBecause.",
 			wantFields: schemas.Fields{{Name: "q", Value: "Why?"}, {Name: "n", Value: `{"a":  1}`, Raw: true}, {Name: "a", Value: "Because."}},
 		},
 		{

@@ -48,7 +48,37 @@ func (c *compiled) auto(d *schemas.Document) (*schemas.Example, *schemas.Drop) {
 	if c.hasText(d.Fields) && strings.TrimSpace(d.Text) != "" {
 		return &schemas.Example{Kind: schemas.KindText, Text: d.Text}, nil
 	}
+	if f := nestedPairs(d.Fields); f != "" {
+		return nil, pipeline.Dropf("no-pair", fmt.Sprintf("field %q holds prompt/response items: set input.explode: %s", f, f))
+	}
 	return nil, pipeline.Dropf("no-pair", fmt.Sprintf("auto found no prompt/response pair or text field among: %s; set template.rules (tuneprep init --in writes them) or input.text_fields", fieldNames(d.Fields)))
+}
+
+// nestedPairs returns the name of a JSON field holding a list of objects
+// with a prompt/response pair (SQuAD's qas, TAT-QA's questions), which
+// input.explode would make records of.
+func nestedPairs(fs schemas.Fields) string {
+	for _, f := range fs {
+		if !f.Raw || !strings.HasPrefix(f.Value, "[{") {
+			continue
+		}
+		var items []map[string]json.RawMessage
+		if json.Unmarshal([]byte(f.Value), &items) != nil || len(items) == 0 {
+			continue
+		}
+		hasAny := func(names []string) bool {
+			for _, n := range names {
+				if _, ok := items[0][n]; ok {
+					return true
+				}
+			}
+			return false
+		}
+		if hasAny(autoUser) && hasAny(autoAssistant) {
+			return f.Name
+		}
+	}
+	return ""
 }
 
 func (c *compiled) autoChat(d *schemas.Document, ufield, user, asst string) *schemas.Example {

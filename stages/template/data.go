@@ -1,9 +1,7 @@
 package template
 
 import (
-	"bytes"
 	"encoding/json"
-	"sort"
 	"strings"
 	"text/template/parse"
 
@@ -42,17 +40,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// object and list are JSON values in template data.
+// object and list are JSON values in template data: a template can walk
+// them ({{.a.b}}, index, range) and they print as schemas.ValueText
+// renders them.
 type (
 	object map[string]any
 	list   []any
 )
 
-// String renders the object as text (see valueText).
-func (o object) String() string { return valueText(o) }
+// String renders the object as text.
+func (o object) String() string { return schemas.ValueText(unwrap(o)) }
 
-// String renders the list as text (see valueText).
-func (l list) String() string { return valueText(l) }
+// String renders the list as text.
+func (l list) String() string { return schemas.ValueText(unwrap(l)) }
 
 // decode turns JSON text into template values; text that is not JSON
 // stays a string.
@@ -66,6 +66,7 @@ func decode(s string) any {
 	return wrap(v)
 }
 
+// wrap gives decoded objects and lists their template types.
 func wrap(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
@@ -84,109 +85,32 @@ func wrap(v any) any {
 	return v
 }
 
+// unwrap is the inverse of wrap.
+func unwrap(v any) any {
+	switch v := v.(type) {
+	case object:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = unwrap(x)
+		}
+		return m
+	case list:
+		l := make([]any, len(v))
+		for i, x := range v {
+			l[i] = unwrap(x)
+		}
+		return l
+	}
+	return v
+}
+
 // fieldText is a field's value as text: a string as it is, JSON as
-// valueText renders it.
+// schemas.JSONText renders it.
 func fieldText(f schemas.Field) string {
 	if !f.Raw {
 		return f.Value
 	}
-	return valueText(decode(f.Value))
-}
-
-// textKeys name the part of an object that is its text; the other keys
-// (ids, order numbers) are left out when it has one.
-var textKeys = []string{"text", "content", "value", "body", "table", "rows"}
-
-// valueText renders a JSON value as text a model can read: a table (a list
-// of rows) as one line per row with cells separated by " | ", a list of
-// scalars joined with ", ", a list of objects as paragraphs, an object by
-// its text key when it has one, else as "key: value" lines in key order.
-func valueText(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		if v {
-			return "true"
-		}
-		return "false"
-	case list:
-		return listText(v)
-	case object:
-		for _, k := range textKeys {
-			if x, ok := v[k]; ok {
-				return valueText(x)
-			}
-		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var b strings.Builder
-		for _, k := range keys {
-			t := valueText(v[k])
-			if t == "" || schemas.IsIdentifier(k, t) {
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteByte('\n')
-			}
-			b.WriteString(k + ": " + t)
-		}
-		return b.String()
-	}
-	return ""
-}
-
-func listText(l list) string {
-	if len(l) == 0 {
-		return ""
-	}
-	rows, objects := true, true
-	for _, x := range l {
-		_, isList := x.(list)
-		_, isObject := x.(object)
-		rows, objects = rows && isList, objects && isObject
-	}
-	var b bytes.Buffer
-	switch {
-	case rows:
-		for i, r := range l {
-			if i > 0 {
-				b.WriteByte('\n')
-			}
-			for j, cell := range r.(list) {
-				if j > 0 {
-					b.WriteString(" | ")
-				}
-				b.WriteString(strings.TrimSpace(valueText(cell)))
-			}
-		}
-	case objects:
-		for _, o := range l {
-			if t := valueText(o); t != "" {
-				if b.Len() > 0 {
-					b.WriteString("\n\n")
-				}
-				b.WriteString(t)
-			}
-		}
-	default:
-		for _, x := range l {
-			if t := valueText(x); t != "" {
-				if b.Len() > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(t)
-			}
-		}
-	}
-	return b.String()
+	return schemas.JSONText(f.Value)
 }
 
 // referencedFields lists every top-level field a template reads anywhere:

@@ -305,7 +305,7 @@ func (s *Stage) Hint(reason string) string {
 	case reason == "missing-field":
 		return "check the field names in template.rules against the input's fields (tuneprep init --in lists them)"
 	case reason == "no-pair":
-		return "set template.rules (tuneprep init --in writes them), or input.text_fields for text examples"
+		return "set template.rules (tuneprep init --in writes them), input.explode for nested items, or input.text_fields for text examples"
 	case strings.HasPrefix(reason, "empty-"):
 		return "the template renders empty text for these records: check the fields it reads"
 	}
