@@ -212,7 +212,7 @@ func readIndependent(t *testing.T, data []byte) []*schemas.Document {
 			d := &schemas.Document{ID: r.ID, Source: schemas.Source{Path: r.SourcePath, Line: int(r.SourceLine)},
 				Split: deref(r.Split), Label: deref(r.Label), Text: r.Text, Cluster: deref(r.Cluster)}
 			for _, x := range r.Fields {
-				d.Fields = append(d.Fields, schemas.Field(x))
+				d.Fields = append(d.Fields, schemas.Field{Name: x.Name, Value: x.Value, Raw: x.Raw})
 			}
 			for _, x := range r.Redactions {
 				d.Redactions = append(d.Redactions, schemas.TypeCount{Type: x.Type, Count: int(x.Count)})
