@@ -12,9 +12,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-func initCommand(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("init", "init [--force] [FILE|-]  (default FILE: tuneprep.yaml)", stderr)
+func initCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("init", "init [--in DIR] [--force] [FILE|-]  (default FILE: tuneprep.yaml)", stderr)
 	force := fs.Bool("force", false, "overwrite an existing file")
+	in := fs.String("in", "", "write a config for the records in this directory, guessed from a sample of them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -25,7 +26,13 @@ func initCommand(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if fs.NArg() == 1 {
 		path = fs.Arg(0)
 	}
-	text, err := commentedConfig(defaultConfig())
+	var text string
+	var err error
+	if *in != "" {
+		text, err = inferConfig(ctx, *in, path)
+	} else {
+		text, err = commentedConfig(defaultConfig())
+	}
 	if err != nil {
 		return err
 	}
