@@ -141,4 +141,3 @@ func clip(s string) string {
 }
 
 func utf8Start(s string, i int) bool { return i >= len(s) || s[i]&0xC0 != 0x80 }
-
