@@ -501,3 +501,25 @@ func TestInitInRealCorpora(t *testing.T) {
 		}
 	})
 }
+
+// Folders shaped alike share one rule, which must match all of them.
+func TestInitInMergedRuleMatchesEveryFolder(t *testing.T) {
+	in := t.TempDir()
+	r := rand.New(rand.NewPCG(11, 12))
+	a, b, c := "question,answer\n", "question,answer\n", "instruction,response\n"
+	for range 10 {
+		a += gibberish(r, 8) + "," + gibberish(r, 20) + "\n"
+		b += gibberish(r, 8) + "," + gibberish(r, 20) + "\n"
+		c += gibberish(r, 7) + "," + gibberish(r, 16) + "\n"
+	}
+	writeFile(t, filepath.Join(in, "a", "x.csv"), a)
+	writeFile(t, filepath.Join(in, "b", "y.csv"), b)
+	writeFile(t, filepath.Join(in, "c", "z.csv"), c)
+	path, text, cfg := initIn(t, in)
+	if len(cfg.Template.Rules) != 2 || !slices.Equal(cfg.Template.Rules[0].Match, []string{"a/**/*.csv", "b/**/*.csv"}) {
+		t.Fatalf("rules %+v\n%s", cfg.Template.Rules, text)
+	}
+	if _, m := runInit(t, path); m.Totals.Emitted != 30 {
+		t.Errorf("totals %+v", m.Totals)
+	}
+}
