@@ -36,7 +36,7 @@ var commands = []command{
 	{"validate", "check a fine-tuning file: format, roles, tokens, cost", validateCommand},
 	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
 	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
-	{"init", "write a commented default config", initCommand},
+	{"init", "write a commented default config, or one guessed from --in DIR", initCommand},
 	{"version", "print the version", versionCommand},
 }
 
