@@ -165,7 +165,7 @@ func parseShareGPT(b []byte) (*schemas.Example, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
 	}
-	roles := map[string]string{"human": "user", "gpt": "assistant", "system": "system", "function_call": "assistant", "observation": "tool"}
+	roles := map[string]string{"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system", "function_call": "assistant", "observation": "tool", "tool": "tool"}
 	var msgs []schemas.Message
 	for _, c := range r.Conversations {
 		msgs = append(msgs, schemas.Message{Role: roles[c.From], Content: c.Value})
