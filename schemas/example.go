@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Example kinds: what a template made of a record.
@@ -74,10 +75,8 @@ func joinNonEmpty(parts ...string) string {
 	return b.String()
 }
 
-// UnmarshalJSON reads a message whose content is a string, null (an
-// assistant turn that only calls tools) or a list of content parts, as the
-// OpenAI chat format allows; text parts are joined. A part of another type
-// (an image, audio, a file) cannot be carried as text and is an error.
+// UnmarshalJSON reads a message whose content is a string, null or a list
+// of content parts (see ContentText).
 func (m *Message) UnmarshalJSON(b []byte) error {
 	type plain Message
 	var r struct {
@@ -88,30 +87,44 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*m = Message(r.plain)
-	c := bytes.TrimSpace(r.Content)
+	var err error
+	m.Content, err = ContentText(r.Content)
+	return err
+}
+
+// ContentText reads a message's content as the OpenAI chat format allows
+// it: a string, null or absent (an assistant turn that only calls tools),
+// or a list of content parts whose text parts are joined. A part of
+// another type (an image, audio, a file) cannot be carried as text and is
+// an error.
+func ContentText(raw json.RawMessage) (string, error) {
+	c := bytes.TrimSpace(raw)
 	switch {
 	case len(c) == 0 || string(c) == "null":
-		m.Content = ""
+		return "", nil
 	case c[0] == '"':
-		return json.Unmarshal(c, &m.Content)
+		if len(c) >= 2 && c[len(c)-1] == '"' && bytes.IndexByte(c, '\\') < 0 && utf8.Valid(c) {
+			return string(c[1 : len(c)-1]), nil // no escapes: the text as it stands
+		}
+		var s string
+		err := json.Unmarshal(c, &s)
+		return s, err
 	case c[0] == '[':
 		var parts []struct {
 			Type string  `json:"type"`
 			Text *string `json:"text"`
 		}
 		if err := json.Unmarshal(c, &parts); err != nil {
-			return fmt.Errorf("content: %w", err)
+			return "", fmt.Errorf("content: %w", err)
 		}
 		var b strings.Builder
 		for i, p := range parts {
 			if p.Text == nil || (p.Type != "" && p.Type != "text") {
-				return fmt.Errorf("content part %d is %q, not text", i, p.Type)
+				return "", fmt.Errorf("content part %d is %q, not text", i, p.Type)
 			}
 			b.WriteString(*p.Text)
 		}
-		m.Content = b.String()
-	default:
-		return fmt.Errorf("content is neither a string nor a list of parts")
+		return b.String(), nil
 	}
-	return nil
+	return "", fmt.Errorf("content is neither a string nor a list of parts")
 }

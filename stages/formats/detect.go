@@ -22,6 +22,12 @@ func Detect(record []byte) (name string, ok bool) {
 		return "", false
 	}
 	has := func(k string) bool { _, ok := keys[k]; return ok }
+	return DetectKeys(has, func(k string) bool { return isString(keys[k]) })
+}
+
+// DetectKeys is Detect for a record already decoded: has reports whether
+// the record has a key, isString whether its value is a JSON string.
+func DetectKeys(has, isString func(key string) bool) (name string, ok bool) {
 	switch {
 	case has("schemaVersion"):
 		return bedrockConversation.Name, true
@@ -31,12 +37,12 @@ func Detect(record []byte) (name string, ok bool) {
 		return shareGPT.Name, true
 	case has("instruction") && has("output"):
 		return alpacaJSONL.Name, true
-	case has("messages") && isString(keys["system"]):
+	case has("messages") && isString("system"):
 		return bedrockClaude.Name, true
 	case has("messages"):
 		return openAIChat.Name, true
 	case has("prompt") && has("completion"):
-		if isString(keys["prompt"]) {
+		if isString("prompt") {
 			return openAICompletion.Name, true
 		}
 		return trlPromptCompletion.Name, true

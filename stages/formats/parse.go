@@ -40,15 +40,35 @@ func chatOf(msgs []schemas.Message) *schemas.Example {
 	return &schemas.Example{Kind: schemas.KindChat, Messages: msgs}
 }
 
+// wireMessage is a chat message as it is on the wire: decoding the content
+// as raw JSON keeps the whole record to one pass of encoding/json (a
+// Message's own UnmarshalJSON would re-validate every message).
+type wireMessage struct {
+	Role       string          `json:"role"`
+	Content    json.RawMessage `json:"content"`
+	Name       string          `json:"name"`
+	Weight     *int            `json:"weight"`
+	ToolCalls  json.RawMessage `json:"tool_calls"`
+	ToolCallID string          `json:"tool_call_id"`
+}
+
 func parseChat(b []byte) (*schemas.Example, error) {
 	var r struct {
-		Messages []schemas.Message `json:"messages"`
-		Tools    json.RawMessage   `json:"tools"`
+		Messages []wireMessage   `json:"messages"`
+		Tools    json.RawMessage `json:"tools"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, err
 	}
-	ex := chatOf(r.Messages)
+	msgs := make([]schemas.Message, len(r.Messages))
+	for i, w := range r.Messages {
+		content, err := schemas.ContentText(w.Content)
+		if err != nil {
+			return nil, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		msgs[i] = schemas.Message{Role: w.Role, Content: content, Name: w.Name, Weight: w.Weight, ToolCalls: w.ToolCalls, ToolCallID: w.ToolCallID}
+	}
+	ex := chatOf(msgs)
 	ex.Tools = r.Tools
 	return ex, nil
 }

@@ -288,13 +288,44 @@ func BenchmarkReadCSV(b *testing.B) {
 	benchRead(b, "a.csv", buf.Bytes())
 }
 
-func benchRead(b *testing.B, name string, data []byte) {
+// BenchmarkReadChatJSONL reads OpenAI chat records, each parsed into the
+// example it holds.
+func BenchmarkReadChatJSONL(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&buf, "{\"messages\":[{\"role\":\"system\",\"content\":\"You are a support agent.\"},{\"role\":\"user\",\"content\":\"How do I reset my password for account %d?\"},{\"role\":\"assistant\",\"content\":\"Open Settings, choose Security, then Reset password. A link is sent to your e-mail and expires in 30 minutes.\"}],\"intent\":\"account\"}\n", i)
+	}
+	benchRead(b, "a.jsonl", buf.Bytes())
+}
+
+// BenchmarkReadExplode reads TAT-QA-like contexts of 6 questions each,
+// exploded into one record per question.
+func BenchmarkReadExplode(b *testing.B) {
+	var buf bytes.Buffer
+	for i := 0; i < 3000; i++ {
+		fmt.Fprintf(&buf, `{"table":{"uid":"t%d","table":[["","2019","2018"],["Revenue","12.5","10.1"],["Costs","8.1","7.7"]]},"paragraphs":[{"uid":"p1","order":1,"text":"Revenue grew in every region, led by services."},{"uid":"p2","order":2,"text":"Costs rose more slowly than sales."}],"questions":[`, i)
+		for q := range 6 {
+			if q > 0 {
+				buf.WriteByte(',')
+			}
+			fmt.Fprintf(&buf, `{"uid":"q%d","order":%d,"question":"What was the change in revenue between 2018 and 2019 for item %d?","answer":["2.4"],"answer_type":"arithmetic","scale":"million"}`, q, q, q)
+		}
+		buf.WriteString("]}\n")
+	}
+	cfg := Defaults()
+	cfg.Explode = "questions"
+	benchReadConfig(b, cfg, "a.jsonl", buf.Bytes())
+}
+
+func benchRead(b *testing.B, name string, data []byte) { benchReadConfig(b, Defaults(), name, data) }
+
+func benchReadConfig(b *testing.B, cfg Config, name string, data []byte) {
 	fsys := fstest.MapFS{name: {Data: data}}
 	env := &pipeline.Env{Logger: slog.New(slog.DiscardHandler)}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		g, _ := New(Defaults(), fsys)
+		g, _ := New(cfg, fsys)
 		if err := g.Read(context.Background(), env, func(*schemas.Document) error { return nil }); err != nil {
 			b.Fatal(err)
 		}

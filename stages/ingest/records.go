@@ -72,16 +72,25 @@ func asExample(fields schemas.Fields, raw []byte) (*schemas.Example, schemas.Fie
 	if !looksLikeExample(fields) {
 		return nil, fields, nil
 	}
+	has := func(k string) bool { _, ok := fields.Get(k); return ok }
+	isString := func(k string) bool {
+		for _, f := range fields {
+			if f.Name == k {
+				return !f.Raw // numbers and booleans too: they fail to parse as text either way
+			}
+		}
+		return false
+	}
+	name, ok := formats.DetectKeys(has, isString)
+	if !ok || name == "trl-text" {
+		return nil, fields, nil
+	}
 	if raw == nil {
 		b, err := fields.MarshalJSON()
 		if err != nil {
 			return nil, fields, err
 		}
 		raw = b
-	}
-	name, ok := formats.Detect(raw)
-	if !ok || name == "trl-text" {
-		return nil, fields, nil
 	}
 	f, _ := formats.Lookup(name)
 	ex, err := f.Parse(raw)

@@ -1,6 +1,7 @@
 package template
 
 import (
+	"context"
 	"reflect"
 	"testing"
 
@@ -96,5 +97,44 @@ func TestAutoKeepsInputExample(t *testing.T) {
 	}
 	if d.Example != ex {
 		t.Errorf("example replaced: %+v", d.Example)
+	}
+}
+
+// BenchmarkAutoNested is auto on an exploded TAT-QA question: the table and
+// paragraphs are decoded and rendered into the prompt.
+func BenchmarkAutoNested(b *testing.B) {
+	s := mustNew(b, Rule{Kind: "auto"})
+	src := rawDoc(
+		"table", `{"uid":"t1","table":[["","2019","2018"],["Revenue","12.5","10.1"],["Costs","8.1","7.7"]]}`,
+		"paragraphs", `[{"uid":"p1","order":1,"text":"Revenue grew in every region, led by services."},{"uid":"p2","order":2,"text":"Costs rose more slowly than sales."}]`,
+		"uid", "q-1",
+		"question", "What was the change in revenue between 2018 and 2019?",
+		"answer", `["2.4"]`,
+	)
+	b.ReportAllocs()
+	for b.Loop() {
+		d := *src
+		if drop, err := s.Process(context.Background(), &d); err != nil || drop != nil {
+			b.Fatal(drop, err)
+		}
+	}
+}
+
+// BenchmarkTemplateNested renders a template that walks JSON values.
+func BenchmarkTemplateNested(b *testing.B) {
+	s := mustNew(b, Rule{Kind: "chat", User: "{{.paragraphs}}\n\n{{.table}}\n\n{{.question}}", Assistant: "{{.answer}} {{.meta.scale}}"})
+	src := rawDoc(
+		"table", `{"uid":"t1","table":[["","2019","2018"],["Revenue","12.5","10.1"],["Costs","8.1","7.7"]]}`,
+		"paragraphs", `[{"uid":"p1","order":1,"text":"Revenue grew in every region, led by services."}]`,
+		"question", "What was the change in revenue between 2018 and 2019?",
+		"answer", `["2.4"]`,
+		"meta", `{"scale":"million"}`,
+	)
+	b.ReportAllocs()
+	for b.Loop() {
+		d := *src
+		if drop, err := s.Process(context.Background(), &d); err != nil || drop != nil {
+			b.Fatal(drop, err)
+		}
 	}
 }
