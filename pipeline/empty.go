@@ -18,7 +18,7 @@ func emptyRunGates(p Plan, reports []schemas.StageReport, t schemas.Totals) []sc
 	switch {
 	case t.Read == 0:
 		return []schemas.Gate{{Stage: source, Message: "no records read: the input has no file tuneprep reads " +
-			"(.jsonl, .json, .csv, .tsv, .parquet, .txt, .md, .html, .docx, .eml, .mbox, optionally .gz or .zst); see the skipped files in reports/00-" + source + ".json"}}
+			"(.jsonl, .json, .csv, .tsv, .parquet, .txt, .md, .html, .docx, .eml, .mbox, optionally .gz or .zst); see the skipped files in " + reportName(1, source)}}
 	case t.Emitted > 0:
 		return nil
 	}

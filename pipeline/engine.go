@@ -115,10 +115,13 @@ func warnings(p Plan) []schemas.Gate {
 	return out
 }
 
-// Execute runs the plan and returns the stage reports and outcome totals.
-// Every goroutine belongs to one errgroup; the first error or a cancelled
-// context stops them all.
-func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, schemas.Totals, error) {
+// execute runs the plan into env and returns the stage reports and outcome
+// totals. Every goroutine belongs to one errgroup; the first error or a
+// cancelled ctx stops them all, and execute returns only once all of them
+// have. Finish gets ctx itself: the errgroup's context is cancelled as soon
+// as the group is done.
+func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, schemas.Totals, error) {
+	var totals schemas.Totals
 	workers := p.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -140,14 +143,20 @@ func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		obs[i] = &observed{stage: s, dropped: map[string]int64{}}
 		if op, ok := s.(Opener); ok {
 			if err := op.Open(ctx, env); err != nil {
-				return nil, schemas.Totals{}, fmt.Errorf("%s: %w", s.Name(), err)
+				return nil, totals, fmt.Errorf("%s: %w", s.Name(), err)
 			}
 		}
 	}
 	if op, ok := p.Source.(Opener); ok {
 		if err := op.Open(ctx, env); err != nil {
-			return nil, schemas.Totals{}, fmt.Errorf("%s: %w", p.Source.Name(), err)
+			return nil, totals, fmt.Errorf("%s: %w", p.Source.Name(), err)
 		}
+	}
+	// Everything that can fail before the records flow fails before any
+	// goroutine starts.
+	sink, err := newSink(env)
+	if err != nil {
+		return nil, totals, err
 	}
 
 	prog := &progress{}
@@ -157,23 +166,17 @@ func Execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		go func() { prog.report(pctx, p.Progress); close(done) }()
 		defer func() { stop(); <-done }()
 	}
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	// The source's channel; each stage reads one channel and writes the next.
 	first := make(chan *batch, 2)
-	g.Go(func() error { return runSource(ctx, p.Source, env, src, size, first, &prog.read) })
+	g.Go(func() error { return runSource(gctx, p.Source, env, src, size, first, &prog.read) })
 	ch := first
 	for _, o := range obs {
 		next := make(chan *batch, 2)
-		runStage(ctx, g, o, workers, ch, next)
+		runStage(gctx, g, o, workers, ch, next)
 		ch = next
 	}
-	var totals schemas.Totals
-	sink, err := newSink(env)
-	if err != nil {
-		return nil, totals, err
-	}
-	last := ch
-	g.Go(func() error { return sink.drain(ctx, last, &totals, &prog.done) })
+	g.Go(func() error { return sink.drain(gctx, ch, &totals, &prog.done) })
 	if err := g.Wait(); err != nil {
 		return nil, totals, err
 	}

@@ -172,7 +172,7 @@ func TestErrorStopsRunAndKeepsPreviousOutput(t *testing.T) {
 	bad := Plan{Source: &counter{n: 5000}, Stages: []Stage{failing{at: "1234"}}, Workers: 4}
 	_, err := Run(context.Background(), RunOptions{Plan: bad, OutDir: out})
 	var se *StageError
-	if !errors.As(err, &se) || se.Stage != "failing" || se.Source.Line != 1235 {
+	if !errors.As(err, &se) || se.Stage != "failing" || se.Source.Line != 1235 || err.Error() != "failing: n:1235: boom" || errors.Unwrap(se).Error() != "boom" {
 		t.Fatalf("err = %v", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(out, "run.json"))

@@ -5,9 +5,10 @@ package pipeline
 import "os"
 
 // exchange swaps two directories with two renames where the platform has no
-// atomic exchange; a kill between them leaves the old output at a.
+// atomic exchange. A kill between the first two leaves b missing and the old
+// output at a+oldSuffix, where the next run's recoverPrevious puts it back.
 func exchange(a, b string) error {
-	old := a + ".old"
+	old := a + oldSuffix
 	if err := os.Rename(b, old); err != nil {
 		return err
 	}

@@ -18,11 +18,11 @@ import (
 	"github.com/tuneprep/tuneprep/schemas"
 )
 
-// Output is a run's output directory under construction: everything is
-// written into a temporary sibling of the final directory, which Commit swaps
+// output is a run's output directory under construction: everything is
+// written into a temporary sibling of the final directory, which commit swaps
 // into place in one step. A failed or killed run leaves the previous output
 // untouched.
-type Output struct {
+type output struct {
 	final string
 	tmp   string
 }
@@ -31,17 +31,21 @@ type Output struct {
 // is ever replaced.
 const manifestName = "run.json"
 
-// OpenOutput creates the temporary directory beside final and removes
+// openOutput creates the temporary directory beside final, after putting
+// back a previous output that a killed commit left aside and removing
 // temporaries left by runs that were killed.
-func OpenOutput(final string) (*Output, error) {
+func openOutput(final string) (*output, error) {
 	abs, err := filepath.Abs(final)
 	if err != nil {
 		return nil, fmt.Errorf("output %s: %w", final, err)
 	}
+	parent, base := filepath.Dir(abs), filepath.Base(abs)
+	if err := recoverPrevious(parent, base); err != nil {
+		return nil, err
+	}
 	if err := checkReplaceable(abs); err != nil {
 		return nil, err
 	}
-	parent, base := filepath.Dir(abs), filepath.Base(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
@@ -54,21 +58,15 @@ func OpenOutput(final string) (*Output, error) {
 		os.RemoveAll(tmp)
 		return nil, fmt.Errorf("output: %w", err)
 	}
-	return &Output{final: abs, tmp: tmp}, nil
+	return &output{final: abs, tmp: tmp}, nil
 }
 
-// Dir is the temporary directory that receives the run's files.
-func (o *Output) Dir() string { return o.tmp }
+// abort removes the temporary directory.
+func (o *output) abort() error { return os.RemoveAll(o.tmp) }
 
-// Final is the directory the output will have once committed.
-func (o *Output) Final() string { return o.final }
-
-// Abort removes the temporary directory.
-func (o *Output) Abort() error { return os.RemoveAll(o.tmp) }
-
-// Commit puts the finished output in place of the previous one: an atomic
+// commit puts the finished output in place of the previous one: an atomic
 // exchange where the platform has one, else two renames.
-func (o *Output) Commit() error {
+func (o *output) commit() error {
 	parent := filepath.Dir(o.final)
 	if _, err := os.Lstat(o.final); errors.Is(err, fs.ErrNotExist) {
 		if err := os.Rename(o.tmp, o.final); err != nil {
@@ -87,6 +85,49 @@ func (o *Output) Commit() error {
 }
 
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
+// oldSuffix marks where exchange keeps the previous output between its two
+// renames on platforms without an atomic exchange: <tmp>.old.
+const oldSuffix = ".old"
+
+// tempOwner returns the process id in the name of one of our temporaries.
+func tempOwner(name, base string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, tempPrefix(base))
+	if !ok {
+		return 0, false
+	}
+	pidText, _, _ := strings.Cut(rest, "-")
+	pid, err := strconv.Atoi(pidText)
+	return pid, err == nil
+}
+
+// recoverPrevious puts back the previous output when a run was killed in the
+// middle of a two-rename exchange (exchange_other.go): the output directory is
+// missing and the previous output sits at <tmp>.old of a process that is gone.
+// It must run before removeStaleTemps, which would delete it. The exchange
+// never happened half-way on Linux, but the check is cheap and runs everywhere.
+func recoverPrevious(parent, base string) error {
+	final := filepath.Join(parent, base)
+	if _, err := os.Lstat(final); !errors.Is(err, fs.ErrNotExist) {
+		return nil // present (or unknowable: checkReplaceable reports it)
+	}
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return nil // no parent: nothing to recover
+	}
+	for _, e := range entries { // sorted by name; one is expected at most
+		name := e.Name()
+		pid, ok := tempOwner(name, base)
+		if !e.IsDir() || !ok || !strings.HasSuffix(name, oldSuffix) || processAlive(pid) {
+			continue
+		}
+		if err := os.Rename(filepath.Join(parent, name), final); err != nil {
+			return fmt.Errorf("output: recover the previous output from %s: %w", name, err)
+		}
+		return syncDir(parent)
+	}
+	return nil
+}
 
 // checkReplaceable refuses to replace a directory that tuneprep did not write.
 func checkReplaceable(dir string) error {
@@ -119,15 +160,9 @@ func removeStaleTemps(parent, base string) {
 	if err != nil {
 		return
 	}
-	prefix := tempPrefix(base)
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, prefix) {
-			continue
-		}
-		pidText, _, _ := strings.Cut(strings.TrimPrefix(name, prefix), "-")
-		pid, err := strconv.Atoi(pidText)
-		if err != nil || processAlive(pid) {
+		if pid, ok := tempOwner(name, base); !e.IsDir() || !ok || processAlive(pid) {
 			continue
 		}
 		os.RemoveAll(filepath.Join(parent, name))
@@ -172,8 +207,12 @@ type OutFile struct {
 }
 
 // Create opens a new output file at a slash-separated path relative to the
-// output root.
+// output root. It is safe for concurrent use. An Env that Run did not make
+// has no output directory, and Create returns an error.
 func (e *Env) Create(rel string) (*OutFile, error) {
+	if e.out == nil {
+		return nil, fmt.Errorf("create %s: no output directory (only pipeline.Run gives an Env one)", rel)
+	}
 	path := filepath.Join(e.out.tmp, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", rel, err)
@@ -243,13 +282,24 @@ func (o *OutFile) entry() schemas.FileEntry {
 
 // Previous is the final output directory, which holds the previous run's
 // output (if any) until this run commits: a stage may read what it wrote
-// last time there.
-func (e *Env) Previous() string { return e.out.final }
+// last time there. It is "" when the Env has no output directory.
+func (e *Env) Previous() string {
+	if e.out == nil {
+		return ""
+	}
+	return e.out.final
+}
 
-// AddInput records an input file in the manifest.
-func (e *Env) AddInput(f schemas.FileEntry) { e.inputs = append(e.inputs, f) }
+// AddInput records an input file in the manifest. It is safe for concurrent use.
+func (e *Env) AddInput(f schemas.FileEntry) {
+	e.mu.Lock()
+	e.inputs = append(e.inputs, f)
+	e.mu.Unlock()
+}
 
 func (e *Env) outputs() []schemas.FileEntry {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	out := make([]schemas.FileEntry, 0, len(e.files))
 	for _, f := range e.files {
 		out = append(out, f.entry())
@@ -259,6 +309,8 @@ func (e *Env) outputs() []schemas.FileEntry {
 }
 
 func (e *Env) closeAll() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var first error
 	for _, f := range e.files {
 		if err := f.Close(); err != nil && first == nil {

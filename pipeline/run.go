@@ -29,21 +29,21 @@ type RunOptions struct {
 // manifest together with a *GateError.
 func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 	started := time.Now()
-	out, err := OpenOutput(opts.OutDir)
+	out, err := openOutput(opts.OutDir)
 	if err != nil {
 		return nil, err
 	}
 	m, err := run(ctx, opts, out, started)
 	if err != nil {
-		out.Abort()
+		out.abort()
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		out.Abort()
+		out.abort()
 		return nil, err
 	}
-	if err := out.Commit(); err != nil {
-		out.Abort()
+	if err := out.commit(); err != nil {
+		out.abort()
 		return nil, err
 	}
 	if len(m.Gates) > 0 {
@@ -52,13 +52,13 @@ func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 	return m, nil
 }
 
-func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (*schemas.RunManifest, error) {
+func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (*schemas.RunManifest, error) {
 	logger := opts.Plan.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	env := &Env{out: out, Logger: logger}
-	reports, totals, err := Execute(ctx, opts.Plan, env)
+	reports, totals, err := execute(ctx, opts.Plan, env)
 	if cerr := env.closeAll(); err == nil {
 		err = cerr
 	}
@@ -70,7 +70,7 @@ func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (
 	}
 	summaries := make([]schemas.StageSummary, len(reports))
 	for i, r := range reports {
-		if err := writeJSON(env, fmt.Sprintf("reports/%02d-%s.json", r.Index, r.Stage), r); err != nil {
+		if err := writeJSON(env, reportName(r.Index, r.Stage), r); err != nil {
 			return nil, err
 		}
 		summaries[i] = schemas.StageSummary{Stage: r.Stage, In: r.In, Out: r.Out, Dropped: r.Dropped}
@@ -104,6 +104,11 @@ func run(ctx context.Context, opts RunOptions, out *Output, started time.Time) (
 		return nil, err
 	}
 	return m, nil
+}
+
+// reportName is the path of a stage's report; the source is stage 1.
+func reportName(index int, stage string) string {
+	return fmt.Sprintf("reports/%02d-%s.json", index, stage)
 }
 
 // writeJSON writes v as indented JSON to a new output file.

@@ -22,6 +22,8 @@ type Stage interface {
 // Processor handles records independently of one another. The engine calls
 // Process from many goroutines at once and restores input order afterwards.
 // A non-nil Drop removes the record with a reason; an error stops the run.
+// A record that Process drops does not reach the stage's Sequence, and its
+// Stash is discarded.
 type Processor interface {
 	Stage
 	Process(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
@@ -30,6 +32,12 @@ type Processor interface {
 // Sequencer sees the records one at a time in input order, on one goroutine,
 // after Process when the stage has both: the place for state that spans
 // records (a duplicate index, split counters).
+//
+// A stage that must account for the records it drops (an audit file,
+// statistics) decides in Process, notes the decision in the record's Stash
+// and returns the drop from Sequence, after accounting for the record there.
+// The engine counts a drop once, under the stage's name, whichever of the two
+// returned it, and writes it to dropped.jsonl.
 type Sequencer interface {
 	Stage
 	Sequence(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
@@ -106,9 +114,11 @@ type Source interface {
 	Read(ctx context.Context, env *Env, emit func(*schemas.Document) error) error
 }
 
-// Env is what a run offers its stages.
+// Env is what a run offers its stages. Run makes the Env of a run; an Env a
+// caller makes (&Env{Logger: l}) serves a Source's Read outside a run, e.g. a
+// preview, and has no output directory: Create returns an error.
 type Env struct {
-	out     *Output
+	out     *output // nil in an Env a caller made
 	Logger  *slog.Logger
 	Workers int
 	inputs  []schemas.FileEntry

@@ -157,9 +157,16 @@ type found struct {
 	masked   int
 	hashed   int
 	dropped  int
+	// drop is Process's decision to drop the record. Sequence returns it
+	// after auditing and counting the findings: a record dropped by Process
+	// itself would skip Sequence, and its findings would go unaccounted.
+	drop *schemas.Drop
 }
 
-// Process applies the field policies and redacts the scanned fields.
+// Process applies the field policies and redacts the scanned fields and the
+// text of a training example read from the input (audit spans name the part,
+// e.g. messages[2].content). It never drops a record itself: it notes the
+// drop in the record's stash for Sequence.
 func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	f := &found{}
 	d.Stash = f
@@ -179,33 +186,57 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 			fl.Value, fl.Raw = pii.HashValue(s.key, fl.Value), false
 			f.hashed++
 		default:
-			res, spans := pii.RedactDoc(s.scanner, s.replacer, &ix, fl.Value)
-			for _, sp := range spans {
-				f.spans = append(f.spans, AuditSpan{ID: d.ID, Field: fl.Name, Start: sp.Start, End: sp.End, Type: sp.Type, Detector: sp.Detector, Score: sp.Score})
-				counts[sp.Type]++
-			}
-			if res.Drop {
-				return pipeline.Dropf("contains-pii", typeList(counts)), nil
-			}
-			if fl.Raw && !json.Valid([]byte(res.Text)) {
-				return pipeline.Dropf("unsafe-json", fmt.Sprintf("field %q is not valid JSON after redaction", fl.Name)), nil
-			}
-			fl.Value = res.Text
-			if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask {
-				f.residual = append(f.residual, pii.Residual(s.scanner, fl.Value)...)
+			if !s.redactPart(d.ID, fl.Name, &fl.Value, fl.Raw, f, counts, &ix) {
+				f.drop = pipeline.Dropf("unsafe-json", fmt.Sprintf("field %q is not valid JSON after redaction", fl.Name))
+				return nil, nil
 			}
 		}
 		kept = append(kept, fl)
 	}
 	d.Fields = kept
-	if d.Example != nil {
-		if drop := s.redactExample(d, f, counts, &ix); drop != nil {
-			return drop, nil
+	if ex := d.Example; ex != nil {
+		for i := range ex.Messages {
+			s.redactPart(d.ID, fmt.Sprintf("messages[%d].content", i), &ex.Messages[i].Content, false, f, counts, &ix)
 		}
+		s.redactPart(d.ID, "prompt", &ex.Prompt, false, f, counts, &ix)
+		s.redactPart(d.ID, "completion", &ex.Completion, false, f, counts, &ix)
+		s.redactPart(d.ID, "text", &ex.Text, false, f, counts, &ix)
+	}
+	if s.replacer.Mode() == pii.ModeDrop && len(f.spans) > 0 {
+		// Every part was scanned, so that the audit and the detail list all
+		// the record held.
+		f.drop = pipeline.Dropf("contains-pii", typeList(counts))
+		return nil, nil
 	}
 	d.Text = d.MainText(s.cfg.TextFields)
 	d.Redactions = typeCounts(counts)
 	return nil, nil
+}
+
+// redactPart redacts one text of the record in place (in drop mode it stays
+// as it is) and adds its findings, named part, to f and counts. It reports
+// false, leaving the text as it is, when raw JSON would not parse after
+// redaction.
+func (s *Stage) redactPart(id, part string, text *string, raw bool, f *found, counts map[string]int, ix *pii.Indexes) bool {
+	if *text == "" {
+		return true
+	}
+	res, spans := pii.RedactDoc(s.scanner, s.replacer, ix, *text)
+	for _, sp := range spans {
+		f.spans = append(f.spans, AuditSpan{ID: id, Field: part, Start: sp.Start, End: sp.End, Type: sp.Type, Detector: sp.Detector, Score: sp.Score})
+		counts[sp.Type]++
+	}
+	if res.Drop {
+		return true
+	}
+	if raw && !json.Valid([]byte(res.Text)) {
+		return false
+	}
+	*text = res.Text
+	if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask {
+		f.residual = append(f.residual, pii.Residual(s.scanner, *text)...)
+	}
+	return true
 }
 
 func (s *Stage) policyFor(field string) string {
@@ -243,7 +274,8 @@ func (s *Stage) RedactText(text string) (pii.Result, []pii.Span) {
 	return pii.Redact(s.scanner, s.replacer, text)
 }
 
-// Sequence writes the audit lines and counts, in input order.
+// Sequence writes the audit lines and counts, in input order, then returns
+// the drop Process decided on, if any.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	f := d.Stash.(*found)
 	if len(f.spans) > 0 {
@@ -263,7 +295,7 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 	s.st.FieldsDropped += int64(f.dropped)
 	s.st.FieldsMasked += int64(f.masked)
 	s.st.FieldsHashed += int64(f.hashed)
-	return nil, nil
+	return f.drop, nil
 }
 
 // Finish closes the audit file.
@@ -271,37 +303,3 @@ func (s *Stage) Finish(context.Context) error { return s.audit.Close() }
 
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any { return s.st }
-
-// redactExample redacts the text of a training example read from the input:
-// every message's content, or the prompt and completion, or the text. Audit
-// spans name the part, e.g. messages[2].content.
-func (s *Stage) redactExample(d *schemas.Document, f *found, counts map[string]int, ix *pii.Indexes) *schemas.Drop {
-	ex := d.Example
-	type part struct {
-		name string
-		text *string
-	}
-	parts := make([]part, 0, len(ex.Messages)+3)
-	for i := range ex.Messages {
-		parts = append(parts, part{fmt.Sprintf("messages[%d].content", i), &ex.Messages[i].Content})
-	}
-	parts = append(parts, part{"prompt", &ex.Prompt}, part{"completion", &ex.Completion}, part{"text", &ex.Text})
-	for _, p := range parts {
-		if *p.text == "" {
-			continue
-		}
-		res, spans := pii.RedactDoc(s.scanner, s.replacer, ix, *p.text)
-		for _, sp := range spans {
-			f.spans = append(f.spans, AuditSpan{ID: d.ID, Field: p.name, Start: sp.Start, End: sp.End, Type: sp.Type, Detector: sp.Detector, Score: sp.Score})
-			counts[sp.Type]++
-		}
-		if res.Drop {
-			return pipeline.Dropf("contains-pii", typeList(counts))
-		}
-		*p.text = res.Text
-		if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask {
-			f.residual = append(f.residual, pii.Residual(s.scanner, *p.text)...)
-		}
-	}
-	return nil
-}

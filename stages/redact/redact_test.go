@@ -3,6 +3,7 @@ package redact
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 
@@ -32,11 +33,21 @@ func run(t *testing.T, cfg Config, d *schemas.Document) (*schemas.Drop, *Stage) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.enc = json.NewEncoder(io.Discard) // the audit, which Open creates in a run
+	return step(t, s, d), s
+}
+
+// step passes a record through Process and Sequence, as the engine does.
+func step(t *testing.T, s *Stage, d *schemas.Document) *schemas.Drop {
+	t.Helper()
 	drop, err := s.Process(context.Background(), d)
-	if err != nil {
+	if err != nil || drop != nil {
+		t.Fatalf("Process = %v, %v; a drop waits for Sequence", drop, err)
+	}
+	if drop, err = s.Sequence(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	return drop, s
+	return drop
 }
 
 func field(d *schemas.Document, name string) string {
