@@ -3,22 +3,16 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// sharedCorpora returns the path of ../shared/corpora from the repository
-// root, or skips the test when this checkout has no shared workspace.
-func sharedCorpora(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "corpora")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/corpora is not present next to the repository; skipping the real-corpus test")
-	}
-	return dir
-}
+// sharedCorpora returns ../shared/corpora, or skips the test (fails it in
+// CI) when this checkout has no shared workspace.
+func sharedCorpora(t *testing.T) string { return testcorpora.Path(t, "") }
 
 func csvRows(t *testing.T, path string) int64 {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -447,10 +448,7 @@ func TestInitInputDir(t *testing.T) {
 // TestInitInRealCorpora: configs written for the shared corpora run as they
 // are and give labelled chat examples (or text, for contracts).
 func TestInitInRealCorpora(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "corpora")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skip("../shared/corpora not present: skipping init --in on the real corpora")
-	}
+	testcorpora.Path(t, "") // skips (fails in CI) without the shared corpora
 	cases := []struct {
 		name, file       string
 		labels           []string // acceptable label fields
@@ -464,10 +462,10 @@ func TestInitInRealCorpora(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src := filepath.Join(dir, c.file)
+			src := testcorpora.Path(t, c.file)
 			b, err := os.ReadFile(src)
 			if err != nil {
-				t.Skipf("../shared/corpora not present: %v", err)
+				t.Fatal(err)
 			}
 			in := t.TempDir()
 			writeFile(t, filepath.Join(in, filepath.Base(src)), string(b))
@@ -490,10 +488,7 @@ func TestInitInRealCorpora(t *testing.T) {
 		})
 	}
 	t.Run("contracts", func(t *testing.T) {
-		in := filepath.Join(dir, "legal", "contracts")
-		if _, err := os.Stat(in); err != nil {
-			t.Skipf("../shared/corpora not present: %v", err)
-		}
+		in := testcorpora.Path(t, "legal/contracts")
 		abs, _ := filepath.Abs(in)
 		_, text, cfg := initIn(t, abs)
 		if rules := cfg.Template.Rules; len(rules) != 1 || rules[0].Kind != "text" || !slices.Equal(cfg.Input.TextFields, []string{"text"}) {

@@ -134,6 +134,31 @@ func checkBalance(t *testing.T, dir string) schemas.RunManifest {
 	if lines("dropped.jsonl") != tot.Dropped || lines("rejects.jsonl") != tot.Rejected {
 		t.Errorf("dropped.jsonl/rejects.jsonl lines do not match totals %+v", tot)
 	}
+	// Every emitted record is in a training file (its sidecar names it), and
+	// no record is both emitted and dropped: counted from the files, not
+	// from the totals the engine already checks.
+	emitted := map[string]bool{}
+	sidecars, _ := filepath.Glob(filepath.Join(dir, "finetune", "*.ids.jsonl"))
+	nested, _ := filepath.Glob(filepath.Join(dir, "finetune", "*", "*.ids.jsonl"))
+	for _, p := range append(sidecars, nested...) {
+		b, _ := os.ReadFile(p)
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			var r struct{ ID string }
+			if l != "" && json.Unmarshal([]byte(l), &r) == nil {
+				emitted[r.ID] = true
+			}
+		}
+	}
+	if int64(len(emitted)) != tot.Emitted {
+		t.Errorf("%d distinct records in the training files, %d emitted", len(emitted), tot.Emitted)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "dropped.jsonl"))
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var r struct{ ID string }
+		if l != "" && json.Unmarshal([]byte(l), &r) == nil && emitted[r.ID] {
+			t.Errorf("record %s is both emitted and dropped", r.ID)
+		}
+	}
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,30 +20,9 @@ import (
 // strings are labels, ids and numbers, not documents.
 const minCellBytes = 32
 
-// corpusRoot returns ../shared/corpora next to the directory holding go.mod,
-// or skips the test when it is absent.
-func corpusRoot(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			tb.Skip("go.mod not found above the test directory; corpora unavailable")
-		}
-		dir = up
-	}
-	root := filepath.Join(dir, "..", "shared", "corpora")
-	if _, err := os.Stat(root); err != nil {
-		tb.Skipf("real corpora not available (../shared/corpora next to the module root): %v", err)
-	}
-	return root
-}
+// corpusRoot returns ../shared/corpora, or skips the test (fails it in CI)
+// when it is absent.
+func corpusRoot(tb testing.TB) string { return testcorpora.Path(tb, "") }
 
 // corpusFiles lists the document files under root, slash-separated and sorted.
 func corpusFiles(tb testing.TB, root string) []string {
