@@ -164,7 +164,7 @@ func renderShareGPT(ex *schemas.Example) (any, string) {
 		return nil, name + ": needs chat messages, not " + kindName(ex.Kind)
 	}
 	var rec shareGPTRecord
-	if len(ex.Tools) > 0 {
+	if !isEmptyList(ex.Tools) {
 		tools, err := compact(ex.Tools)
 		if err != nil {
 			return nil, name + ": tools are not valid JSON"
@@ -209,7 +209,7 @@ func shareGPTTurnOf(name string, i int, m schemas.Message, lastCall string) (t s
 	case "user":
 		return shareGPTTurn{"human", m.Content}, "", ""
 	case "assistant":
-		if len(m.ToolCalls) == 0 {
+		if isEmptyList(m.ToolCalls) {
 			return shareGPTTurn{"gpt", m.Content}, "", ""
 		}
 		return shareGPTFunctionCall(name, m)

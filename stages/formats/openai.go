@@ -1,6 +1,7 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -42,19 +43,27 @@ func renderChat(ex *schemas.Example) (any, string) {
 	if ex.Kind != schemas.KindChat {
 		return nil, name + ": needs chat messages, not " + kindName(ex.Kind)
 	}
-	if len(ex.Tools) > 0 && !json.Valid(ex.Tools) {
+	tools := ex.Tools
+	if isEmptyList(tools) {
+		tools = nil
+	}
+	if len(tools) > 0 && !json.Valid(tools) {
 		return nil, name + ": tools are not valid JSON"
 	}
-	rec := chatRecord{Messages: make([]chatMessage, len(ex.Messages)), Tools: ex.Tools}
+	rec := chatRecord{Messages: make([]chatMessage, len(ex.Messages)), Tools: tools}
 	turns := make([]chatTurn, len(ex.Messages))
 	for i := range ex.Messages {
 		m := &ex.Messages[i]
-		if len(m.ToolCalls) > 0 && !json.Valid(m.ToolCalls) {
+		calls := m.ToolCalls
+		if isEmptyList(calls) {
+			calls = nil
+		}
+		if len(calls) > 0 && !json.Valid(calls) {
 			return nil, name + ": tool calls are not valid JSON"
 		}
-		cm := chatMessage{Role: m.Role, Name: m.Name, Weight: m.Weight, ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID}
-		t := chatTurn{Role: m.Role, ToolCalls: m.ToolCalls}
-		if m.Content != "" || len(m.ToolCalls) == 0 {
+		cm := chatMessage{Role: m.Role, Name: m.Name, Weight: m.Weight, ToolCalls: calls, ToolCallID: m.ToolCallID}
+		t := chatTurn{Role: m.Role, ToolCalls: calls}
+		if m.Content != "" || len(calls) == 0 {
 			cm.Content, t.Content = &m.Content, present
 		}
 		if m.Weight != nil {
@@ -73,6 +82,17 @@ func renderChat(ex *schemas.Example) (any, string) {
 
 // present stands for a field whose value the rules do not look at.
 var present = json.RawMessage("true")
+
+// isEmptyList reports whether raw lists nothing: absent, null or [].
+// Exported chat logs write "tool_calls": null or [] on a plain answer, and
+// "tools": [] when none were offered; both mean no tool use.
+func isEmptyList(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || string(t) == "null" {
+		return true
+	}
+	return len(t) >= 2 && t[0] == '[' && t[len(t)-1] == ']' && len(bytes.TrimSpace(t[1:len(t)-1])) == 0
+}
 
 // chatTurn is one openai-chat message as the rules see it: loose types
 // where OpenAI accepts several (content may be a list of parts). Check
@@ -111,8 +131,13 @@ func chatRules(turns []chatTurn) []Problem {
 	for i, m := range turns {
 		at := "messages[" + strconv.Itoa(i) + "]"
 		assistant = assistant || m.Role == "assistant"
+		switch m.Role {
+		case "system", "developer", "user", "assistant", "tool", "function": // the schema's roles
+		default:
+			ps = append(ps, problemf(CodeUnknownRole, "%s: role %q", at, m.Role))
+		}
 		ps = append(ps, checkWeight(at, m.Role, m.Weight)...)
-		hasCalls := !isNull(m.ToolCalls) || !isNull(m.FunctionCall)
+		hasCalls := !isEmptyList(m.ToolCalls) || !isNull(m.FunctionCall)
 		if isNull(m.Content) && !(m.Role == "assistant" && hasCalls) {
 			ps = append(ps, problemf(CodeMissingContent, "%s: %s message without content", at, m.Role))
 		}

@@ -24,12 +24,12 @@ func toPlain(name string, ex *schemas.Example, opt plainOptions) (plainChat, str
 	if ex.Kind != schemas.KindChat {
 		return p, name + ": needs chat messages, not " + kindName(ex.Kind)
 	}
-	if len(ex.Tools) > 0 {
+	if !isEmptyList(ex.Tools) {
 		return p, name + ": cannot express tools"
 	}
 	for i, m := range ex.Messages {
 		switch {
-		case len(m.ToolCalls) > 0 || m.ToolCallID != "" || m.Role == "tool":
+		case !isEmptyList(m.ToolCalls) || m.ToolCallID != "" || m.Role == "tool":
 			return p, name + ": cannot express tool calls"
 		case m.Name != "":
 			return p, name + ": cannot express message names"
