@@ -63,23 +63,10 @@ func redactCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer closeIn()
 	w := bufio.NewWriter(stdout)
-	defer w.Flush()
 	if *asJSONL {
-		return r.jsonl(ctx, in, w)
+		return flushOutput(w, r.jsonl(ctx, in, w))
 	}
-	text, err := io.ReadAll(in)
-	if err != nil {
-		return err
-	}
-	res, spans := r.redact(string(text))
-	if !*asJSON {
-		_, err := w.WriteString(res)
-		return err
-	}
-	return writeJSONLine(w, struct {
-		Redacted string    `json:"redacted"`
-		Spans    []spanOut `json:"spans"`
-	}{res, spans})
+	return flushOutput(w, r.text(in, w, *asJSON))
 }
 
 // textRedactor redacts free text with the redact stage's detectors and mode.
@@ -105,6 +92,24 @@ func (r *textRedactor) redact(text string) (string, []spanOut) {
 		return "", out
 	}
 	return res.Text, out
+}
+
+// text redacts the whole input: the redacted text, or with asJSON the
+// text and its spans.
+func (r *textRedactor) text(in io.Reader, w io.Writer, asJSON bool) error {
+	text, err := io.ReadAll(in)
+	if err != nil {
+		return err
+	}
+	res, spans := r.redact(string(text))
+	if !asJSON {
+		_, err := io.WriteString(w, res)
+		return err
+	}
+	return writeJSONLine(w, struct {
+		Redacted string    `json:"redacted"`
+		Spans    []spanOut `json:"spans"`
+	}{res, spans})
 }
 
 // jsonl adds "redacted" and "spans" to every object, keeping its other keys
@@ -140,6 +145,16 @@ func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer)
 		w.Write(extra[1:])
 		return w.WriteByte('\n')
 	})
+}
+
+// flushOutput flushes w and returns err, or else the error of a write
+// that did not reach the output (stdout on a full disk, a closed pipe): a
+// bufio.Writer keeps it, and output that was lost is a failure.
+func flushOutput(w *bufio.Writer, err error) error {
+	if ferr := w.Flush(); ferr != nil && err == nil {
+		return fmt.Errorf("write output: %w", ferr)
+	}
+	return err
 }
 
 func writeJSONLine(w io.Writer, v any) error {

@@ -44,29 +44,26 @@ func tokensCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer closeIn()
 	w := bufio.NewWriter(stdout)
-	defer w.Flush()
 	switch {
 	case *asJSONL:
-		return eachRecord(in, func(line int, rec []byte) error {
-			var obj struct {
-				Text *string `json:"text"`
-			}
-			if json.Unmarshal(rec, &obj) != nil || obj.Text == nil {
-				return fmt.Errorf("line %d: not a JSON object with a string \"text\" field", line)
-			}
-			return writeJSONLine(w, struct {
-				Tokens int `json:"tokens"`
-			}{tok.Count(*obj.Text)})
-		})
+		err = countTexts(in, w, tok)
 	case *dataset:
-		return countDataset(ctx, in, w, tok)
+		err = countDataset(ctx, in, w, tok)
+	default:
+		err = countText(in, w, tok, *asJSON)
 	}
+	return flushOutput(w, err)
+}
+
+// countText counts the whole input: the count, or with asJSON the count,
+// the bytes and the encoding.
+func countText(in io.Reader, w io.Writer, tok *tokenizer.Tokenizer, asJSON bool) error {
 	text, err := io.ReadAll(in)
 	if err != nil {
 		return err
 	}
 	n := tok.Count(string(text))
-	if *asJSON {
+	if asJSON {
 		return writeJSONLine(w, struct {
 			Tokens   int    `json:"tokens"`
 			Bytes    int    `json:"bytes"`
@@ -75,6 +72,21 @@ func tokensCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	_, err = fmt.Fprintln(w, n)
 	return err
+}
+
+// countTexts counts the "text" field of each JSON line.
+func countTexts(in io.Reader, w io.Writer, tok *tokenizer.Tokenizer) error {
+	return eachRecord(in, func(line int, rec []byte) error {
+		var obj struct {
+			Text *string `json:"text"`
+		}
+		if json.Unmarshal(rec, &obj) != nil || obj.Text == nil {
+			return fmt.Errorf("line %d: not a JSON object with a string \"text\" field", line)
+		}
+		return writeJSONLine(w, struct {
+			Tokens int `json:"tokens"`
+		}{tok.Count(*obj.Text)})
+	})
 }
 
 func pickTokenizer(enc, model string) (*tokenizer.Tokenizer, error) {

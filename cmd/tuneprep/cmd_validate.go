@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -19,33 +21,50 @@ import (
 	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
-// problem is one reason a fine-tuning file would be refused, with its line.
+// problem is one reason a fine-tuning file would be refused, with its line
+// (0 for the file as a whole).
 type problem struct {
 	Line    int    `json:"line"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-// validation is the result of `tuneprep validate`.
-type validation struct {
-	File     string            `json:"file"`
-	Format   string            `json:"format"`
-	Valid    bool              `json:"valid"`
-	Examples int               `json:"examples"`
-	Problems []problem         `json:"problems"`
-	Warnings map[string][]int  `json:"warnings"`
-	Tokens   tokenSummary      `json:"tokens"`
-	Cost     *pricing.Estimate `json:"cost,omitempty"`
+// notice is a warning about the file as a whole: a fact the tables do not
+// know, or a question the file does not settle. It does not make the file
+// invalid.
+type notice struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
 }
 
+// validation is the result of `tuneprep validate`. Unknown figures are
+// null, never zero.
+type validation struct {
+	File   string `json:"file"`
+	Format string `json:"format"`
+	// AlsoValidAs lists the formats every record is equally valid in
+	// (bedrock-claude for a chat file without a system prompt).
+	AlsoValidAs []string          `json:"also_valid_as,omitempty"`
+	Valid       bool              `json:"valid"`
+	Examples    int               `json:"examples"`
+	Problems    []problem         `json:"problems"`
+	Warnings    map[string][]int  `json:"warnings"`
+	Notices     []notice          `json:"notices"`
+	Tokens      tokenSummary      `json:"tokens"`
+	Cost        *pricing.Estimate `json:"cost"`
+}
+
+// tokenSummary counts the valid examples' tokens. Encoding, totals and the
+// distribution are null when the model has no known encoding and none was
+// given; the limit and the over-limit count are null when the limit is unknown.
 type tokenSummary struct {
-	Encoding   string         `json:"encoding"`
+	Encoding   *string        `json:"encoding"`
 	Model      string         `json:"model"`
-	Limit      int            `json:"limit"`
-	Total      int64          `json:"total"`
-	Trained    int64          `json:"trained"`
+	Limit      *int           `json:"limit"`
+	Total      *int64         `json:"total"`
+	Trained    *int64         `json:"trained"`
 	Percentile map[string]int `json:"distribution"`
-	OverLimit  int            `json:"over_limit"`
+	OverLimit  *int           `json:"over_limit"`
 	Messages   map[string]int `json:"messages_per_example"`
 }
 
@@ -53,9 +72,10 @@ type tokenSummary struct {
 const minOpenAIExamples = 10
 
 func validateCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", "validate FILE [--format auto|NAME] [--model M] [--json]", stderr)
+	fs := newFlags("validate", "validate FILE [--format auto|NAME] [--model M] [--encoding E] [--json]", stderr)
 	format := fs.String("format", "auto", "format of the file: auto or one of "+strings.Join(formats.Names(), ", "))
 	model := fs.String("model", "gpt-4o-mini", "target model: encoding, per-example limit and price")
+	encoding := fs.String("encoding", "", "count tokens with this encoding (cl100k_base, o200k_base, ...); default: the model's, if known")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	// Flags may follow the file name, as in `validate train.jsonl --json`.
 	var file string
@@ -70,128 +90,403 @@ func validateCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	} else if fs.NArg() > 0 || file == "" {
 		return usageError{"validate takes exactly one file"}
 	}
-	tok, err := tokenizer.ForModel(*model)
+	tg, err := resolveTarget(*model, *encoding)
 	if err != nil {
-		return usageError{err.Error()}
+		return err
 	}
-	m, _ := pricing.With(nil).Lookup(*model)
 	in, closeIn, err := openInput(file)
 	if err != nil {
 		return err
 	}
 	defer closeIn()
-	v, err := validate(ctx, in, *format, tok, m)
+	v, err := validate(ctx, in, *format, tg)
 	if err != nil {
 		return err
 	}
 	v.File = file
 	w := bufio.NewWriter(stdout)
-	defer w.Flush()
 	if *asJSON {
 		err = writeJSONLine(w, v)
 	} else {
 		printValidation(w, v)
 	}
-	if err == nil && !v.Valid {
+	if err := flushOutput(w, err); err != nil {
+		return err
+	}
+	if !v.Valid {
 		return gateError{fmt.Sprintf("%s: %d problems", file, len(v.Problems))}
 	}
-	return err
+	return nil
+}
+
+// target is what the file is validated for: the tokenizer, the model's
+// limit and price, and notices about what of them is unknown.
+type target struct {
+	name    string
+	tok     *tokenizer.Tokenizer // nil: no known encoding, tokens not counted
+	model   pricing.Model        // zero figures are unknown
+	notices []notice
+}
+
+// resolveTarget looks the model up in the tokenizer's and the price table.
+// Only a bad --encoding is an error: an unknown model still has its file
+// checked, with what is unknown said.
+func resolveTarget(model, encoding string) (target, error) {
+	tg := target{name: model, model: pricing.Model{Name: model}}
+	if m, ok := pricing.With(nil).Lookup(model); ok {
+		tg.model = m
+	}
+	note := func(code, format string, a ...any) {
+		tg.notices = append(tg.notices, notice{code, fmt.Sprintf(format, a...)})
+	}
+	own, ownErr := tokenizer.EncodingForModel(model)
+	var err error
+	switch {
+	case encoding != "":
+		if tg.tok, err = tokenizer.Get(encoding); err != nil {
+			return tg, usageError{"--encoding: " + err.Error()}
+		}
+		if ownErr != nil {
+			note("approximate-tokens", "tokens counted with %s; the tokenizer of %s is not known here, so counts and the over-limit check are approximate", encoding, model)
+		}
+	case ownErr == nil:
+		if tg.tok, err = tokenizer.Get(own); err != nil {
+			return tg, err
+		}
+	default:
+		note("unknown-encoding", "no known encoding for %s: tokens, over-limit check and cost not counted (--encoding counts with one)", model)
+	}
+	if _, ok := tg.model.Limit(); !ok {
+		note("unknown-limit", "no known training-example limit for %s: no over-limit check, billed tokens not capped", model)
+	}
+	if _, ok := tg.model.TrainPrice(); !ok {
+		note("unknown-price", "no known fine-tuning price for %s: cost unknown", model)
+	}
+	return tg, nil
 }
 
 // validate checks every record the way OpenAI's data-preparation cookbook
 // does, corrected for tool calls and weights, and with each format's schema
-// and structural rules; then it counts tokens and estimates the cost.
-func validate(ctx context.Context, in io.Reader, format string, tok *tokenizer.Tokenizer, m pricing.Model) (*validation, error) {
-	v := &validation{Format: format, Problems: []problem{}, Warnings: map[string][]int{},
-		Tokens: tokenSummary{Encoding: tok.Name(), Model: m.Name, Limit: m.TrainLimit, Messages: map[string]int{}}}
-	var f formats.Format
-	var sch *jsonschema.Schema
+// and structural rules; then it counts the valid examples' tokens and
+// estimates the cost. With format "auto" the format is detected from the
+// file: the container (JSON array or lines) and the records' keys; formats
+// whose records look alike (formats.Alike) are each checked, and the file as
+// a whole decides between them.
+func validate(ctx context.Context, in io.Reader, format string, tg target) (*validation, error) {
+	vr := &validator{tg: tg, counter: counter{tok: tg.tok}}
 	if format != "auto" {
-		var ok bool
-		if f, ok = formats.Lookup(format); !ok {
+		if _, ok := formats.Lookup(format); !ok {
 			return nil, usageError{fmt.Sprintf("--format: unknown format %q", format)}
 		}
-	}
-	var lengths, msgCounts []int
-	add := func(line int, code, msg string) { v.Problems = append(v.Problems, problem{line, code, msg}) }
-	warn := func(code string, line int) {
-		if len(v.Warnings[code]) < 20 {
-			v.Warnings[code] = append(v.Warnings[code], line)
+		if err := vr.use([]string{format}); err != nil {
+			return nil, err
 		}
 	}
-	err := eachRecord(in, func(line int, rec []byte) error {
+	r, array, err := peekContainer(in)
+	if err != nil {
+		return nil, err
+	}
+	vr.array = array
+	err = eachRecord(r, func(line int, rec []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		v.Examples++
-		if !json.Valid(rec) {
-			add(line, "invalid-json", "the line is not valid JSON")
-			return nil
-		}
-		if rec[0] != '{' {
-			add(line, "not-object", "the line is not a JSON object")
-			return nil
-		}
-		if f.Name == "" {
-			name, ok := formats.Detect(rec)
-			if !ok {
-				add(line, "unknown-format", "no known fine-tuning format has these keys")
-				return nil
-			}
-			f, _ = formats.Lookup(name)
-			v.Format = name
-		}
-		if sch == nil {
-			var err error
-			if sch, err = compileSchema(f); err != nil {
-				return err
-			}
-		}
-		doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec))
-		if err := sch.Validate(doc); err != nil {
-			add(line, "schema", schemaMessage(err))
-		}
-		for _, p := range f.Check(rec) {
-			add(line, p.Code, p.Message)
-		}
-		ex, err := f.Parse(rec)
-		if err != nil {
-			return nil // already reported by the schema
-		}
-		tc := tokens.Count(tok, ex)
-		v.Tokens.Total += int64(tc.Total)
-		v.Tokens.Trained += int64(tc.Trained)
-		lengths = append(lengths, tc.Total)
-		msgCounts = append(msgCounts, len(ex.Messages))
-		if m.TrainLimit > 0 && tc.Total > m.TrainLimit {
-			v.Tokens.OverLimit++
-			warn("over-token-limit", line)
-		}
-		if ex.Kind == "chat" {
-			if ex.System() == "" {
-				warn("missing-system", line)
-			}
-			if !hasRole(ex.Messages, "user") {
-				warn("missing-user", line)
-			}
-		}
-		return nil
+		return vr.record(line, rec)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if v.Examples < minOpenAIExamples && strings.HasPrefix(v.Format, "openai-") {
-		add(0, "too-few-examples", fmt.Sprintf("%d examples; OpenAI fine-tuning needs at least %d", v.Examples, minOpenAIExamples))
+	return vr.result(), nil
+}
+
+// utf8BOM is the byte-order mark some editors write at the start of a file.
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// peekContainer skips a UTF-8 byte-order mark, as run's readers do, and
+// reports whether the file is one JSON array rather than lines of records.
+func peekContainer(in io.Reader) (io.Reader, bool, error) {
+	br := bufio.NewReaderSize(in, 64<<10)
+	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		br.Discard(len(utf8BOM))
+	}
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if errors.Is(err, io.EOF) || errors.Is(err, bufio.ErrBufferFull) {
+			return br, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		if c := b[i-1]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return br, c == '[', nil
+		}
+	}
+}
+
+// validator holds the state of one validation: the problems every
+// candidate format shares (not JSON, not an object), and one tally per
+// candidate format.
+type validator struct {
+	tg      target
+	counter counter
+	array   bool
+	records int
+	common  []problem
+	tallies []*tally // candidate formats; nil until the first record is detected
+	decided string   // the evidence that settled between candidates, if any
+}
+
+// use makes the formats the candidates, the first the likeliest.
+func (vr *validator) use(formatNames []string) error {
+	for _, n := range formatNames {
+		t, err := newTally(n)
+		if err != nil {
+			return err
+		}
+		vr.tallies = append(vr.tallies, t)
+	}
+	return nil
+}
+
+func (vr *validator) record(line int, rec []byte) error {
+	vr.records++
+	add := func(code, msg string) { vr.common = append(vr.common, problem{line, code, msg}) }
+	if !json.Valid(rec) {
+		add("invalid-json", "the line is not valid JSON")
+		return nil
+	}
+	if rec[0] != '{' {
+		add("not-object", "the line is not a JSON object")
+		return nil
+	}
+	if vr.tallies == nil {
+		name, ok := formats.Detect(rec)
+		if !ok {
+			add("unknown-format", "no known fine-tuning format has these keys")
+			return nil
+		}
+		if n, ok := formats.InContainer(name, vr.array); ok {
+			name = n // alpaca-jsonl records in an array: an alpaca file
+		}
+		if err := vr.use(append([]string{name}, formats.Alike(name)...)); err != nil {
+			return err
+		}
+	}
+	doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec))
+	var kept, dropped []*tally
+	for _, t := range vr.tallies {
+		if t.record(line, rec, doc, vr) {
+			kept = append(kept, t)
+		} else {
+			dropped = append(dropped, t)
+		}
+	}
+	// The first record that one candidate accepts and another rejects
+	// decides between them; the rest of the file is checked as the former.
+	if len(kept) > 0 && len(dropped) > 0 {
+		vr.decided = fmt.Sprintf("line %d is valid as %s, not as %s", line, names(kept), names(dropped))
+		vr.tallies = kept
+	}
+	return nil
+}
+
+// names lists the tallies' formats, joined for a message.
+func names(ts []*tally) string {
+	n := make([]string, len(ts))
+	for i, t := range ts {
+		n[i] = t.f.Name
+	}
+	return strings.Join(n, " or ")
+}
+
+// tally is the file checked as one format: its problems, and the counts
+// of the records valid in it.
+type tally struct {
+	f         formats.Format
+	sch       *jsonschema.Schema
+	problems  []problem
+	examples  int
+	lengths   []int
+	msgCounts []int
+	total     int64
+	trained   int64
+	overLimit int
+	warnings  map[string][]int
+}
+
+func newTally(name string) (*tally, error) {
+	f, _ := formats.Lookup(name)
+	sch, err := compileSchema(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s schema: %w", name, err)
+	}
+	return &tally{f: f, sch: sch, warnings: map[string][]int{}}, nil
+}
+
+// record checks one record and reports whether it is valid; a valid one
+// is an example, counted. A record the schema and rules accept but the
+// format cannot read (a content part that is an image) is a problem too.
+func (t *tally) record(line int, rec []byte, doc any, vr *validator) bool {
+	before := len(t.problems)
+	add := func(code, msg string) { t.problems = append(t.problems, problem{line, code, msg}) }
+	if err := t.sch.Validate(doc); err != nil {
+		add("schema", schemaMessage(err))
+	}
+	for _, p := range t.f.Check(rec) {
+		add(p.Code, p.Message)
+	}
+	var ex *schemas.Example
+	if len(t.problems) == before {
+		var err error
+		if ex, err = t.f.Parse(rec); err != nil {
+			add("unreadable", err.Error())
+		}
+	}
+	if len(t.problems) > before {
+		return false
+	}
+	t.examples++
+	t.msgCounts = append(t.msgCounts, len(ex.Messages))
+	warn := func(code string) {
+		if len(t.warnings[code]) < 20 {
+			t.warnings[code] = append(t.warnings[code], line)
+		}
+	}
+	if tc, ok := vr.counter.count(line, ex); ok {
+		t.total += int64(tc.Total)
+		t.trained += int64(tc.Trained)
+		t.lengths = append(t.lengths, tc.Total)
+		if limit, ok := vr.tg.model.Limit(); ok && tc.Total > limit {
+			t.overLimit++
+			warn("over-token-limit")
+		}
+	}
+	if ex.Kind == schemas.KindChat {
+		if ex.System() == "" {
+			warn("missing-system")
+		}
+		if !hasRole(ex.Messages, "user") {
+			warn("missing-user")
+		}
+	}
+	return true
+}
+
+// counter counts an example's tokens once, though several candidate
+// formats may read the same record into the same example.
+type counter struct {
+	tok  *tokenizer.Tokenizer // nil: not counted
+	line int
+	ex   *schemas.Example
+	tc   schemas.TokenCounts
+}
+
+func (c *counter) count(line int, ex *schemas.Example) (schemas.TokenCounts, bool) {
+	if c.tok == nil {
+		return schemas.TokenCounts{}, false
+	}
+	if c.ex == nil || c.line != line || !reflect.DeepEqual(c.ex, ex) {
+		c.line, c.ex, c.tc = line, ex, tokens.Count(c.tok, ex)
+	}
+	return c.tc, true
+}
+
+// result picks the format and applies the rules of the file as a whole.
+func (vr *validator) result() *validation {
+	v := &validation{Format: "unknown", Problems: append([]problem{}, vr.common...),
+		Warnings: map[string][]int{}, Notices: append([]notice{}, vr.tg.notices...)}
+	fileProblem := func(code, msg string) { v.Problems = append(v.Problems, problem{0, code, msg}) }
+	t, alike := vr.choose(v)
+	switch {
+	case t != nil:
+		v.Format, v.Examples, v.Warnings = t.f.Name, t.examples, t.warnings
+		v.Problems = append(v.Problems, t.problems...)
+		if vr.records > 0 && vr.array != t.f.Array() {
+			fileProblem("wrong-container", containerMessage(t.f, vr.array))
+		}
+	case vr.array && vr.records == 0:
+		v.Format = "alpaca" // the one array format; "[]" is an empty alpaca file
+	}
+	switch {
+	case v.Examples == 0 && vr.records == 0:
+		fileProblem("no-examples", "the file has no records")
+	case v.Examples == 0:
+		fileProblem("no-examples", fmt.Sprintf("none of the %d records is a valid example", vr.records))
+	case v.Examples < minOpenAIExamples && strings.HasPrefix(v.Format, "openai-"):
+		msg := fmt.Sprintf("%d examples; OpenAI fine-tuning needs at least %d", v.Examples, minOpenAIExamples)
+		if len(alike) > 0 {
+			// The rule is OpenAI's; the file may not be meant for OpenAI.
+			v.Notices = append(v.Notices, notice{"too-few-examples", msg + " (if the file is for OpenAI)"})
+		} else {
+			fileProblem("too-few-examples", msg)
+		}
 	}
 	sort.SliceStable(v.Problems, func(i, j int) bool { return v.Problems[i].Line < v.Problems[j].Line })
 	v.Valid = len(v.Problems) == 0
-	v.Tokens.Percentile = distribution(lengths)
-	v.Tokens.Messages = distribution(msgCounts)
-	if len(lengths) > 0 {
-		e := pricing.FineTune(m, lengths)
+	if v.Valid {
+		v.AlsoValidAs = alike
+	}
+	v.Tokens = vr.summary(t)
+	if t != nil && vr.tg.tok != nil && t.examples > 0 {
+		e := pricing.FineTune(vr.tg.model, t.lengths)
 		v.Cost = &e
 	}
-	return v, nil
+	return v
+}
+
+// choose picks the candidate format: the one left after the records that
+// told the candidates apart. Candidates still left accepted the same
+// records: the file cannot tell them apart, and the output says so. alike
+// lists the others.
+func (vr *validator) choose(v *validation) (t *tally, alike []string) {
+	if len(vr.tallies) == 0 {
+		return nil, nil
+	}
+	t = vr.tallies[0] // the format the first record's keys suggest
+	if len(vr.tallies) > 1 {
+		for _, o := range vr.tallies[1:] {
+			alike = append(alike, o.f.Name)
+		}
+		v.Notices = append(v.Notices, notice{"ambiguous-format", fmt.Sprintf(
+			"the records read the same as %s: nothing in the file (a top-level system prompt; system messages, weights, names, tool calls) tells them apart; checked as %s (--format chooses)",
+			names(vr.tallies), t.f.Name)})
+	} else if vr.decided != "" && len(t.problems) > 0 {
+		// Say why these problems are the ones of this format.
+		v.Notices = append(v.Notices, notice{"format-evidence", "checked as " + t.f.Name + ": " + vr.decided})
+	}
+	return t, alike
+}
+
+func containerMessage(f formats.Format, array bool) string {
+	shape := map[bool]string{true: "one JSON array", false: "one record per line"}
+	msg := fmt.Sprintf("%s files are %s, but this file is %s", f.Name, shape[f.Array()], shape[array])
+	if twin, ok := formats.InContainer(f.Name, array); ok {
+		msg += fmt.Sprintf(" (--format %s reads it)", twin)
+	}
+	return msg
+}
+
+// summary gives the token counts of the chosen format's valid examples;
+// what cannot be counted or is not known stays nil.
+func (vr *validator) summary(t *tally) tokenSummary {
+	s := tokenSummary{Model: vr.tg.name}
+	if limit, ok := vr.tg.model.Limit(); ok {
+		s.Limit = &limit
+	}
+	if t == nil {
+		t = &tally{}
+	}
+	s.Messages = distribution(t.msgCounts)
+	if vr.tg.tok == nil {
+		return s
+	}
+	enc := vr.tg.tok.Name()
+	s.Encoding, s.Total, s.Trained = &enc, &t.total, &t.trained
+	s.Percentile = distribution(t.lengths)
+	if s.Limit != nil {
+		s.OverLimit = &t.overLimit
+	}
+	return s
 }
 
 func hasRole(msgs []schemas.Message, role string) bool {
@@ -228,6 +523,8 @@ func schemaMessage(err error) string {
 	return msg
 }
 
+// distribution summarises xs: min, max, mean and percentiles.
+// TODO(issue 11): use the shared percentile helper
 func distribution(xs []int) map[string]int {
 	d := map[string]int{}
 	if len(xs) == 0 {
@@ -254,19 +551,38 @@ func printValidation(w io.Writer, v *validation) {
 	if !v.Valid {
 		state = fmt.Sprintf("%d problems", len(v.Problems))
 	}
-	fmt.Fprintf(w, "%s: %s, %d examples, format %s\n", v.File, state, v.Examples, v.Format)
+	also := ""
+	if len(v.AlsoValidAs) > 0 {
+		also = " (also valid as " + strings.Join(v.AlsoValidAs, ", ") + ")"
+	}
+	fmt.Fprintf(w, "%s: %s, %d examples, format %s%s\n", v.File, state, v.Examples, v.Format, also)
 	t := v.Tokens
-	fmt.Fprintf(w, "tokens (%s, %s): total %d, trained %d; per example %s\n", t.Encoding, t.Model, t.Total, t.Trained, distText(t.Percentile))
+	if t.Encoding != nil {
+		fmt.Fprintf(w, "tokens (%s, %s): total %d, trained %d; per example %s\n", *t.Encoding, t.Model, *t.Total, *t.Trained, distText(t.Percentile))
+	} else {
+		fmt.Fprintf(w, "tokens (%s): unknown, no known encoding (--encoding counts with one)\n", t.Model)
+	}
 	fmt.Fprintf(w, "messages per example: %s\n", distText(t.Messages))
 	for _, code := range sortedKeys(v.Warnings) {
 		fmt.Fprintf(w, "warning: %s on lines %v\n", code, v.Warnings[code])
 	}
-	if t.Limit > 0 {
-		fmt.Fprintf(w, "over the %d-token limit of %s: %d examples (they would be truncated)\n", t.Limit, t.Model, t.OverLimit)
+	for _, n := range v.Notices {
+		fmt.Fprintf(w, "warning: %s: %s\n", n.Code, n.Message)
+	}
+	switch {
+	case t.Limit == nil:
+		fmt.Fprintf(w, "training-example limit of %s: unknown (no over-limit check)\n", t.Model)
+	case t.OverLimit == nil:
+		fmt.Fprintf(w, "over the %d-token limit of %s: unknown (tokens not counted)\n", *t.Limit, t.Model)
+	default:
+		fmt.Fprintf(w, "over the %d-token limit of %s: %d examples (they would be truncated)\n", *t.Limit, t.Model, *t.OverLimit)
 	}
 	if c := v.Cost; c != nil {
-		fmt.Fprintf(w, "estimate: %d epochs, %d billed tokens, $%.4f at $%.2f per 1M training tokens (prices as of %s; they change)\n",
-			c.Epochs, c.BilledTokens, c.CostUSD, c.TrainPrice, c.PricesAsOf)
+		cost := fmt.Sprintf("cost unknown (no known training price for %s)", t.Model)
+		if c.CostUSD != nil {
+			cost = fmt.Sprintf("$%.4f at $%.2f per 1M training tokens (prices as of %s; they change)", *c.CostUSD, *c.TrainPrice, c.PricesAsOf)
+		}
+		fmt.Fprintf(w, "estimate: %d epochs, %d billed tokens, %s\n", c.Epochs, c.BilledTokens, cost)
 	}
 }
 
@@ -276,6 +592,9 @@ func distText(d map[string]int) string {
 		if v, ok := d[k]; ok {
 			parts = append(parts, fmt.Sprintf("%s %d", k, v))
 		}
+	}
+	if len(parts) == 0 {
+		return "none"
 	}
 	return strings.Join(parts, ", ")
 }

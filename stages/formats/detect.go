@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 )
 
 // Detect guesses the format of one record from its top-level keys, for
@@ -11,7 +12,9 @@ import (
 // common reader: {"messages"} is openai-chat (also Together, TRL, Mistral),
 // {"prompt","completion"} with strings is openai-completion, an alpaca
 // object is alpaca-jsonl and a whole JSON array of them is alpaca. ok is
-// false for anything else, including input that is not JSON.
+// false for anything else, including input that is not JSON. One record
+// cannot always tell: see Alike for formats only a whole file separates,
+// and InContainer for the format of records found in a JSON array.
 func Detect(record []byte) (name string, ok bool) {
 	rec := bytes.TrimSpace(record)
 	if len(rec) > 0 && rec[0] == '[' {
@@ -64,6 +67,47 @@ func detectArray(rec []byte) (string, bool) {
 	}
 	if name, ok := Detect(elems[0]); ok && name == alpacaJSONL.Name {
 		return alpaca.Name, true
+	}
+	return "", false
+}
+
+// alike groups the formats whose records can be the very same bytes. A
+// {"messages"} record whose turns are user/assistant strings alternating
+// from user to assistant, with no "system" key, is valid openai-chat and
+// valid bedrock-claude: only evidence elsewhere in the file (a top-level
+// "system", which openai-chat forbids; a system message, weight, name or
+// tool call, which bedrock-claude forbids) tells them apart.
+var alike = [][]string{{openAIChat.Name, bedrockClaude.Name}}
+
+// Alike lists the other formats a record detected as name may equally
+// belong to, or nil. Detect picks one of them by the record's keys; a
+// validator that sees the whole file should check it under each.
+func Alike(name string) []string {
+	for _, group := range alike {
+		if slices.Contains(group, name) {
+			return slices.DeleteFunc(slices.Clone(group), func(n string) bool { return n == name })
+		}
+	}
+	return nil
+}
+
+// InContainer returns the format that holds records of format name in a
+// file that is one JSON array (array true) or one record per line (array
+// false): alpaca and alpaca-jsonl hold the same records, so an alpaca-jsonl
+// record found in an array is alpaca. ok is false when no format holds such
+// records that way (chat records in an array, say).
+func InContainer(name string, array bool) (string, bool) {
+	f, ok := Lookup(name)
+	if !ok {
+		return "", false
+	}
+	if f.Array() == array {
+		return name, true
+	}
+	for _, g := range table {
+		if g.SchemaFile == f.SchemaFile && g.Array() == array {
+			return g.Name, true
+		}
 	}
 	return "", false
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -140,4 +141,40 @@ func FuzzRenderValid(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAlike(t *testing.T) {
+	for name, want := range map[string][]string{
+		"openai-chat":    {"bedrock-claude"},
+		"bedrock-claude": {"openai-chat"},
+		"trl-text":       nil,
+		"alpaca-jsonl":   nil,
+		"nope":           nil,
+	} {
+		if got := Alike(name); !slices.Equal(got, want) {
+			t.Errorf("Alike(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestInContainer(t *testing.T) {
+	tests := []struct {
+		name  string
+		array bool
+		want  string
+	}{
+		{"alpaca-jsonl", true, "alpaca"},
+		{"alpaca", true, "alpaca"},
+		{"alpaca", false, "alpaca-jsonl"},
+		{"alpaca-jsonl", false, "alpaca-jsonl"},
+		{"openai-chat", false, "openai-chat"},
+		{"openai-chat", true, ""},
+		{"nope", false, ""},
+	}
+	for _, tt := range tests {
+		got, ok := InContainer(tt.name, tt.array)
+		if got != tt.want || ok != (tt.want != "") {
+			t.Errorf("InContainer(%s, %v) = %q, %v; want %q", tt.name, tt.array, got, ok, tt.want)
+		}
+	}
 }

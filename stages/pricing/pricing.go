@@ -13,7 +13,11 @@ import (
 // AsOf dates the default table: public price pages and provider docs as seen then.
 const AsOf = "2026-11"
 
-// Model is one target model.
+// Model is one target model, as the table and the config file give it.
+// A figure left out (zero) is unknown, not free: read the figures through
+// Limit, TrainPrice, InputPrice and OutputPrice, which say whether they are
+// known. The fields stay plain numbers because they are the config file's
+// keys (its JSON Schema is derived from them).
 type Model struct {
 	Name string `yaml:"name" json:"name" doc:"model name (a prefix matches dated snapshots and ft: names)"`
 	// TrainLimit is the maximum tokens of one training example (0: unknown).
@@ -23,6 +27,18 @@ type Model struct {
 	Input  float64 `yaml:"input_price" json:"input_price" doc:"base model input price, USD per 1M tokens (prompting with few-shot banks)"`
 	Output float64 `yaml:"output_price" json:"output_price" doc:"base model output price, USD per 1M tokens"`
 }
+
+// Limit returns the maximum tokens of one training example, and whether it is known.
+func (m Model) Limit() (int, bool) { return m.TrainLimit, m.TrainLimit > 0 }
+
+// TrainPrice returns the fine-tuning price (USD per 1M trained tokens), and whether it is known.
+func (m Model) TrainPrice() (float64, bool) { return m.Train, m.Train > 0 }
+
+// InputPrice returns the base model's input price (USD per 1M tokens), and whether it is known.
+func (m Model) InputPrice() (float64, bool) { return m.Input, m.Input > 0 }
+
+// OutputPrice returns the base model's output price (USD per 1M tokens), and whether it is known.
+func (m Model) OutputPrice() (float64, bool) { return m.Output, m.Output > 0 }
 
 // Defaults is the default table (OpenAI and Google figures as seen in
 // late 2026 on public pages; verify before relying on them).
@@ -103,34 +119,45 @@ func Epochs(n int) int {
 	return target
 }
 
-// Estimate is a fine-tuning cost estimate.
+// Estimate is a fine-tuning cost estimate. What the table does not know
+// is nil (null in JSON), never zero: with no known limit the billed tokens
+// are not capped, with no known price there is no cost.
 type Estimate struct {
-	Model        string  `json:"model"`
-	Examples     int     `json:"examples"`
-	Epochs       int     `json:"epochs"`
-	BilledTokens int64   `json:"billed_tokens"`
-	TrainPrice   float64 `json:"train_price_per_1m"`
-	CostUSD      float64 `json:"cost_usd"`
-	PricesAsOf   string  `json:"prices_as_of"`
+	Model        string   `json:"model"`
+	Examples     int      `json:"examples"`
+	Epochs       int      `json:"epochs"`
+	TrainLimit   *int     `json:"train_limit"`
+	BilledTokens int64    `json:"billed_tokens"`
+	TrainPrice   *float64 `json:"train_price_per_1m"`
+	CostUSD      *float64 `json:"cost_usd"`
+	PricesAsOf   string   `json:"prices_as_of"`
 }
 
 // FineTune estimates the training cost of examples with the given token
 // lengths: billed tokens = sum of min(limit, length) x epochs.
 func FineTune(m Model, lengths []int) Estimate {
-	e := Estimate{Model: m.Name, Examples: len(lengths), Epochs: Epochs(len(lengths)), TrainPrice: m.Train, PricesAsOf: AsOf}
+	e := Estimate{Model: m.Name, Examples: len(lengths), Epochs: Epochs(len(lengths)), PricesAsOf: AsOf}
+	limit, capped := m.Limit()
+	if capped {
+		e.TrainLimit = &limit
+	}
 	var sum int64
 	for _, n := range lengths {
-		if m.TrainLimit > 0 && n > m.TrainLimit {
-			n = m.TrainLimit
+		if capped && n > limit {
+			n = limit
 		}
 		sum += int64(n)
 	}
 	e.BilledTokens = sum * int64(e.Epochs)
-	e.CostUSD = round4(float64(e.BilledTokens) / 1e6 * m.Train)
+	if price, ok := m.TrainPrice(); ok {
+		cost := round4(float64(e.BilledTokens) / 1e6 * price)
+		e.TrainPrice, e.CostUSD = &price, &cost
+	}
 	return e
 }
 
-// PerThousandRequests is the input cost of sending tokens with each of 1,000 requests.
+// PerThousandRequests is the input cost of sending tokens with each of
+// 1,000 requests; 0 when the input price is unknown (check InputPrice).
 func PerThousandRequests(m Model, tokens int) float64 {
 	return round4(float64(tokens) * 1000 / 1e6 * m.Input)
 }
