@@ -130,11 +130,10 @@ func hash64(s string) uint64 {
 // Sequence decides, in input order, whether the record duplicates a kept one.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	p := d.Stash.(*prep)
-	seq := uint32(d.Seq)
-	s.remember(seq, d)
+	seq := d.Seq
 	d.Cluster = d.ID
 
-	match, of, sim := "", uint32(0), 0.0
+	match, of, sim := "", int64(0), 0.0
 	if s.cfg.Exact {
 		if rep, ok := s.exact[p.hash]; ok {
 			match, of, sim = "exact", rep, 1
@@ -151,9 +150,9 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 			s.st.Candidates += int64(v.Candidates)
 			switch {
 			case v.Duplicate:
-				match, of, sim = "near", v.DupOf, v.Similarity
+				match, of, sim = "near", int64(v.DupOf), v.Similarity
 			case v.Candidates > 0 && s.cfg.Near.GroupThreshold > 0 && v.Similarity >= s.cfg.Near.GroupThreshold:
-				d.Cluster = s.clusterOf(v.DupOf)
+				d.Cluster = s.clusterOf(int64(v.DupOf))
 				s.st.Grouped++
 			}
 		}
@@ -168,19 +167,21 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 	return s.duplicate(d, p, match, of, sim), nil
 }
 
-func (s *Stage) check(seq uint32, p *prep) (minhash.Verdict, error) {
+// check consults the near-duplicate index; sequence numbers are its ids
+// (non-negative int64, so uint64 holds them all).
+func (s *Stage) check(seq int64, p *prep) (minhash.Verdict, error) {
 	if p.set != nil {
-		return s.dd.CheckSet(seq, p.sig, p.set)
+		return s.dd.CheckSet(uint64(seq), p.sig, p.set)
 	}
-	return s.dd.Check(seq, p.sig)
+	return s.dd.Check(uint64(seq), p.sig)
 }
 
 // duplicate records a duplicate of the kept record rep and applies the
 // survivor rule and the conflict policy.
-func (s *Stage) duplicate(d *schemas.Document, p *prep, match string, rep uint32, sim float64) *schemas.Drop {
+func (s *Stage) duplicate(d *schemas.Document, p *prep, match string, rep int64, sim float64) *schemas.Drop {
 	c := s.cluster(rep)
 	conflict := len(s.cfg.ConflictFields) > 0 && p.conflict != s.conflicts[rep]
-	m := member{id: d.ID, seq: uint32(d.Seq), sim: sim, match: match, conflict: conflict, length: p.length, priority: p.priority}
+	m := member{id: d.ID, seq: d.Seq, sim: sim, match: match, conflict: conflict, length: p.length, priority: p.priority}
 	c.members = append(c.members, m)
 	if match == "exact" {
 		s.st.Exact++
@@ -197,7 +198,7 @@ func (s *Stage) duplicate(d *schemas.Document, p *prep, match string, rep uint32
 		}
 	}
 	if s.holds {
-		s.docs[uint32(d.Seq)] = d
+		s.docs[d.Seq] = d
 		return nil // decided on release
 	}
 	reason := match + "-duplicate"

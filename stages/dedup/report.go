@@ -131,8 +131,9 @@ func (s *Stage) Stats() any {
 		if s.dd != nil {
 			idx = int64(s.dd.Index().Bytes())
 		}
-		// ids: a string header and 16 bytes of ID per record; exact map: about 24 bytes per key.
-		st.BytesPerKept = float64(int64(float64(idx+int64(len(s.ids))*32+int64(len(s.exact))*24)/float64(kept)*10)) / 10
+		// ids: a sequence number, a string header and about 16 bytes of ID
+		// per kept record; exact map: about 24 bytes per key.
+		st.BytesPerKept = float64(int64(float64(idx+int64(len(s.ids))*40+int64(len(s.exact))*24)/float64(kept)*10)) / 10
 	}
 	return st
 }

@@ -1,8 +1,10 @@
 package dedup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
@@ -19,13 +21,13 @@ type Stage struct {
 	params minhash.Params
 	holds  bool
 
-	exact     map[uint64]uint32 // exact key hash -> kept record
-	ids       []string          // kept record IDs by sequence number
-	clusters  map[uint32]*cluster
+	exact     map[uint64]int64 // exact key hash -> kept record
+	ids       []keptRec        // kept records' IDs, by ascending sequence number
+	clusters  map[int64]*cluster
 	order     []*cluster // in order of creation
-	conflicts map[uint32]uint64
-	docs      map[uint32]*schemas.Document // held records (survivor rules, drop-all)
-	reps      map[uint32]repInfo           // survivor attributes of kept records, when holding
+	conflicts map[int64]uint64
+	docs      map[int64]*schemas.Document // held records (survivor rules, drop-all)
+	reps      map[int64]repInfo           // survivor attributes of kept records, when holding
 	st        counts
 	out       *pipeline.OutFile
 }
@@ -33,7 +35,7 @@ type Stage struct {
 // cluster is a kept record and its duplicates.
 type cluster struct {
 	id       string
-	seq      uint32
+	seq      int64
 	length   int
 	priority float64
 	members  []member
@@ -43,7 +45,7 @@ type cluster struct {
 
 type member struct {
 	id       string
-	seq      uint32
+	seq      int64
 	sim      float64
 	match    string
 	conflict bool
@@ -54,7 +56,7 @@ type member struct {
 
 // New validates cfg and prepares the index.
 func New(cfg Config) (*Stage, error) {
-	s := &Stage{cfg: cfg, exact: map[uint64]uint32{}, clusters: map[uint32]*cluster{}, docs: map[uint32]*schemas.Document{}, reps: map[uint32]repInfo{}}
+	s := &Stage{cfg: cfg, exact: map[uint64]int64{}, clusters: map[int64]*cluster{}, docs: map[int64]*schemas.Document{}, reps: map[int64]repInfo{}}
 	switch cfg.Survivor {
 	case "", "first":
 		s.cfg.Survivor = "first"
@@ -78,7 +80,7 @@ func New(cfg Config) (*Stage, error) {
 		return nil, fmt.Errorf("conflicts: %q is not keep-first, drop-all or keep-and-report", cfg.Conflicts)
 	}
 	if len(cfg.ConflictFields) > 0 {
-		s.conflicts = map[uint32]uint64{}
+		s.conflicts = map[int64]uint64{}
 	}
 	if cfg.Near.Enabled {
 		if err := s.initNear(); err != nil {
@@ -99,7 +101,11 @@ func (s *Stage) initNear() error {
 	default:
 		return fmt.Errorf("shingle: %q is not words or chars", n.Shingle)
 	}
-	if n.Threshold <= 0 || n.Threshold > 1 {
+	// The range minhash.ChooseParams and NewDeduper accept. At 1 only
+	// records with identical shingle sets are near-duplicates: copies that
+	// differ in case, punctuation or spacing, which exact dedup on the raw
+	// key keeps (with verify: estimate, all num_perm values must agree).
+	if !(n.Threshold > 0 && n.Threshold <= 1) {
 		return fmt.Errorf("threshold: %v is not in (0, 1]", n.Threshold)
 	}
 	if n.GroupThreshold < 0 || n.GroupThreshold > n.Threshold {
@@ -139,17 +145,27 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	return err
 }
 
-// remember keeps the record's ID by sequence number, the only per-record
-// memory besides the index and the exact-key map.
-func (s *Stage) remember(seq uint32, d *schemas.Document) {
-	for uint32(len(s.ids)) <= seq {
-		s.ids = append(s.ids, "")
+// keptRec names a kept record: a cluster is named after its first record.
+// Sequence sees records in input order, so ids is sorted by seq. Together
+// with the index and the exact-key map it is the stage's only per-record
+// memory, and only for kept records.
+type keptRec struct {
+	seq int64
+	id  string
+}
+
+// idOf returns the ID of the kept record seq.
+func (s *Stage) idOf(seq int64) string {
+	i, ok := slices.BinarySearchFunc(s.ids, seq, func(k keptRec, seq int64) int { return cmp.Compare(k.seq, seq) })
+	if !ok {
+		return ""
 	}
-	s.ids[seq] = d.ID
+	return s.ids[i].id
 }
 
 // kept registers a record that starts (or, grouped, joins) a cluster.
-func (s *Stage) kept(seq uint32, d *schemas.Document, p *prep) {
+func (s *Stage) kept(seq int64, d *schemas.Document, p *prep) {
+	s.ids = append(s.ids, keptRec{seq, d.ID})
 	if s.conflicts != nil {
 		s.conflicts[seq] = p.conflict
 	}
@@ -162,11 +178,11 @@ func (s *Stage) kept(seq uint32, d *schemas.Document, p *prep) {
 }
 
 // cluster returns (creating it) the cluster of kept record rep.
-func (s *Stage) cluster(rep uint32) *cluster {
+func (s *Stage) cluster(rep int64) *cluster {
 	if c, ok := s.clusters[rep]; ok {
 		return c
 	}
-	c := &cluster{id: s.ids[rep], seq: rep}
+	c := &cluster{id: s.idOf(rep), seq: rep}
 	if info, ok := s.reps[rep]; ok {
 		c.length, c.priority = info.length, info.priority
 	}
@@ -176,11 +192,11 @@ func (s *Stage) cluster(rep uint32) *cluster {
 }
 
 // clusterOf is the cluster ID of a kept record.
-func (s *Stage) clusterOf(seq uint32) string {
+func (s *Stage) clusterOf(seq int64) string {
 	if c, ok := s.clusters[seq]; ok {
 		return c.id
 	}
-	return s.ids[seq]
+	return s.idOf(seq)
 }
 
 type repInfo struct {
@@ -200,7 +216,7 @@ func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas
 			continue
 		}
 		best := s.survivor(c)
-		c.survivor = s.ids[best]
+		c.survivor = s.docs[best].ID
 		if best != c.seq {
 			drop(s.docs[c.seq], pipeline.Dropf("survivor", fmt.Sprintf("of %s (%s survivor)", c.survivor, s.cfg.Survivor)))
 			s.docs[best].Cluster = c.id
@@ -221,7 +237,7 @@ func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas
 }
 
 // survivor picks the cluster's survivor by the rule; ties go to the earlier record.
-func (s *Stage) survivor(c *cluster) uint32 {
+func (s *Stage) survivor(c *cluster) int64 {
 	best, bl, bp := c.seq, c.length, c.priority
 	for _, m := range c.members {
 		if m.kept {

@@ -7,12 +7,12 @@ package fewshot
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 	"github.com/tuneprep/tuneprep/stages/minhash"
 	"github.com/tuneprep/tuneprep/stages/pricing"
 )
@@ -163,7 +163,7 @@ func (s *Stage) candidate(d *schemas.Document) (*candidate, bool) {
 	if ex == nil {
 		return nil, false
 	}
-	c := &candidate{id: d.ID, source: d.Source.Path + ":" + strconv.Itoa(d.Source.Line), key: s.hash(d.ID)}
+	c := &candidate{id: d.ID, source: d.Source.Path + ":" + strconv.Itoa(d.Source.Line), key: keyhash.Seeded(s.cfg.Seed, d.ID)}
 	switch ex.Kind {
 	case schemas.KindCompletion:
 		c.input, c.output = ex.Prompt, ex.Completion
@@ -180,12 +180,6 @@ func (s *Stage) candidate(d *schemas.Document) (*candidate, bool) {
 		return nil, false
 	}
 	return c, true
-}
-
-func (s *Stage) hash(id string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(strconv.FormatUint(s.cfg.Seed, 10) + "\x00" + id))
-	return h.Sum64()
 }
 
 // rendered is how an example appears in a prompt; its tokens are what the

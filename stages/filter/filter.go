@@ -10,8 +10,8 @@ import (
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/tokencount"
 	"github.com/tuneprep/tuneprep/stages/tokenizer"
-	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
 // Config sets the length bounds.
@@ -44,7 +44,7 @@ type Stats struct {
 }
 
 // New validates cfg against the resolved token configuration.
-func New(cfg Config, r *tokens.Resolved) (*Stage, error) {
+func New(cfg Config, r *tokencount.Resolved) (*Stage, error) {
 	limit := cfg.MaxTokens
 	if limit == 0 {
 		limit = r.Model.TrainLimit
@@ -97,7 +97,7 @@ func (s *Stage) truncate(d *schemas.Document) bool {
 		}
 		for {
 			ex.Messages = msgs
-			if tc := tokens.Count(s.tok, &ex); tc.Total <= s.limit {
+			if tc := tokencount.Count(s.tok, &ex); tc.Total <= s.limit {
 				break
 			}
 			// Drop the oldest turn pair while a user and an assistant turn remain.
@@ -109,7 +109,7 @@ func (s *Stage) truncate(d *schemas.Document) bool {
 	default:
 		return false
 	}
-	tc := tokens.Count(s.tok, &ex)
+	tc := tokencount.Count(s.tok, &ex)
 	if tc.Total > s.limit || tc.Trained < s.cfg.MinTokens {
 		return false
 	}

@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"github.com/tuneprep/tuneprep/schemas"
-	"github.com/tuneprep/tuneprep/stages/tokens"
+	"github.com/tuneprep/tuneprep/stages/tokencount"
 )
 
 func stage(t *testing.T, cfg Config) *Stage {
 	t.Helper()
-	r, err := tokens.Resolve(tokens.Config{Model: "gpt-4o-mini"})
+	r, err := tokencount.Resolve("gpt-4o-mini", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func stage(t *testing.T, cfg Config) *Stage {
 }
 
 func doc(s *Stage, ex *schemas.Example) *schemas.Document {
-	tc := tokens.Count(s.tok, ex)
+	tc := tokencount.Count(s.tok, ex)
 	return &schemas.Document{Example: ex, Tokens: &tc}
 }
 
@@ -55,7 +55,7 @@ func TestBounds(t *testing.T) {
 	if st := stage(t, Config{}); st.limit != 65536 {
 		t.Errorf("default limit %d", st.limit)
 	}
-	r, _ := tokens.Resolve(tokens.Config{Model: "gpt-4o-mini"})
+	r, _ := tokencount.Resolve("gpt-4o-mini", "", nil)
 	if _, err := New(Config{MaxTokens: 5, MinTokens: 10}, r); err == nil {
 		t.Error("min > max accepted")
 	}

@@ -71,7 +71,7 @@ func BenchmarkShingle(b *testing.B) {
 	buf := make([]uint64, 0, 4096)
 	i := 0
 	for b.Loop() {
-		buf = sh.Append(buf[:0], docs[i%len(docs)])
+		buf = sh.appendShingles(buf[:0], docs[i%len(docs)])
 		i++
 	}
 }
@@ -79,14 +79,14 @@ func BenchmarkShingle(b *testing.B) {
 // BenchmarkDeduperCheck measures query + verify + insert per document on a
 // Deduper holding 100k synthetic kept documents.
 func BenchmarkDeduperCheck(b *testing.B) {
-	p := DefaultParams()
+	p := defaultParams()
 	d, err := NewDeduper(p)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
 	for i := range 100_000 {
-		if _, err := d.Check(uint32(i), randomSig(rng, p.NumPerm)); err != nil {
+		if _, err := d.Check(uint64(i), randomSig(rng, p.NumPerm)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -97,7 +97,7 @@ func BenchmarkDeduperCheck(b *testing.B) {
 			sigs[i] = perturb(rng, sigs[i-1], 0.1)
 		}
 	}
-	id := uint32(1 << 20)
+	id := uint64(1 << 20)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := d.Check(id, sigs[int(id)%len(sigs)]); err != nil {
@@ -109,20 +109,20 @@ func BenchmarkDeduperCheck(b *testing.B) {
 
 // BenchmarkIndexQuery measures Query alone on an index of 100k documents.
 func BenchmarkIndexQuery(b *testing.B) {
-	p := DefaultParams()
+	p := defaultParams()
 	x := mustIndex(b, p)
 	rng := rand.New(rand.NewPCG(6, 6))
 	sigs := make([]Signature, 100_000)
 	for i := range sigs {
 		sigs[i] = randomSig(rng, p.NumPerm)
-		if err := x.Insert(uint32(i), sigs[i]); err != nil {
+		if err := x.insert(uint64(i), sigs[i]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	var buf []Candidate
+	var buf []candidate
 	i := 0
 	for b.Loop() {
-		buf = x.Query(buf[:0], sigs[i%len(sigs)])
+		buf = x.query(buf[:0], sigs[i%len(sigs)])
 		i++
 	}
 }
@@ -151,11 +151,11 @@ func BenchmarkContainmentQuery(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			c.Query(queries[0], 0.5) // build
+			c.query(queries[0], 0.5, byQuery) // build
 			b.SetBytes(int64(len(queries[0])))
 			i := 0
 			for b.Loop() {
-				c.Query(queries[i%len(queries)], 0.5)
+				c.query(queries[i%len(queries)], 0.5, byQuery)
 				i++
 			}
 		})

@@ -15,9 +15,9 @@ import (
 //
 // For a query set A and a reference set B of word n-gram hashes:
 //
-//	containment(A in B) = |A ∩ B| / |A|   (Query)
-//	containment(B in A) = |A ∩ B| / |B|   (QueryReferences: a reference,
-//	                                       e.g. an eval item, inside the query)
+//	containment(A in B) = |A ∩ B| / |A|   (the query inside a reference)
+//	containment(B in A) = |A ∩ B| / |B|   (a reference, e.g. an eval item,
+//	                                       inside the query)
 //
 // The index is an inverted index in compressed sparse row form: sorted
 // distinct 64-bit n-gram hashes, an offset per hash, and the reference ids
@@ -26,8 +26,8 @@ import (
 // bytes per (n-gram, reference) pair, no texts. Counts are exact up to
 // 64-bit hash collisions.
 //
-// Add all references before querying: the first Query after an Add rebuilds
-// the index (O(total postings)). Query is safe for concurrent use.
+// Add all references before querying: the first query after an Add rebuilds
+// the index (O(total postings)). QueryEither is safe for concurrent use.
 type ContainmentIndex struct {
 	sh *Shingler
 
@@ -39,7 +39,6 @@ type ContainmentIndex struct {
 	lookup  []uint32   // open addressing: key's top bits -> index into keys, +1
 	shift   uint8      // 64 - log2(len(lookup))
 	sizes   multiTable // reference id -> number of distinct n-grams
-	n       int        // references added
 	maxID   uint32
 	scratch sync.Pool // *hitCounter, one per concurrent query
 }
@@ -59,8 +58,6 @@ type posting struct {
 // Match is a reference record found by a containment query.
 type Match struct {
 	ID uint32
-	// Shared is |A ∩ B|: distinct n-grams of the query found in the reference.
-	Shared int
 	// Containment is |A ∩ B| / |A|, the share of the query inside the reference.
 	Containment float64
 	// RefContainment is |A ∩ B| / |B|, the share of the reference inside the query.
@@ -75,21 +72,11 @@ func NewContainmentIndex(n int, cfg ShingleConfig) (*ContainmentIndex, error) {
 		return nil, fmt.Errorf("minhash: containment n %d: want >= 1", n)
 	}
 	cfg.N = n
-	sh, err := NewShingler(cfg)
+	sh, err := newShingler(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &ContainmentIndex{sh: sh}, nil
-}
-
-// Shingler returns the shingler the index uses.
-func (c *ContainmentIndex) Shingler() *Shingler { return c.sh }
-
-// Len returns the number of references added.
-func (c *ContainmentIndex) Len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.n
 }
 
 // Add adds a reference text under id and returns its number of distinct
@@ -103,27 +90,11 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 		return 0, fmt.Errorf("minhash: containment add %d: id already added", id)
 	}
 	c.sizes.insert(id, uint32(min(len(set), 1<<32-2)))
-	c.n++
 	c.maxID = max(c.maxID, id)
 	for _, h := range set {
 		c.pending = append(c.pending, posting{hash: h, id: id})
 	}
 	return len(set), nil
-}
-
-// Query returns the references that contain at least threshold of the query
-// text's n-grams (containment of the query in the reference), best first,
-// ties by ascending id. A query shorter than n words returns nil.
-func (c *ContainmentIndex) Query(text string, threshold float64) []Match {
-	return c.query(text, threshold, byQuery)
-}
-
-// QueryReferences returns the references of which at least threshold of the
-// n-grams occur in the query text (containment of the reference in the
-// query), best first, ties by ascending id. Use it to find evaluation items
-// quoted inside a long training document.
-func (c *ContainmentIndex) QueryReferences(text string, threshold float64) []Match {
-	return c.query(text, threshold, byReference)
 }
 
 // QueryEither returns the references where either containment reaches the
@@ -151,6 +122,9 @@ func (m Match) score(by side) float64 {
 	return max(m.Containment, m.RefContainment)
 }
 
+// query returns the references whose containment on the given side reaches
+// threshold, best first, ties by ascending id; nil for a query shorter than n
+// words.
 func (c *ContainmentIndex) query(text string, threshold float64, by side) []Match {
 	set := c.sh.AppendSet(nil, text)
 	if len(set) == 0 {
@@ -182,7 +156,7 @@ func (c *ContainmentIndex) query(text string, threshold float64, by side) []Matc
 		shared := int(hc.counts[id])
 		hc.counts[id] = 0
 		size, _ := c.sizes.first(id)
-		m := Match{ID: id, Shared: shared, Containment: float64(shared) / float64(len(set))}
+		m := Match{ID: id, Containment: float64(shared) / float64(len(set))}
 		if size > 0 {
 			m.RefContainment = float64(shared) / float64(size)
 		}

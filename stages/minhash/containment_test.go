@@ -41,30 +41,30 @@ func TestContainmentQuery(t *testing.T) {
 	// A short passage cut out of the long reference: fully contained,
 	// although its Jaccard with the reference is small.
 	q := "This agreement shall be governed by the laws of the State of New York."
-	got := c.Query(q, 0.5)
+	got := c.query(q, 0.5, byQuery)
 	if len(got) != 2 || got[0].ID != 7 || got[0].Containment != 1 || got[1].ID != 5 {
-		t.Fatalf("Query = %+v, want 7 (containment 1) then 5", got)
+		t.Fatalf("query = %+v, want 7 (containment 1) then 5", got)
 	}
-	if got[0].RefContainment != 0.5 || got[0].Shared != 10 {
-		t.Errorf("reverse containment %v shared %d: want 10 of the reference's 20 5-grams", got[0].RefContainment, got[0].Shared)
+	if got[0].RefContainment != 0.5 {
+		t.Errorf("reverse containment %v: want 10 of the reference's 20 5-grams", got[0].RefContainment)
 	}
 	// Reverse direction: which references sit inside a long query?
-	rev := c.QueryReferences("preamble words here and then "+long+" and some trailing words too", 0.9)
+	rev := c.query("preamble words here and then "+long+" and some trailing words too", 0.9, byReference)
 	if len(rev) != 1 || rev[0].ID != 7 || rev[0].RefContainment != 1 {
-		t.Errorf("QueryReferences = %+v, want only 7 fully contained", rev)
+		t.Errorf("by reference: %+v, want only 7 fully contained", rev)
 	}
-	if got := c.Query("no overlap with anything indexed here at all", 0.1); len(got) != 0 {
+	if got := c.query("no overlap with anything indexed here at all", 0.1, byQuery); len(got) != 0 {
 		t.Errorf("unrelated query matched %+v", got)
 	}
-	if got := c.Query("too short", 0); got != nil {
+	if got := c.query("too short", 0, byQuery); got != nil {
 		t.Errorf("short query matched %+v", got)
 	}
-	if c.Len() != 4 {
-		t.Errorf("Len = %d, want 4", c.Len())
+	if c.sizes.n != 4 {
+		t.Errorf("%d references, want 4", c.sizes.n)
 	}
 	// Adding after a query rebuilds; ties are broken by ascending id.
 	c.Add(1, long)
-	got = c.Query(q, 1)
+	got = c.query(q, 1, byQuery)
 	if len(got) != 2 || got[0].ID != 1 || got[1].ID != 7 {
 		t.Errorf("after a later Add: %+v, want ids 1 and 7 tied at 1.0", got)
 	}
@@ -147,7 +147,7 @@ func TestContainmentPlagiarismCorpus(t *testing.T) {
 		text := read(name)
 		truth := naiveContainment(naiveNgrams(text, n), origs[task])
 		a := answer{name: name, cat: cat}
-		for _, m := range c.Query(text, 0) {
+		for _, m := range c.query(text, 0, byQuery) {
 			if m.ID == uint32(task[0]-'a') {
 				a.own = m.Containment
 			} else {
@@ -157,7 +157,7 @@ func TestContainmentPlagiarismCorpus(t *testing.T) {
 		if abs(a.own-truth) > 1e-9 {
 			t.Errorf("%s: containment %.4f, independent computation %.4f", name, a.own, truth)
 		}
-		flagged := len(c.Query(text, threshold)) > 0
+		flagged := len(c.query(text, threshold, byQuery)) > 0
 		if cat == "cut" && truth >= threshold && a.own < threshold {
 			t.Errorf("%s (cut, true containment %.2f) not flagged", name, truth)
 		}

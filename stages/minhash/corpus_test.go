@@ -16,8 +16,8 @@ func signAll(mh *MinHasher, texts []string) []Signature {
 
 // flagged reports whether the index returns id among the candidates of sig
 // with a verified similarity at or above the threshold.
-func flagged(x *Index, buf []Candidate, sig Signature, id uint32, threshold float64) ([]Candidate, bool) {
-	buf = x.Query(buf[:0], sig)
+func flagged(x *Index, buf []candidate, sig Signature, id uint64, threshold float64) ([]candidate, bool) {
+	buf = x.query(buf[:0], sig)
 	for _, c := range buf {
 		if c.ID == id && c.Similarity >= threshold {
 			return buf, true
@@ -47,7 +47,7 @@ func TestNearDuplicateRecall(t *testing.T) {
 		params Params
 		assert bool
 	}{
-		{"default", Config{}, DefaultParams(), true},
+		{"default", Config{}, defaultParams(), true},
 		{"datatrove-like", Config{Shingle: ShingleConfig{N: 5}, NumPerm: 112}, Params{Threshold: 0.72, NumPerm: 112, Bands: 14, Rows: 8}, false},
 	}
 	for _, set := range settings {
@@ -83,13 +83,13 @@ func editRecall(t *testing.T, mh *MinHasher, p Params, docs []string) []recallCo
 	sigs := signAll(mh, docs)
 	for i, s := range sigs {
 		if s != nil {
-			if err := x.Insert(uint32(i), s); err != nil {
+			if err := x.insert(uint64(i), s); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(2026, 11))
-	var buf []Candidate
+	var buf []candidate
 	out := make([]recallCount, len(editRates))
 	for ri, rate := range editRates {
 		unedited := 0
@@ -105,7 +105,7 @@ func editRecall(t *testing.T, mh *MinHasher, p Params, docs []string) []recallCo
 			sig, _ := mh.Sign(edited)
 			out[ri].total++
 			var ok bool
-			if buf, ok = flagged(x, buf, sig, uint32(i), p.Threshold); ok {
+			if buf, ok = flagged(x, buf, sig, uint64(i), p.Threshold); ok {
 				out[ri].hit++
 			}
 		}
@@ -125,14 +125,14 @@ func TestUnrelatedNotFlagged(t *testing.T) {
 	nContracts := len(docs)
 	docs = append(append([]string(nil), docs...), dialogues(t)...)
 	mh := mustMinHasher(t, Config{})
-	p := DefaultParams()
+	p := defaultParams()
 	sigs := signAll(mh, docs)
 	sets := make([][]uint64, len(docs))
 	x := mustIndex(t, p)
 	for i, s := range sigs {
 		sets[i] = mh.Shingler().AppendSet(nil, docs[i])
 		if s != nil {
-			if err := x.Insert(uint32(i), s); err != nil {
+			if err := x.insert(uint64(i), s); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -158,13 +158,13 @@ func TestUnrelatedNotFlagged(t *testing.T) {
 		}
 		pairs = append(pairs, pair{a, b})
 	}
-	var buf []Candidate
+	var buf []candidate
 	falsePos := 0
 	for _, pr := range pairs {
 		var ok bool
-		buf, ok = flagged(x, buf, sigs[pr.a], uint32(pr.b), p.Threshold)
+		buf, ok = flagged(x, buf, sigs[pr.a], uint64(pr.b), p.Threshold)
 		for _, c := range buf {
-			if c.ID == uint32(pr.b) {
+			if c.ID == uint64(pr.b) {
 				candidates++
 			}
 		}

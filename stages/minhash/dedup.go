@@ -29,10 +29,8 @@ const (
 	DefaultFNWeight  = 0.9
 )
 
-// DefaultParams returns the band parameters for DefaultThreshold,
+// defaultParams returns the band parameters for DefaultThreshold,
 // DefaultNumPerm and the default weights (20 x 6), computed once.
-func DefaultParams() Params { return defaultParams() }
-
 var defaultParams = sync.OnceValue(func() Params {
 	p, _ := ChooseParams(DefaultThreshold, DefaultNumPerm, DefaultFPWeight, DefaultFNWeight)
 	return p
@@ -45,7 +43,7 @@ type Verdict struct {
 	// DupOf is the most similar kept candidate (lowest id on ties): the
 	// document duplicated when Duplicate, else the nearest kept variant below
 	// the threshold. Meaningful only when Candidates > 0.
-	DupOf uint32
+	DupOf uint64
 	// Similarity is the verified similarity to DupOf, or the best similarity
 	// below the threshold among the candidates when not Duplicate (0 if none).
 	Similarity float64
@@ -58,14 +56,14 @@ type Verdict struct {
 // index. A document is therefore a duplicate of a kept document, never of a
 // removed one, and clusters cannot chain (A~B, B~C does not remove C unless
 // C~A). Each LSH candidate is verified by its estimated similarity (or exact
-// Jaccard with a ShingleStore) against the threshold before removal.
+// Jaccard with a shingleStore) against the threshold before removal.
 //
 // A Deduper is not safe for concurrent use: the dedup stage calls it from
 // the single goroutine that sees records in input order.
 type Deduper struct {
 	idx   *Index
-	exact *ShingleStore
-	buf   []Candidate
+	exact *shingleStore
+	buf   []candidate
 }
 
 // NewDeduper returns a Deduper with an empty index for p; p.Threshold is the
@@ -74,7 +72,7 @@ func NewDeduper(p Params) (*Deduper, error) {
 	if !(p.Threshold > 0 && p.Threshold <= 1) {
 		return nil, fmt.Errorf("minhash: dedup threshold %v: want 0 < t <= 1", p.Threshold)
 	}
-	idx, err := NewIndex(p)
+	idx, err := newIndex(p)
 	if err != nil {
 		return nil, err
 	}
@@ -83,24 +81,24 @@ func NewDeduper(p Params) (*Deduper, error) {
 
 // NewExactDeduper is NewDeduper that verifies candidates by exact Jaccard of
 // shingle sets (CheckSet) instead of the signature estimate. It also keeps
-// every kept document's shingle set: see ShingleStore for the cost.
+// every kept document's shingle set: see shingleStore for the cost.
 func NewExactDeduper(p Params) (*Deduper, error) {
 	d, err := NewDeduper(p)
 	if err != nil {
 		return nil, err
 	}
-	d.exact = NewShingleStore()
+	d.exact = newShingleStore()
 	return d, nil
 }
 
-// Index returns the index of kept documents (for reports: Len, Bytes, Params).
+// Index returns the index of kept documents (for reports: Len, Bytes).
 func (d *Deduper) Index() *Index { return d.idx }
 
 // Check decides whether the document id with signature sig duplicates a kept
 // document; if not, it keeps it (inserts it). Documents must be checked in
 // input order. An error (wrong signature length, repeated id, or an exact
 // Deduper called without a set) means a bug in the caller, not a bad record.
-func (d *Deduper) Check(id uint32, sig Signature) (Verdict, error) {
+func (d *Deduper) Check(id uint64, sig Signature) (Verdict, error) {
 	if d.exact != nil {
 		return Verdict{}, fmt.Errorf("minhash: check %d: exact deduper needs CheckSet", id)
 	}
@@ -110,21 +108,21 @@ func (d *Deduper) Check(id uint32, sig Signature) (Verdict, error) {
 // CheckSet is Check for a Deduper made by NewExactDeduper: set is the
 // document's sorted distinct shingle hashes (Shingler.AppendSet) and
 // candidates are verified by exact Jaccard.
-func (d *Deduper) CheckSet(id uint32, sig Signature, set []uint64) (Verdict, error) {
+func (d *Deduper) CheckSet(id uint64, sig Signature, set []uint64) (Verdict, error) {
 	if d.exact == nil {
 		return Verdict{}, fmt.Errorf("minhash: check %d: CheckSet needs NewExactDeduper", id)
 	}
 	return d.check(id, sig, set)
 }
 
-func (d *Deduper) check(id uint32, sig Signature, set []uint64) (Verdict, error) {
-	d.buf = d.idx.Query(d.buf[:0], sig)
+func (d *Deduper) check(id uint64, sig Signature, set []uint64) (Verdict, error) {
+	d.buf = d.idx.query(d.buf[:0], sig)
 	v := Verdict{Candidates: len(d.buf)}
-	best, bestID := math.Inf(-1), uint32(0)
+	best, bestID := math.Inf(-1), uint64(0)
 	for _, c := range d.buf {
 		sim := c.Similarity
 		if d.exact != nil {
-			sim, _ = d.exact.Jaccard(c.ID, set)
+			sim, _ = d.exact.jaccard(c.ID, set)
 		}
 		// Candidates come in ascending id order: strict > keeps the lowest
 		// id among equals.
@@ -139,11 +137,11 @@ func (d *Deduper) check(id uint32, sig Signature, set []uint64) (Verdict, error)
 			return v, nil
 		}
 	}
-	if err := d.idx.Insert(id, sig); err != nil {
+	if err := d.idx.insert(id, sig); err != nil {
 		return Verdict{}, err
 	}
 	if d.exact != nil {
-		d.exact.Add(id, set)
+		d.exact.add(id, set)
 	}
 	return v, nil
 }

@@ -37,7 +37,7 @@ func TestDeduperChain(t *testing.T) {
 			if exact {
 				newDeduper = NewExactDeduper
 			}
-			d, err := newDeduper(DefaultParams())
+			d, err := newDeduper(defaultParams())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,9 +45,9 @@ func TestDeduperChain(t *testing.T) {
 			for i, sig := range sigs {
 				var v Verdict
 				if exact {
-					v, err = d.CheckSet(uint32(i), sig, sh.AppendSet(nil, docs[i]))
+					v, err = d.CheckSet(uint64(i), sig, sh.AppendSet(nil, docs[i]))
 				} else {
-					v, err = d.Check(uint32(i), sig)
+					v, err = d.Check(uint64(i), sig)
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -71,7 +71,7 @@ func TestDeduperChain(t *testing.T) {
 // wins, and equal similarity goes to the lower id.
 func TestDeduperPicksBestThenLowestID(t *testing.T) {
 	mh := mustMinHasher(t, Config{})
-	d, err := NewDeduper(DefaultParams())
+	d, err := NewDeduper(defaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestDeduperPicksBestThenLowestID(t *testing.T) {
 	q, _ := mh.Sign(shiftedDoc(25)) // J 0.78 to a, 0.82 to b
 	t.Logf("estimated J(q,a)=%.3f J(q,b)=%.3f", Similarity(q, a), Similarity(q, b))
 	for i, s := range []Signature{a, b} {
-		if v, err := d.Check(uint32(i+5), s); err != nil || v.Duplicate {
+		if v, err := d.Check(uint64(i+5), s); err != nil || v.Duplicate {
 			t.Fatalf("setup doc %d: %+v %v", i, v, err)
 		}
 	}
@@ -88,7 +88,7 @@ func TestDeduperPicksBestThenLowestID(t *testing.T) {
 	if err != nil || !v.Duplicate || v.DupOf != 6 {
 		t.Errorf("Check(q) = %+v, %v; want duplicate of 6 (the closer one)", v, err)
 	}
-	e, _ := NewDeduper(DefaultParams())
+	e, _ := NewDeduper(defaultParams())
 	e.Check(3, a)
 	e.Check(1, a) // identical signature, lower id: it is a duplicate of 3, never kept
 	if v, _ := e.Check(2, a); v.DupOf != 3 {
@@ -103,25 +103,25 @@ func TestDeduperErrors(t *testing.T) {
 	if _, err := NewExactDeduper(Params{Threshold: 0.7, NumPerm: 128, Bands: 200, Rows: 6}); err == nil {
 		t.Error("bands*rows > num_perm accepted")
 	}
-	d, _ := NewDeduper(DefaultParams())
+	d, _ := NewDeduper(defaultParams())
 	if _, err := d.CheckSet(1, make(Signature, 128), nil); err == nil {
 		t.Error("CheckSet on a plain deduper accepted")
 	}
 	if _, err := d.Check(1, make(Signature, 3)); err == nil {
 		t.Error("wrong signature length accepted")
 	}
-	x, _ := NewExactDeduper(DefaultParams())
+	x, _ := NewExactDeduper(defaultParams())
 	if _, err := x.Check(1, make(Signature, 128)); err == nil {
 		t.Error("Check on an exact deduper accepted")
 	}
 }
 
 func TestShingleStore(t *testing.T) {
-	s := NewShingleStore()
-	s.Add(1, []uint64{1, 2, 3, 4})
-	s.Add(2, nil)
+	s := newShingleStore()
+	s.add(1, []uint64{1, 2, 3, 4})
+	s.add(2, nil)
 	tests := []struct {
-		id   uint32
+		id   uint64
 		set  []uint64
 		want float64
 		ok   bool
@@ -133,12 +133,9 @@ func TestShingleStore(t *testing.T) {
 		{3, []uint64{1}, 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := s.Jaccard(tt.id, tt.set)
+		got, ok := s.jaccard(tt.id, tt.set)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("Jaccard(%d, %v) = %v, %v; want %v, %v", tt.id, tt.set, got, ok, tt.want, tt.ok)
+			t.Errorf("jaccard(%d, %v) = %v, %v; want %v, %v", tt.id, tt.set, got, ok, tt.want, tt.ok)
 		}
-	}
-	if s.Bytes() < 32 {
-		t.Errorf("Bytes = %d", s.Bytes())
 	}
 }

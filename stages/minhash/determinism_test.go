@@ -9,7 +9,7 @@ import (
 // texts without shingles are marked with Candidates = -1.
 func dedupRun(t *testing.T, texts []string) []Verdict {
 	mh := mustMinHasher(t, Config{})
-	d, err := NewDeduper(DefaultParams())
+	d, err := NewDeduper(defaultParams())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func dedupRun(t *testing.T, texts []string) []Verdict {
 			out[i].Candidates = -1
 			continue
 		}
-		if out[i], err = d.Check(uint32(i), sig); err != nil {
+		if out[i], err = d.Check(uint64(i), sig); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,7 +57,7 @@ func TestDeterministic(t *testing.T) {
 		}
 		var out [][]Match
 		for _, q := range texts[300:400] {
-			out = append(out, c.Query(q, 0.2), c.QueryReferences(q, 0.2))
+			out = append(out, c.query(q, 0.2, byQuery), c.query(q, 0.2, byReference))
 		}
 		return out
 	}

@@ -1,7 +1,7 @@
 // Package minhash finds near-duplicate and overlapping texts: word or
 // character n-gram shingling, MinHash signatures, LSH banding with
 // parameters chosen by minimising weighted false-positive and false-negative
-// areas, a compact LSH index (485-541 bytes per kept document at the defaults,
+// areas, a compact LSH index (489-546 bytes per kept document at the defaults,
 // no texts), a Deduper that keeps the first of each near-duplicate group
 // in input order, and a containment index for train/test leakage and
 // decontamination checks.
@@ -15,14 +15,16 @@
 // Typical use in a dedup stage, in input order:
 //
 //	mh, _ := minhash.NewMinHasher(minhash.Config{}) // word 3-grams, 128 permutations
-//	d, _ := minhash.NewDeduper(minhash.DefaultParams()) // threshold 0.7, 20 bands x 6 rows
+//	p, _ := minhash.ChooseParams(minhash.DefaultThreshold, minhash.DefaultNumPerm,
+//		minhash.DefaultFPWeight, minhash.DefaultFNWeight) // 0.7: 20 bands x 6 rows
+//	d, _ := minhash.NewDeduper(p)
 //	for i, text := range texts {
 //		sig, n := mh.Sign(text) // workers may compute signatures in parallel
 //		if n == 0 {
 //			// fewer words than the shingle size: compare exactly instead
 //			continue
 //		}
-//		v, err := d.Check(uint32(i), sig) // verifies candidates, keeps non-duplicates
+//		v, err := d.Check(uint64(i), sig) // verifies candidates, keeps non-duplicates
 //		if err != nil {
 //			return err // a caller bug (repeated id, wrong signature length)
 //		}

@@ -1,32 +1,32 @@
 package minhash
 
-// ShingleStore keeps the distinct shingle hashes of documents for exact
+// shingleStore keeps the distinct shingle hashes of documents for exact
 // Jaccard verification. It is opt-in because it costs 8 bytes per distinct
 // shingle plus about 60 bytes per document (a Go map entry): a 2 KB
 // document of ~350 words costs about 2.8 KB, ten times the Index's share.
-// Not safe for concurrent use with Add.
-type ShingleStore struct {
+// Not safe for concurrent use with add.
+type shingleStore struct {
 	hashes []uint64
-	spans  map[uint32]span // looked up only, never iterated
+	spans  map[uint64]span // looked up only, never iterated
 }
 
 type span struct{ off, n int }
 
-// NewShingleStore returns an empty store.
-func NewShingleStore() *ShingleStore {
-	return &ShingleStore{spans: make(map[uint32]span)}
+// newShingleStore returns an empty store.
+func newShingleStore() *shingleStore {
+	return &shingleStore{spans: make(map[uint64]span)}
 }
 
-// Add stores set (sorted, distinct, as from Shingler.AppendSet) under id,
+// add stores set (sorted, distinct, as from Shingler.AppendSet) under id,
 // replacing any earlier set's lookup.
-func (s *ShingleStore) Add(id uint32, set []uint64) {
+func (s *shingleStore) add(id uint64, set []uint64) {
 	s.spans[id] = span{off: len(s.hashes), n: len(set)}
 	s.hashes = append(s.hashes, set...)
 }
 
-// Jaccard returns |A ∩ B| / |A ∪ B| between set and the set stored under id,
+// jaccard returns |A ∩ B| / |A ∪ B| between set and the set stored under id,
 // and false if id is unknown. Two empty sets have Jaccard 1.
-func (s *ShingleStore) Jaccard(id uint32, set []uint64) (float64, bool) {
+func (s *shingleStore) jaccard(id uint64, set []uint64) (float64, bool) {
 	sp, ok := s.spans[id]
 	if !ok {
 		return 0, false
@@ -39,9 +39,6 @@ func (s *ShingleStore) Jaccard(id uint32, set []uint64) (float64, bool) {
 	}
 	return float64(inter) / float64(union), true
 }
-
-// Bytes returns the memory held by the stored hashes (map overhead excluded).
-func (s *ShingleStore) Bytes() int { return 8 * cap(s.hashes) }
 
 // intersectSorted counts the common values of two ascending distinct slices.
 func intersectSorted(a, b []uint64) int {

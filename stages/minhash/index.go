@@ -13,32 +13,34 @@ import (
 //   - the signature, reduced to the low 16 bits of each value (b-bit MinHash),
 //     in one flat chunked slab: 2*NumPerm bytes (256 at 128 permutations)
 //     instead of 512. Two unrelated values agree on 16 bits with probability
-//     2^-16; Similarity corrects for it, and the added noise is negligible
+//     2^-16; similarity corrects for it, and the added noise is negligible
 //     next to the sampling error of 128 permutations (about 0.035 at 0.8);
 //   - one 32-bit hash per band in a shared open-addressing table (8 bytes per
 //     band over a load factor of 0.6-0.75: 10.7-13.3 bytes). Two different
 //     bands may hash alike; such a false candidate costs one similarity
 //     computation and is dropped by the caller's verification;
-//   - the caller's id (4-5 bytes) and an id -> slot table (11-13 bytes).
+//   - the caller's 64-bit id (8-10 bytes) and an id -> slot table keyed by
+//     the id folded to 32 bits (10.7-13.3 bytes); a lookup confirms the full
+//     id, so ids that fold alike (2^32 apart) stay distinct.
 //
 // It never keeps texts. At the defaults (128 permutations, 20 bands) this is
-// 256 + 213..267 + 15..18 = 485-541 bytes per document; 511 measured at 1M
+// 256 + 213..267 + 19..23 = 489-546 bytes per document; 515 measured at 1M
 // documents (TestIndexMemoryPerDoc, BenchmarkIndexMemory). Growing tables
 // briefly hold old and new slots (+25%). Exact Jaccard verification needs
-// the shingle sets: see ShingleStore, an opt-in store with its own cost.
+// the shingle sets: see shingleStore, an opt-in store with its own cost.
 //
 // Band keys are computed from the same 16-bit values, so a query with a full
 // 32-bit signature finds exactly the bands that were stored.
 //
-// Callers insert only documents they keep and verify each candidate's
-// similarity before calling a document a duplicate (Deduper does both).
-// Insert must not run concurrently with anything else; concurrent Query and
-// Similarity calls are safe.
+// Deduper inserts only documents it keeps and verifies each candidate's
+// similarity before calling a document a duplicate; it exposes the index for
+// reports (Len, Bytes). insert must not run concurrently with anything else;
+// concurrent query calls are safe.
 type Index struct {
 	params Params
 	chunks [][]uint16 // signature slab: chunkDocs signatures per chunk
-	ids    []uint32   // slot -> caller id
-	bySlot multiTable // caller id -> slot
+	ids    []uint64   // slot -> caller id
+	bySlot multiTable // fold(caller id) -> slot
 	bands  multiTable // band hash -> slot
 }
 
@@ -46,16 +48,16 @@ type Index struct {
 // never reallocates, so its overhead is at most one chunk.
 const chunkDocs = 1024
 
-// Candidate is a stored document that shares at least one band with a query,
+// candidate is a stored document that shares at least one band with a query,
 // with the estimated Jaccard similarity of the two.
-type Candidate struct {
-	ID         uint32
+type candidate struct {
+	ID         uint64
 	Similarity float64
 }
 
-// NewIndex returns an empty index for signatures of p.NumPerm values banded
+// newIndex returns an empty index for signatures of p.NumPerm values banded
 // as p.Bands x p.Rows (from ChooseParams, or set by hand).
-func NewIndex(p Params) (*Index, error) {
+func newIndex(p Params) (*Index, error) {
 	if p.NumPerm < 1 || p.NumPerm > maxNumPerm {
 		return nil, fmt.Errorf("minhash: index num_perm %d: want 1..%d", p.NumPerm, maxNumPerm)
 	}
@@ -65,30 +67,27 @@ func NewIndex(p Params) (*Index, error) {
 	return &Index{params: p}, nil
 }
 
-// Params returns the parameters the index was built with.
-func (x *Index) Params() Params { return x.params }
-
 // Len returns the number of inserted documents.
 func (x *Index) Len() int { return len(x.ids) }
 
 // Bytes returns the memory held by the index's data structures (capacities,
 // not just lengths), for a stage report's bytes-per-document figure.
 func (x *Index) Bytes() int {
-	n := 4*cap(x.ids) + x.bySlot.bytes() + x.bands.bytes()
+	n := 8*cap(x.ids) + x.bySlot.bytes() + x.bands.bytes()
 	for _, c := range x.chunks {
 		n += 2 * cap(c)
 	}
 	return n
 }
 
-// Insert stores sig under id. It fails if sig has the wrong length or id is
+// insert stores sig under id. It fails if sig has the wrong length or id is
 // already present.
-func (x *Index) Insert(id uint32, sig Signature) error {
+func (x *Index) insert(id uint64, sig Signature) error {
 	k := x.params.NumPerm
 	if len(sig) != k {
 		return fmt.Errorf("minhash: insert %d: signature has %d values, index wants %d", id, len(sig), k)
 	}
-	if _, dup := x.bySlot.first(id); dup {
+	if _, dup := x.slotOf(id); dup {
 		return fmt.Errorf("minhash: insert %d: id already in the index", id)
 	}
 	slot := uint32(len(x.ids))
@@ -103,11 +102,34 @@ func (x *Index) Insert(id uint32, sig Signature) error {
 		*c = append(*c, uint16(v))
 	}
 	x.ids = append(x.ids, id)
-	x.bySlot.insert(id, slot)
+	x.bySlot.insert(fold(id), slot)
 	for b := range x.params.Bands {
 		x.bands.insert(x.bandKey(sig, b), slot)
 	}
 	return nil
+}
+
+// fold maps a caller id to the 32-bit key of the id -> slot table: ids below
+// 2^32 map to themselves, so sequential ids never share a key.
+func fold(id uint64) uint32 { return uint32(id ^ id>>32) }
+
+// slotOf returns the slot of id: the entries under its folded key are
+// confirmed against the full id.
+func (x *Index) slotOf(id uint64) (uint32, bool) {
+	t := &x.bySlot
+	if t.n == 0 {
+		return 0, false
+	}
+	key := fold(id)
+	for i := t.home(key); ; i = t.next(i) {
+		e := t.slots[i]
+		if e == 0 {
+			return 0, false
+		}
+		if slot := uint32(e) - 1; uint32(e>>32) == key && x.ids[slot] == id {
+			return slot, true
+		}
+	}
 }
 
 // stored returns the 16-bit signature in slot.
@@ -129,11 +151,11 @@ func (x *Index) bandKey(sig Signature, b int) uint32 {
 	return uint32(mix64(h) >> 32)
 }
 
-// Query appends to dst every stored document sharing at least one band with
+// query appends to dst every stored document sharing at least one band with
 // sig, once each, in ascending id order, with its estimated similarity. A
 // signature of the wrong length finds nothing. With enough capacity in dst it
 // does not allocate.
-func (x *Index) Query(dst []Candidate, sig Signature) []Candidate {
+func (x *Index) query(dst []candidate, sig Signature) []candidate {
 	if len(sig) != x.params.NumPerm || len(x.ids) == 0 {
 		return dst
 	}
@@ -149,30 +171,19 @@ func (x *Index) Query(dst []Candidate, sig Signature) []Candidate {
 				break
 			}
 			if uint32(e>>32) == key {
-				dst = append(dst, Candidate{ID: uint32(e) - 1})
+				dst = append(dst, candidate{ID: uint64(uint32(e) - 1)})
 			}
 		}
 	}
 	found := dst[start:]
-	slices.SortFunc(found, func(a, b Candidate) int { return cmp.Compare(a.ID, b.ID) })
-	found = slices.CompactFunc(found, func(a, b Candidate) bool { return a.ID == b.ID })
+	slices.SortFunc(found, func(a, b candidate) int { return cmp.Compare(a.ID, b.ID) })
+	found = slices.CompactFunc(found, func(a, b candidate) bool { return a.ID == b.ID })
 	for i := range found {
-		slot := found[i].ID
-		found[i] = Candidate{ID: x.ids[slot], Similarity: x.similarity(sig, slot)}
+		slot := uint32(found[i].ID)
+		found[i] = candidate{ID: x.ids[slot], Similarity: x.similarity(sig, slot)}
 	}
-	slices.SortFunc(found, func(a, b Candidate) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(found, func(a, b candidate) int { return cmp.Compare(a.ID, b.ID) })
 	return dst[:start+len(found)]
-}
-
-// Similarity returns the estimated Jaccard similarity between sig and the
-// document stored under id, and false if id is not stored or sig has the
-// wrong length.
-func (x *Index) Similarity(id uint32, sig Signature) (float64, bool) {
-	slot, ok := x.bySlot.first(id)
-	if !ok || len(sig) != x.params.NumPerm {
-		return 0, false
-	}
-	return x.similarity(sig, slot), true
 }
 
 // collide16 is the chance that two unrelated 16-bit minima agree.

@@ -9,9 +9,9 @@ import (
 
 func mustIndex(t testing.TB, p Params) *Index {
 	t.Helper()
-	x, err := NewIndex(p)
+	x, err := newIndex(p)
 	if err != nil {
-		t.Fatalf("NewIndex(%+v): %v", p, err)
+		t.Fatalf("newIndex(%+v): %v", p, err)
 	}
 	return x
 }
@@ -23,6 +23,16 @@ func randomSig(rng *rand.Rand, k int) Signature {
 		s[i] = rng.Uint32()
 	}
 	return s
+}
+
+// similarityOf is the estimated similarity between sig and the document
+// stored under id, and false if id is not stored.
+func similarityOf(x *Index, id uint64, sig Signature) (float64, bool) {
+	slot, ok := x.slotOf(id)
+	if !ok {
+		return 0, false
+	}
+	return x.similarity(sig, slot), true
 }
 
 // perturb returns a copy of s with each value replaced with probability q.
@@ -37,7 +47,7 @@ func perturb(rng *rand.Rand, s Signature, q float64) Signature {
 }
 
 func TestIndexQuery(t *testing.T) {
-	p := DefaultParams()
+	p := defaultParams()
 	x := mustIndex(t, p)
 	rng := rand.New(rand.NewPCG(1, 1))
 	base := randomSig(rng, p.NumPerm)
@@ -45,14 +55,14 @@ func TestIndexQuery(t *testing.T) {
 	far := randomSig(rng, p.NumPerm)
 	// Insert out of id order: Query must still return ascending ids.
 	for _, e := range []struct {
-		id  uint32
+		id  uint64
 		sig Signature
 	}{{30, near}, {10, base}, {20, far}} {
-		if err := x.Insert(e.id, e.sig); err != nil {
+		if err := x.insert(e.id, e.sig); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := x.Query(nil, base)
+	got := x.query(nil, base)
 	if len(got) != 2 || got[0].ID != 10 || got[1].ID != 30 {
 		t.Fatalf("Query(base) = %+v, want ids 10 and 30", got)
 	}
@@ -62,40 +72,40 @@ func TestIndexQuery(t *testing.T) {
 	if s := got[1].Similarity; s < 0.85 || s > 1 {
 		t.Errorf("similarity to a 5%% perturbed copy = %v", s)
 	}
-	if s, ok := x.Similarity(20, base); !ok || s > 0.05 {
-		t.Errorf("Similarity(far) = %v, %v", s, ok)
+	if s, ok := similarityOf(x, 20, base); !ok || s > 0.05 {
+		t.Errorf("similarity(far) = %v, %v", s, ok)
 	}
-	if _, ok := x.Similarity(99, base); ok {
-		t.Error("Similarity of an unknown id reported ok")
+	if _, ok := similarityOf(x, 99, base); ok {
+		t.Error("similarity of an unknown id reported ok")
 	}
-	if x.Len() != 3 || x.Bytes() <= 0 || x.Params() != p {
-		t.Errorf("Len %d Bytes %d Params %+v", x.Len(), x.Bytes(), x.Params())
+	if x.Len() != 3 || x.Bytes() <= 0 || x.params != p {
+		t.Errorf("Len %d Bytes %d params %+v", x.Len(), x.Bytes(), x.params)
 	}
-	if got := x.Query(nil, base[:5]); len(got) != 0 {
+	if got := x.query(nil, base[:5]); len(got) != 0 {
 		t.Errorf("short signature found %v", got)
 	}
 	// Appending keeps dst's prefix.
-	pre := []Candidate{{ID: 1}}
-	if got := x.Query(pre, base); len(got) != 3 || got[0].ID != 1 {
+	pre := []candidate{{ID: 1}}
+	if got := x.query(pre, base); len(got) != 3 || got[0].ID != 1 {
 		t.Errorf("Query onto a prefix = %+v", got)
 	}
 }
 
 func TestIndexInsertErrors(t *testing.T) {
-	x := mustIndex(t, DefaultParams())
+	x := mustIndex(t, defaultParams())
 	sig := randomSig(rand.New(rand.NewPCG(2, 2)), DefaultNumPerm)
-	if err := x.Insert(1, sig); err != nil {
+	if err := x.insert(1, sig); err != nil {
 		t.Fatal(err)
 	}
-	if err := x.Insert(1, sig); err == nil {
+	if err := x.insert(1, sig); err == nil {
 		t.Error("repeated id accepted")
 	}
-	if err := x.Insert(2, sig[:10]); err == nil {
+	if err := x.insert(2, sig[:10]); err == nil {
 		t.Error("short signature accepted")
 	}
 	for _, p := range []Params{{NumPerm: 0, Bands: 1, Rows: 1}, {NumPerm: 8, Bands: 3, Rows: 3}, {NumPerm: 8, Bands: 0, Rows: 1}} {
-		if _, err := NewIndex(p); err == nil {
-			t.Errorf("NewIndex(%+v): no error", p)
+		if _, err := newIndex(p); err == nil {
+			t.Errorf("newIndex(%+v): no error", p)
 		}
 	}
 }
@@ -104,26 +114,26 @@ func TestIndexInsertErrors(t *testing.T) {
 // resize the tables many times: every document finds itself, and 16-bit
 // collisions make unrelated similarities tiny.
 func TestIndexManyDocs(t *testing.T) {
-	p := DefaultParams()
+	p := defaultParams()
 	x := mustIndex(t, p)
 	rng := rand.New(rand.NewPCG(3, 3))
 	const n = 5000
 	sigs := make([]Signature, n)
 	for i := range sigs {
 		sigs[i] = randomSig(rng, p.NumPerm)
-		if err := x.Insert(uint32(i*7), sigs[i]); err != nil {
+		if err := x.insert(uint64(i*7), sigs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var buf []Candidate
+	var buf []candidate
 	for i, s := range sigs {
-		buf = x.Query(buf[:0], s)
-		j := slices.IndexFunc(buf, func(c Candidate) bool { return c.ID == uint32(i*7) })
+		buf = x.query(buf[:0], s)
+		j := slices.IndexFunc(buf, func(c candidate) bool { return c.ID == uint64(i*7) })
 		if j < 0 || buf[j].Similarity != 1 {
 			t.Fatalf("doc %d not found with similarity 1: %+v", i, buf)
 		}
 		for _, c := range buf {
-			if c.ID != uint32(i*7) && c.Similarity > 0.05 {
+			if c.ID != uint64(i*7) && c.Similarity > 0.05 {
 				t.Errorf("unrelated doc %d similarity %v", c.ID, c.Similarity)
 			}
 		}
@@ -139,7 +149,7 @@ func TestIndexMemoryPerDoc(t *testing.T) {
 		t.Skip("1M-document memory measurement: skipped under -short and -race")
 	}
 	perDoc, heldPerDoc := measureIndexMemory(t, 1_000_000)
-	t.Logf("index at %dx%d, 1M docs: %.1f bytes/doc HeapAlloc delta, %.1f bytes/doc held by Index.Bytes", DefaultParams().Bands, DefaultParams().Rows, perDoc, heldPerDoc)
+	t.Logf("index at %dx%d, 1M docs: %.1f bytes/doc HeapAlloc delta, %.1f bytes/doc held by Index.Bytes", defaultParams().Bands, defaultParams().Rows, perDoc, heldPerDoc)
 	if perDoc >= 600 {
 		t.Errorf("index uses %.1f bytes/doc, want < 600", perDoc)
 	}
@@ -149,7 +159,7 @@ func TestIndexMemoryPerDoc(t *testing.T) {
 // copies of earlier ones, so bands collide as in real data) and returns the
 // HeapAlloc growth per document after GC and Index.Bytes per document.
 func measureIndexMemory(t testing.TB, n int) (heapPerDoc, heldPerDoc float64) {
-	p := DefaultParams()
+	p := defaultParams()
 	rng := rand.New(rand.NewPCG(4, 4))
 	sig := make(Signature, p.NumPerm)
 	var before, after runtime.MemStats
@@ -164,7 +174,7 @@ func measureIndexMemory(t testing.TB, n int) (heapPerDoc, heldPerDoc float64) {
 		if i%20 == 0 {
 			copy(sig, perturb(rng, prev, 0.4))
 		}
-		if err := x.Insert(uint32(i), sig); err != nil {
+		if err := x.insert(uint64(i), sig); err != nil {
 			t.Fatal(err)
 		}
 		copy(prev, sig)
@@ -179,13 +189,13 @@ func measureIndexMemory(t testing.TB, n int) (heapPerDoc, heldPerDoc float64) {
 // TestConcurrentQueries runs Index and ContainmentIndex queries from several
 // goroutines (meaningful under -race), including the lazy containment build.
 func TestConcurrentQueries(t *testing.T) {
-	p := DefaultParams()
+	p := defaultParams()
 	x := mustIndex(t, p)
 	rng := rand.New(rand.NewPCG(8, 8))
 	sigs := make([]Signature, 200)
 	for i := range sigs {
 		sigs[i] = randomSig(rng, p.NumPerm)
-		if err := x.Insert(uint32(i), sigs[i]); err != nil {
+		if err := x.insert(uint64(i), sigs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,12 +209,12 @@ func TestConcurrentQueries(t *testing.T) {
 	for g := range 4 {
 		go func() {
 			var counts []int
-			var buf []Candidate
+			var buf []candidate
 			for i := range sigs {
-				buf = x.Query(buf[:0], sigs[(i+g)%len(sigs)])
+				buf = x.query(buf[:0], sigs[(i+g)%len(sigs)])
 				counts = append(counts, len(buf))
 			}
-			counts = append(counts, len(c.Query(shiftedDoc(100), 0.5)))
+			counts = append(counts, len(c.query(shiftedDoc(100), 0.5, byQuery)))
 			done <- counts
 		}()
 	}
@@ -213,5 +223,49 @@ func TestConcurrentQueries(t *testing.T) {
 		if last := counts[len(counts)-1]; last == 0 {
 			t.Error("concurrent containment query found nothing")
 		}
+	}
+}
+
+// TestIndexWideIDs: ids are 64-bit. Ids that agree in their low 32 bits, or
+// that fold to the same 32-bit key, are distinct documents.
+func TestIndexWideIDs(t *testing.T) {
+	p := defaultParams()
+	rng := rand.New(rand.NewPCG(8, 8))
+	const big = uint64(1) << 32
+	ids := []uint64{5, big + 5, 3*big + 6, big*(big-1) + 5, ^uint64(0), 6} // 3*big+6 folds like 5
+	x := mustIndex(t, p)
+	sigs := make([]Signature, len(ids))
+	for i, id := range ids {
+		sigs[i] = randomSig(rng, p.NumPerm)
+		if err := x.insert(id, sigs[i]); err != nil {
+			t.Fatalf("Insert(%d): %v", id, err)
+		}
+	}
+	for i, id := range ids {
+		if err := x.insert(id, sigs[i]); err == nil {
+			t.Errorf("Insert(%d) twice: no error", id)
+		}
+		if got := x.query(nil, sigs[i]); len(got) != 1 || got[0].ID != id || got[0].Similarity != 1 {
+			t.Errorf("Query(sig of %d) = %+v", id, got)
+		}
+		if sim, ok := similarityOf(x, id, sigs[i]); !ok || sim != 1 {
+			t.Errorf("similarity(%d) = %v, %v", id, sim, ok)
+		}
+	}
+	if _, ok := similarityOf(x, big+6, sigs[0]); ok {
+		t.Error("similarity of an id never inserted: ok")
+	}
+
+	d, err := NewDeduper(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if v, err := d.Check(id, sigs[i]); err != nil || v.Duplicate {
+			t.Fatalf("Check(%d) = %+v, %v", id, v, err)
+		}
+	}
+	if v, err := d.Check(7*big, perturb(rng, sigs[1], 0.05)); err != nil || !v.Duplicate || v.DupOf != big+5 {
+		t.Errorf("near copy of %d: %+v, %v", big+5, v, err)
 	}
 }

@@ -20,31 +20,25 @@ type Params struct {
 	FNArea float64 `json:"fn_area"`
 }
 
-// CandidateProbability is the probability that two documents of Jaccard
+// candidateProbability is the probability that two documents of Jaccard
 // similarity s share at least one band: 1 - (1 - s^rows)^bands.
-func CandidateProbability(s float64, bands, rows int) float64 {
+func candidateProbability(s float64, bands, rows int) float64 {
 	return 1 - powInt(1-powInt(s, rows), bands)
 }
 
-// OptimalParams returns the bands x rows (bands*rows <= numPerm) that minimise
-// fpWeight*FPArea + fnWeight*FNArea, the criterion of datatrove and
-// text-dedup. It returns (0, 0) for invalid inputs; ChooseParams says why.
-func OptimalParams(threshold float64, numPerm int, fpWeight, fnWeight float64) (bands, rows int) {
-	p, err := ChooseParams(threshold, numPerm, fpWeight, fnWeight)
-	if err != nil {
-		return 0, 0
-	}
-	return p.Bands, p.Rows
-}
-
-// ChooseParams is OptimalParams with validation and the full record. It
-// tries every (b, r), about numPerm*ln(numPerm) pairs, each integrated with
-// Simpson's rule on a fixed grid; the first strict minimum in (b, r) order
-// wins, so the result is deterministic. Cost: about a millisecond at 128.
+// ChooseParams returns the bands x rows (bands*rows <= numPerm) that
+// minimise fpWeight*FPArea + fnWeight*FNArea, the criterion of datatrove and
+// text-dedup, with the inputs that chose them. The threshold is in (0, 1],
+// the range NewDeduper verifies against: at 1 there is no false-negative
+// area and the choice is 1 band of numPerm rows (a candidate needs every
+// value to agree, as identical shingle sets do). It tries every (b, r),
+// about numPerm*ln(numPerm) pairs, each integrated with Simpson's rule on a
+// fixed grid; the first strict minimum in (b, r) order wins, so the result
+// is deterministic. Cost: about a millisecond at 128.
 func ChooseParams(threshold float64, numPerm int, fpWeight, fnWeight float64) (Params, error) {
 	switch {
-	case !(threshold > 0 && threshold < 1):
-		return Params{}, fmt.Errorf("minhash: threshold %v: want 0 < t < 1", threshold)
+	case !(threshold > 0 && threshold <= 1):
+		return Params{}, fmt.Errorf("minhash: threshold %v: want 0 < t <= 1", threshold)
 	case numPerm < 1 || numPerm > maxNumPerm:
 		return Params{}, fmt.Errorf("minhash: num_perm %d: want 1..%d", numPerm, maxNumPerm)
 	case !(fpWeight >= 0 && fnWeight >= 0 && fpWeight+fnWeight > 0):

@@ -18,17 +18,6 @@ const (
 	Chars
 )
 
-// String names the kind for reports.
-func (k ShingleKind) String() string {
-	switch k {
-	case Words:
-		return "words"
-	case Chars:
-		return "chars"
-	}
-	return fmt.Sprintf("ShingleKind(%d)", uint8(k))
-}
-
 // Default shingle sizes.
 const (
 	// DefaultWordN is the default word n-gram size for near-duplicate
@@ -38,8 +27,8 @@ const (
 	// copy with 2% word edits keeps a Jaccard near 0.89 on long text and above
 	// 0.77 on 25-word text (see the corpus tests).
 	DefaultWordN = 3
-	// DefaultCharN is the default character n-gram size (NeMo Curator's 24).
-	DefaultCharN = 24
+	// defaultCharN is the default character n-gram size (NeMo Curator's 24).
+	defaultCharN = 24
 )
 
 // ShingleConfig says how text becomes a set of 64-bit shingle hashes. The zero
@@ -48,7 +37,7 @@ const (
 type ShingleConfig struct {
 	// Kind is Words (default) or Chars.
 	Kind ShingleKind
-	// N is the n-gram size; 0 means DefaultWordN or DefaultCharN.
+	// N is the n-gram size; 0 means DefaultWordN or defaultCharN.
 	N int
 	// CaseSensitive keeps letter case (default: lowercase everything).
 	CaseSensitive bool
@@ -80,15 +69,15 @@ type Shingler struct {
 // would only make every short text shingle-less.
 const maxN = 1024
 
-// NewShingler validates cfg, fills defaults and returns a Shingler.
-func NewShingler(cfg ShingleConfig) (*Shingler, error) {
+// newShingler validates cfg, fills defaults and returns a Shingler.
+func newShingler(cfg ShingleConfig) (*Shingler, error) {
 	if cfg.Kind != Words && cfg.Kind != Chars {
 		return nil, fmt.Errorf("minhash: shingle kind %d: want words or chars", cfg.Kind)
 	}
 	if cfg.N == 0 {
 		cfg.N = DefaultWordN
 		if cfg.Kind == Chars {
-			cfg.N = DefaultCharN
+			cfg.N = defaultCharN
 		}
 	}
 	if cfg.N < 1 || cfg.N > maxN {
@@ -109,11 +98,11 @@ func NewShingler(cfg ShingleConfig) (*Shingler, error) {
 // Config returns the effective configuration (defaults filled in).
 func (s *Shingler) Config() ShingleConfig { return s.cfg }
 
-// Append appends the hashes of all shingles of text to dst, in text order and
+// appendShingles appends the hashes of all shingles of text to dst, in text order and
 // with repeats, and returns the extended slice. It allocates only when dst
 // must grow. A text with fewer than N words (or runes) yields no shingles:
 // callers then fall back to exact matching.
-func (s *Shingler) Append(dst []uint64, text string) []uint64 {
+func (s *Shingler) appendShingles(dst []uint64, text string) []uint64 {
 	start := len(dst)
 	if s.cfg.Kind == Words {
 		dst = s.appendWordUnits(dst, text)
@@ -127,7 +116,7 @@ func (s *Shingler) Append(dst []uint64, text string) []uint64 {
 // order. It is what containment and exact Jaccard work on.
 func (s *Shingler) AppendSet(dst []uint64, text string) []uint64 {
 	start := len(dst)
-	dst = s.Append(dst, text)
+	dst = s.appendShingles(dst, text)
 	set := dst[start:]
 	slices.Sort(set)
 	return dst[:start+len(slices.Compact(set))]

@@ -8,9 +8,9 @@ import (
 
 func mustShingler(t testing.TB, cfg ShingleConfig) *Shingler {
 	t.Helper()
-	s, err := NewShingler(cfg)
+	s, err := newShingler(cfg)
 	if err != nil {
-		t.Fatalf("NewShingler(%+v): %v", cfg, err)
+		t.Fatalf("newShingler(%+v): %v", cfg, err)
 	}
 	return s
 }
@@ -39,7 +39,7 @@ func TestShingleCounts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := mustShingler(t, tt.cfg).Append(nil, tt.text)
+			got := mustShingler(t, tt.cfg).appendShingles(nil, tt.text)
 			if len(got) != tt.want {
 				t.Errorf("Append(%q) gave %d shingles, want %d", tt.text, len(got), tt.want)
 			}
@@ -76,8 +76,8 @@ func TestShingleFolding(t *testing.T) {
 			}
 		})
 	}
-	a := mustShingler(t, ShingleConfig{}).Append(nil, "one two three")
-	b := mustShingler(t, ShingleConfig{Seed: 1}).Append(nil, "one two three")
+	a := mustShingler(t, ShingleConfig{}).appendShingles(nil, "one two three")
+	b := mustShingler(t, ShingleConfig{Seed: 1}).appendShingles(nil, "one two three")
 	if slices.Equal(a, b) {
 		t.Error("different seeds gave the same shingle hashes")
 	}
@@ -86,8 +86,8 @@ func TestShingleFolding(t *testing.T) {
 func TestShingleAppendKeepsPrefix(t *testing.T) {
 	s := mustShingler(t, ShingleConfig{Kind: Chars, N: 2})
 	dst := []uint64{7, 8}
-	got := s.Append(dst, "  ab cd")
-	want := s.Append(nil, "ab cd")
+	got := s.appendShingles(dst, "  ab cd")
+	want := s.appendShingles(nil, "ab cd")
 	if !slices.Equal(got[:2], []uint64{7, 8}) || !slices.Equal(got[2:], want) {
 		t.Errorf("Append onto a prefix: got %v, want [7 8]+%v", got, want)
 	}
@@ -101,7 +101,7 @@ func TestShingleNoAllocs(t *testing.T) {
 	s := mustShingler(t, ShingleConfig{})
 	text := strings.Repeat("Größe, naïve café — the quick brown fox 42. ", 50)
 	buf := make([]uint64, 0, 4096)
-	allocs := testing.AllocsPerRun(20, func() { buf = s.Append(buf[:0], text) })
+	allocs := testing.AllocsPerRun(20, func() { buf = s.appendShingles(buf[:0], text) })
 	if allocs != 0 {
 		t.Errorf("Append with a large enough buffer: %v allocations, want 0", allocs)
 	}
@@ -110,17 +110,14 @@ func TestShingleNoAllocs(t *testing.T) {
 func TestNewShinglerValidation(t *testing.T) {
 	bad := []ShingleConfig{{Kind: 7}, {N: -1}, {N: maxN + 1}}
 	for _, cfg := range bad {
-		if _, err := NewShingler(cfg); err == nil {
-			t.Errorf("NewShingler(%+v): no error", cfg)
+		if _, err := newShingler(cfg); err == nil {
+			t.Errorf("newShingler(%+v): no error", cfg)
 		}
 	}
-	if got := mustShingler(t, ShingleConfig{Kind: Chars}).Config().N; got != DefaultCharN {
-		t.Errorf("chars default n = %d, want %d", got, DefaultCharN)
+	if got := mustShingler(t, ShingleConfig{Kind: Chars}).Config().N; got != defaultCharN {
+		t.Errorf("chars default n = %d, want %d", got, defaultCharN)
 	}
 	if got := mustShingler(t, ShingleConfig{}).Config().N; got != DefaultWordN {
 		t.Errorf("words default n = %d, want %d", got, DefaultWordN)
-	}
-	if Words.String() != "words" || Chars.String() != "chars" {
-		t.Error("ShingleKind.String")
 	}
 }

@@ -54,7 +54,7 @@ func NewMinHasher(cfg Config) (*MinHasher, error) {
 	if cfg.NumPerm < 1 || cfg.NumPerm > maxNumPerm {
 		return nil, fmt.Errorf("minhash: num_perm %d: want 1..%d", cfg.NumPerm, maxNumPerm)
 	}
-	sh, err := NewShingler(cfg.Shingle)
+	sh, err := newShingler(cfg.Shingle)
 	if err != nil {
 		return nil, err
 	}
@@ -66,9 +66,6 @@ func NewMinHasher(cfg Config) (*MinHasher, error) {
 	}
 	return m, nil
 }
-
-// Config returns the effective configuration (defaults filled in).
-func (m *MinHasher) Config() Config { return m.cfg }
 
 // NumPerm returns the signature length.
 func (m *MinHasher) NumPerm() int { return m.cfg.NumPerm }
@@ -85,10 +82,10 @@ func (m *MinHasher) Sign(text string) (Signature, int) {
 	if bufp == nil {
 		bufp = new([]uint64)
 	}
-	hashes := m.shingler.Append((*bufp)[:0], text)
+	hashes := m.shingler.appendShingles((*bufp)[:0], text)
 	var sig Signature
 	if len(hashes) > 0 {
-		sig = m.AppendSignature(make(Signature, 0, m.cfg.NumPerm), hashes)
+		sig = m.appendSignature(make(Signature, 0, m.cfg.NumPerm), hashes)
 	}
 	n := len(hashes)
 	*bufp = hashes
@@ -96,10 +93,10 @@ func (m *MinHasher) Sign(text string) (Signature, int) {
 	return sig, n
 }
 
-// AppendSignature appends the signature of a set of shingle hashes (repeats
-// allowed, e.g. from Shingler.Append) to dst. An empty set gives all
+// appendSignature appends the signature of a set of shingle hashes (repeats
+// allowed, e.g. from Shingler.appendShingles) to dst. An empty set gives all
 // 0xFFFFFFFF, which Sign never returns.
-func (m *MinHasher) AppendSignature(dst Signature, hashes []uint64) Signature {
+func (m *MinHasher) appendSignature(dst Signature, hashes []uint64) Signature {
 	start := len(dst)
 	dst = append(dst, make(Signature, m.cfg.NumPerm)...)
 	out := dst[start:]

@@ -47,14 +47,14 @@ func TestSignMatchesAppendSignature(t *testing.T) {
 	m := mustMinHasher(t, Config{NumPerm: 7}) // odd count exercises the remainder loop
 	text := "alpha beta gamma delta epsilon zeta eta theta"
 	sig, _ := m.Sign(text)
-	manual := m.AppendSignature(nil, m.Shingler().Append(nil, text))
+	manual := m.appendSignature(nil, m.Shingler().appendShingles(nil, text))
 	if !slices.Equal(sig, manual) {
-		t.Errorf("Sign %v != AppendSignature %v", sig, manual)
+		t.Errorf("Sign %v != appendSignature %v", sig, manual)
 	}
 	// Repeats do not change a minimum.
 	set := m.Shingler().AppendSet(nil, text+" "+text)
-	withRepeats := m.AppendSignature(nil, m.Shingler().Append(nil, text+" "+text))
-	if !slices.Equal(m.AppendSignature(nil, set), withRepeats) {
+	withRepeats := m.appendSignature(nil, m.Shingler().appendShingles(nil, text+" "+text))
+	if !slices.Equal(m.appendSignature(nil, set), withRepeats) {
 		t.Error("signature of the set differs from the signature with repeats")
 	}
 }
@@ -65,7 +65,7 @@ func TestNewMinHasherValidation(t *testing.T) {
 			t.Errorf("NewMinHasher(%+v): no error", cfg)
 		}
 	}
-	if got := mustMinHasher(t, Config{}).Config(); got.NumPerm != DefaultNumPerm || got.Shingle.N != DefaultWordN {
+	if got := mustMinHasher(t, Config{}).cfg; got.NumPerm != DefaultNumPerm || got.Shingle.N != DefaultWordN {
 		t.Errorf("effective config %+v lacks defaults", got)
 	}
 	if Similarity(Signature{1}, Signature{1, 2}) != 0 || Similarity(nil, nil) != 0 {
@@ -89,7 +89,7 @@ func TestEstimateTracksJaccard(t *testing.T) {
 			a, b := sh.AppendSet(nil, d), sh.AppendSet(nil, other)
 			inter := intersectSorted(a, b)
 			exact := float64(inter) / float64(len(a)+len(b)-inter)
-			est := Similarity(m.AppendSignature(nil, a), m.AppendSignature(nil, b))
+			est := Similarity(m.appendSignature(nil, a), m.appendSignature(nil, b))
 			diff := est - exact
 			sumSq += diff * diff
 			worst = max(worst, math.Abs(diff))
@@ -122,7 +122,7 @@ func TestEstimatorUnbiased(t *testing.T) {
 					b[i] = mix64(splitmix64(&state))
 				}
 			}
-			e := Similarity(mh.AppendSignature(nil, a), mh.AppendSignature(nil, b))
+			e := Similarity(mh.appendSignature(nil, a), mh.appendSignature(nil, b))
 			sum += e
 			sumSq += e * e
 		}

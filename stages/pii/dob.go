@@ -144,10 +144,16 @@ func (st *scanState) dateOfBirth(i, end int) {
 		return
 	}
 	// Forward: the first date within 64 bytes, not crossing a line end twice.
+	// The cue binds to that date only: when it is the placeholder of a date
+	// already redacted (Redact rescans its output), a later date is not a
+	// birth date in its place.
 	limit := min(len(t), cueEnd+64)
 	for p := cueEnd; p < limit; p++ {
 		if t[p] == '\n' && p > cueEnd+2 {
 			break
+		}
+		if dobPlaceholderAt(t, p) {
+			return
 		}
 		if !isAlnum(t[p]) || (p > 0 && isWordByte(t[p-1])) {
 			continue
@@ -167,4 +173,19 @@ func (st *scanState) dateOfBirth(i, end int) {
 			return
 		}
 	}
+}
+
+// dobPlaceholderAt reports whether a Replacer's placeholder for a date of
+// birth starts at i: "[DATE_OF_BIRTH]", "<DATE_OF_BIRTH_1>" or
+// "<DATE_OF_BIRTH_7f3a9c12>".
+func dobPlaceholderAt(t string, i int) bool {
+	if t[i] != '[' && t[i] != '<' {
+		return false
+	}
+	rest := t[i+1:]
+	if !strings.HasPrefix(rest, TypeDateOfBirth) {
+		return false
+	}
+	rest = rest[len(TypeDateOfBirth):]
+	return t[i] == '[' && strings.HasPrefix(rest, "]") || t[i] == '<' && strings.HasPrefix(rest, "_")
 }

@@ -63,7 +63,7 @@ func (e *exactSplit) assign(shares [4]float64, stratify bool) {
 		}
 		for _, d := range g.docs {
 			filled[labelOf(d)][g.fixed]++
-			d.Split = Names[g.fixed]
+			d.Split = names[g.fixed]
 		}
 	}
 	sort.Slice(gs, func(i, j int) bool {
@@ -104,7 +104,7 @@ func (e *exactSplit) assign(shares [4]float64, stratify bool) {
 			filled[l][best] += n[l]
 		}
 		for _, d := range g.docs {
-			d.Split = Names[best]
+			d.Split = names[best]
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 )
 
 // labelled is a source of records with a label, a group field and a text.
@@ -156,7 +157,7 @@ func TestLeakageFindsPlantedCopies(t *testing.T) {
 	words := func(i, n int) string {
 		var b strings.Builder
 		for j := 0; j < n; j++ {
-			fmt.Fprintf(&b, "w%d ", mix(uint64(i)<<20|uint64(j))%9973)
+			fmt.Fprintf(&b, "w%d ", keyhash.Seeded(uint64(i), strconv.Itoa(j))%9973)
 		}
 		return b.String()
 	}

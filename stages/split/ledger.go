@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 )
 
 // LedgerFile is where the stable method records each group's split, in the
@@ -85,7 +85,7 @@ func (l *ledger) read(path string) error {
 		return nil
 	}
 	index := map[string]int{}
-	for i, n := range Names {
+	for i, n := range names {
 		index[n] = i
 	}
 	for line := 2; sc.Scan(); line++ {
@@ -102,11 +102,9 @@ func (l *ledger) read(path string) error {
 	return sc.Err()
 }
 
-func groupHash(key string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return h.Sum64()
-}
+// groupHash is a ledger row's key. It is not seeded: a ledger is reused
+// only under the same seed (see ledgerHeader).
+func groupHash(key string) uint64 { return keyhash.Sum64(key) }
 
 // fix gives the groups the previous run knew their old split.
 func (l *ledger) fix(groups []*group) {
@@ -126,7 +124,7 @@ func (l *ledger) fix(groups []*group) {
 func (l *ledger) write(groups []*group) error {
 	rows := map[uint64]string{}
 	for h, i := range l.prev {
-		rows[h] = Names[i]
+		rows[h] = names[i]
 	}
 	seen := 0
 	for _, g := range groups {

@@ -10,13 +10,13 @@ package split
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 	"github.com/tuneprep/tuneprep/stages/minhash"
 	"github.com/tuneprep/tuneprep/stages/pricing"
 )
@@ -31,8 +31,11 @@ const (
 	Bank = "bank"
 )
 
-// Names lists the splits in output order.
-var Names = []string{Train, Validation, Test, Bank}
+// names are the splits in output order; index i is share i of a Config.
+var names = [...]string{Train, Validation, Test, Bank}
+
+// Names returns the splits in output order (a new slice each call).
+func Names() []string { return slices.Clone(names[:]) }
 
 // Config sets the proportions, the method and the checks.
 type Config struct {
@@ -108,7 +111,7 @@ func New(cfg Config) (*Stage, error) {
 	sum := 0.0
 	for i, s := range shares {
 		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-			return nil, fmt.Errorf("%s: share %v is not a non-negative number", Names[i], s)
+			return nil, fmt.Errorf("%s: share %v is not a non-negative number", names[i], s)
 		}
 		sum += s
 	}
@@ -154,12 +157,13 @@ func New(cfg Config) (*Stage, error) {
 func (s *Stage) Name() string { return "split" }
 
 // Active lists the splits records can go to: train, validation and test
-// always (an unused one is an empty file), bank when it has a share.
+// always (an unused one is an empty file), bank when it has a share. The
+// slice is new: callers may change it.
 func Active(cfg Config) []string {
 	if cfg.Bank > 0 {
-		return Names
+		return Names()
 	}
-	return Names[:3]
+	return slices.Clone(names[:3])
 }
 
 // Active lists the stage's splits.
@@ -280,31 +284,16 @@ func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
 }
 
 // hash maps a group key to [0, 1), seeded.
-func (s *Stage) hash(key string) float64 {
-	h := fnv.New64a()
-	h.Write([]byte(strconv.FormatUint(s.cfg.Seed, 10)))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	return float64(mix(h.Sum64())>>11) / (1 << 53)
-}
+func (s *Stage) hash(key string) float64 { return keyhash.Unit(s.cfg.Seed, key) }
 
 func (s *Stage) assign(key string) string {
 	u := s.hash(key)
 	for i, b := range s.bounds {
 		if u < b {
-			return Names[i]
+			return names[i]
 		}
 	}
 	return Train
-}
-
-// mix is splitmix64's finalizer: FNV's low bits are not uniform enough alone.
-func mix(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	return x ^ x>>31
 }
 
 // Finish computes the leakage report.
@@ -319,13 +308,13 @@ func (s *Stage) Finish(context.Context) error {
 func (s *Stage) Gates() []string {
 	var failed []string
 	total := int64(0)
-	for _, n := range Names {
+	for _, n := range names {
 		total += s.counts[n]
 	}
 	if total > 0 && s.counts["train"] == 0 {
 		failed = append(failed, fmt.Sprintf("split train has no records (of %d split); raise split.train or add data", total))
 	}
-	for i, n := range Names {
+	for i, n := range names {
 		if s.shares[i] > 0 && s.counts[n] < int64(s.cfg.MinPerSplit) {
 			failed = append(failed, fmt.Sprintf("split %s has %d records, min_per_split is %d", n, s.counts[n], s.cfg.MinPerSplit))
 		}

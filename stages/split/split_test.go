@@ -113,7 +113,7 @@ func TestShares(t *testing.T) {
 			s.Sequence(ctx, &d)
 		}
 		st := s.Stats().(Stats)
-		for _, name := range Names {
+		for _, name := range Names() {
 			got := float64(st.Counts[name]) / n
 			want := st.Targets[name]
 			if math.Abs(got-want) >= 0.01 {
@@ -250,7 +250,7 @@ func TestStats(t *testing.T) {
 	if st.Method != "hash" || st.Seed != 42 || st.Targets[Train] != 0.8 {
 		t.Errorf("stats header = %+v", st)
 	}
-	for _, n := range Names {
+	for _, n := range Names() {
 		if st.Counts[n] != want[n] {
 			t.Errorf("Counts[%s] = %d, want %d", n, st.Counts[n], want[n])
 		}

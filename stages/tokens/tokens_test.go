@@ -3,10 +3,12 @@ package tokens
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/schemas"
-	"github.com/tuneprep/tuneprep/stages/tokenizer"
+	"github.com/tuneprep/tuneprep/stages/pricing"
 )
 
 func resolve(t *testing.T, model string) *Resolved {
@@ -16,58 +18,6 @@ func resolve(t *testing.T, model string) *Resolved {
 		t.Fatal(err)
 	}
 	return r
-}
-
-func TestChatFormula(t *testing.T) {
-	tok, _ := tokenizer.Get(tokenizer.O200KBase)
-	zero := 0
-	ex := &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
-		{Role: "system", Content: "You are helpful."},
-		{Role: "user", Content: "Hello", Name: "ann"},
-		{Role: "assistant", Content: "Hi there", Weight: &zero},
-		{Role: "user", Content: "Thanks"},
-		{Role: "assistant", Content: "You are welcome."},
-	}}
-	got := Count(tok, ex)
-	// By hand: 3 per message + role + content, +1 and the name's tokens for
-	// a name, +3 to prime the reply.
-	want := 3
-	for _, m := range ex.Messages {
-		want += 3 + tok.Count(m.Role) + tok.Count(m.Content)
-		if m.Name != "" {
-			want += 1 + tok.Count(m.Name)
-		}
-	}
-	if got.Total != want || got.Trained != tok.Count("You are welcome.") || got.Assistant != tok.Count("Hi there")+tok.Count("You are welcome.") {
-		t.Errorf("got %+v, want total %d", got, want)
-	}
-	// "Hello" and "Hi" are one token each in o200k, as are the role names:
-	// (3+1+1) + (3+1+1) + 3 = 13.
-	small := Count(tok, &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{{Role: "user", Content: "Hello"}, {Role: "assistant", Content: "Hi"}}})
-	if small.Total != 13 || small.Trained != 1 {
-		t.Errorf("small: %+v", small)
-	}
-	comp := Count(tok, &schemas.Example{Kind: schemas.KindCompletion, Prompt: "Hello", Completion: "Hi there"})
-	text := Count(tok, &schemas.Example{Kind: schemas.KindText, Text: "Hello there"})
-	if comp.Total != 1+tok.Count("Hi there") || comp.Trained != tok.Count("Hi there") || text.Total != text.Trained || text.Total != tok.Count("Hello there") {
-		t.Errorf("completion %+v text %+v", comp, text)
-	}
-}
-
-func TestResolve(t *testing.T) {
-	r := resolve(t, "gpt-4o-mini-2024-07-18")
-	if r.Tokenizer.Name() != "o200k_base" || r.Model.Name != "gpt-4o-mini" || r.Model.TrainLimit != 65536 {
-		t.Errorf("%s %+v", r.Tokenizer.Name(), r.Model)
-	}
-	if r := resolve(t, "gpt-3.5-turbo"); r.Tokenizer.Name() != "cl100k_base" || r.Model.TrainLimit != 16385 {
-		t.Errorf("%s %+v", r.Tokenizer.Name(), r.Model)
-	}
-	if _, err := Resolve(Config{Model: "llama-3"}); err == nil {
-		t.Error("unknown model without an encoding accepted")
-	}
-	if r, err := Resolve(Config{Model: "llama-3", Encoding: "cl100k_base"}); err != nil || r.Model.Name != "llama-3" {
-		t.Errorf("explicit encoding: %v", err)
-	}
 }
 
 func TestStats(t *testing.T) {
@@ -84,6 +34,38 @@ func TestStats(t *testing.T) {
 	}
 }
 
+// TestStatsDistribution: lengths 1..100 (a text of i words is i tokens):
+// percentiles by the lower nearest rank, buckets by powers of two, and the
+// examples over each model's limit.
+func TestStatsDistribution(t *testing.T) {
+	r, err := Resolve(Config{Model: "tiny", Encoding: "o200k_base", Models: []pricing.Model{{Name: "tiny", TrainLimit: 60}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(r)
+	if st := s.Stats().(Stats); len(st.Percentiles) != 0 || len(st.Histogram) != 0 || st.Histogram == nil {
+		t.Errorf("empty: %+v", st)
+	}
+	for i := 100; i >= 1; i-- { // any order
+		d := &schemas.Document{Example: &schemas.Example{Kind: schemas.KindText, Text: repeat("word ", i)}}
+		s.Process(context.Background(), d)
+		s.Sequence(context.Background(), d)
+	}
+	st := s.Stats().(Stats)
+	want := map[string]int{"min": 1, "p50": 50, "p90": 90, "p95": 95, "p99": 99, "max": 100, "mean": 50}
+	if !maps.Equal(st.Percentiles, want) {
+		t.Errorf("percentiles %v, want %v", st.Percentiles, want)
+	}
+	if !slices.Equal(st.Histogram, []Bucket{{32, 32}, {64, 32}, {128, 36}}) {
+		t.Errorf("histogram %v", st.Histogram)
+	}
+	for _, o := range st.OverLimit {
+		if o.Model == "tiny" && o.Examples != 40 || o.Model != "tiny" && o.Examples != 0 {
+			t.Errorf("over limit %+v", o)
+		}
+	}
+}
+
 func repeat(s string, n int) string {
 	out := ""
 	for i := 0; i < n; i++ {
@@ -92,19 +74,17 @@ func repeat(s string, n int) string {
 	return out[:len(out)-1]
 }
 
-func BenchmarkCountChat(b *testing.B) {
-	tok, _ := tokenizer.Get(tokenizer.O200KBase)
-	ex := &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
-		{Role: "system", Content: "You are a friendly, precise support agent for an outdoor-gear shop."},
-		{Role: "user", Content: "My tent pole snapped on the first trip, can I get a replacement?"},
-		{Role: "assistant", Content: "I'm sorry your first trip went that way. Tent poles are covered by our warranty against defects. I've shipped a replacement pole section free of charge."},
-	}}
-	n := 0
-	for _, m := range ex.Messages {
-		n += len(m.Content)
+func TestResolve(t *testing.T) {
+	r := resolve(t, "gpt-3.5-turbo")
+	if r.Tokenizer.Name() != "cl100k_base" || r.Model.TrainLimit != 16385 {
+		t.Errorf("%s %+v", r.Tokenizer.Name(), r.Model)
 	}
-	b.SetBytes(int64(n))
-	for b.Loop() {
-		Count(tok, ex)
+	if _, err := Resolve(Config{Model: "llama-3"}); err == nil {
+		t.Error("unknown model without an encoding accepted")
+	}
+	tok := r.Tokenizer
+	ex := &schemas.Example{Kind: schemas.KindText, Text: "Hello there"}
+	if Count(tok, ex).Total != tok.Count("Hello there") {
+		t.Error("Count differs from the tokenizer's count")
 	}
 }
