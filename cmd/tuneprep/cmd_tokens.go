@@ -8,8 +8,8 @@ import (
 	"io"
 
 	"github.com/tuneprep/tuneprep/stages/formats"
+	"github.com/tuneprep/tuneprep/stages/tokencount"
 	"github.com/tuneprep/tuneprep/stages/tokenizer"
-	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
 func tokensCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -128,7 +128,7 @@ func countDataset(ctx context.Context, in io.Reader, w io.Writer, tok *tokenizer
 		if err != nil {
 			return fmt.Errorf("line %d: %w", line, err)
 		}
-		tc := tokens.Count(tok, ex)
+		tc := tokencount.Count(tok, ex)
 		return writeJSONLine(w, exampleTokens{line, name, tc.Total, tc.Trained, tc.System, tc.User, tc.Assistant})
 	})
 }

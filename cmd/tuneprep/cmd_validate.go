@@ -16,9 +16,10 @@ import (
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
+	"github.com/tuneprep/tuneprep/stages/lengthdist"
 	"github.com/tuneprep/tuneprep/stages/pricing"
+	"github.com/tuneprep/tuneprep/stages/tokencount"
 	"github.com/tuneprep/tuneprep/stages/tokenizer"
-	"github.com/tuneprep/tuneprep/stages/tokens"
 )
 
 // problem is one reason a fine-tuning file would be refused, with its line
@@ -306,8 +307,9 @@ type tally struct {
 	sch       *jsonschema.Schema
 	problems  []problem
 	examples  int
-	lengths   []int
-	msgCounts []int
+	lengths   []int // every example's tokens, for pricing.FineTune
+	lengthDst lengthdist.Dist
+	msgs      lengthdist.Dist
 	total     int64
 	trained   int64
 	overLimit int
@@ -346,7 +348,7 @@ func (t *tally) record(line int, rec []byte, doc any, vr *validator) bool {
 		return false
 	}
 	t.examples++
-	t.msgCounts = append(t.msgCounts, len(ex.Messages))
+	t.msgs.Add(len(ex.Messages))
 	warn := func(code string) {
 		if len(t.warnings[code]) < 20 {
 			t.warnings[code] = append(t.warnings[code], line)
@@ -356,6 +358,7 @@ func (t *tally) record(line int, rec []byte, doc any, vr *validator) bool {
 		t.total += int64(tc.Total)
 		t.trained += int64(tc.Trained)
 		t.lengths = append(t.lengths, tc.Total)
+		t.lengthDst.Add(tc.Total)
 		if limit, ok := vr.tg.model.Limit(); ok && tc.Total > limit {
 			t.overLimit++
 			warn("over-token-limit")
@@ -386,7 +389,7 @@ func (c *counter) count(line int, ex *schemas.Example) (schemas.TokenCounts, boo
 		return schemas.TokenCounts{}, false
 	}
 	if c.ex == nil || c.line != line || !reflect.DeepEqual(c.ex, ex) {
-		c.line, c.ex, c.tc = line, ex, tokens.Count(c.tok, ex)
+		c.line, c.ex, c.tc = line, ex, tokencount.Count(c.tok, ex)
 	}
 	return c.tc, true
 }
@@ -476,13 +479,13 @@ func (vr *validator) summary(t *tally) tokenSummary {
 	if t == nil {
 		t = &tally{}
 	}
-	s.Messages = distribution(t.msgCounts)
+	s.Messages = t.msgs.Summary()
 	if vr.tg.tok == nil {
 		return s
 	}
 	enc := vr.tg.tok.Name()
 	s.Encoding, s.Total, s.Trained = &enc, &t.total, &t.trained
-	s.Percentile = distribution(t.lengths)
+	s.Percentile = t.lengthDst.Summary()
 	if s.Limit != nil {
 		s.OverLimit = &t.overLimit
 	}
@@ -521,26 +524,6 @@ func schemaMessage(err error) string {
 		return strings.TrimSpace(strings.TrimPrefix(rest, "- "))
 	}
 	return msg
-}
-
-// distribution summarises xs: min, max, mean and percentiles.
-// TODO(issue 11): use the shared percentile helper
-func distribution(xs []int) map[string]int {
-	d := map[string]int{}
-	if len(xs) == 0 {
-		return d
-	}
-	s := append([]int(nil), xs...)
-	sort.Ints(s)
-	sum := 0
-	for _, x := range s {
-		sum += x
-	}
-	d["min"], d["max"], d["mean"] = s[0], s[len(s)-1], sum/len(s)
-	for _, p := range []int{50, 90, 95, 99} {
-		d[fmt.Sprintf("p%d", p)] = s[(len(s)-1)*p/100]
-	}
-	return d
 }
 
 func printValidation(w io.Writer, v *validation) {
