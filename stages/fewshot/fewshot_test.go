@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,8 +49,14 @@ func words(i, n int) string {
 
 func runBanks(t *testing.T, cfg Config, in docs) (Stats, []bankLine, string) {
 	t.Helper()
+	return runBanksFor(t, cfg, in, pricing.Model{Name: "m", Input: 1})
+}
+
+// runBanksFor is runBanks priced for model.
+func runBanksFor(t *testing.T, cfg Config, in docs, model pricing.Model) (Stats, []bankLine, string) {
+	t.Helper()
 	tok, _ := tokenizer.Get(tokenizer.O200KBase)
-	s, err := New(cfg, tok, pricing.Model{Name: "m", Input: 1})
+	s, err := New(cfg, tok, model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,7 @@ func TestBanksRespectSplitsBudgetsAndOverlap(t *testing.T) {
 		if b.Label == "a" && (b.OverlapsEval != 1 || b.OverBudget != 1) {
 			t.Errorf("bank a should exclude one overlap and one long example: %+v", b)
 		}
-		if b.CostPer1000Requests != float64(b.TokensPerRequest)*1000/1e6 {
+		if b.CostPer1000Requests == nil || *b.CostPer1000Requests != float64(b.TokensPerRequest)*1000/1e6 {
 			t.Errorf("cost %+v", b)
 		}
 	}
@@ -247,4 +254,33 @@ func TestPromptFileNames(t *testing.T) {
 func sha8(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
+}
+
+// TestCostUnknownPrice: a model without an input price has no cost per
+// 1,000 requests (null in the report), not a cost of 0.
+func TestCostUnknownPrice(t *testing.T) {
+	var in docs
+	for i := 0; i < 8; i++ {
+		in = append(in, qa(fmt.Sprintf("t%d", i), "train", "a", words(i, 12), words(i+1000, 10)))
+	}
+	for _, m := range []pricing.Model{{Name: "unpriced"}, {Name: "priced", Input: 2.5}} {
+		st, _, _ := runBanksFor(t, Defaults(), in, m)
+		if len(st.Banks) != 1 || st.Banks[0].TokensPerRequest == 0 {
+			t.Fatalf("%s: banks %+v", m.Name, st.Banks)
+		}
+		var report struct {
+			Banks []map[string]json.RawMessage `json:"banks"`
+		}
+		b, err := json.Marshal(st)
+		if err != nil || json.Unmarshal(b, &report) != nil {
+			t.Fatalf("%s: report %s: %v", m.Name, b, err)
+		}
+		got, want := string(report.Banks[0]["input_cost_per_1000_requests_usd"]), "null"
+		if m.Input > 0 {
+			want = strconv.FormatFloat(float64(st.Banks[0].TokensPerRequest)*1000/1e6*m.Input, 'g', -1, 64)
+		}
+		if got != want {
+			t.Errorf("%s: input_cost_per_1000_requests_usd = %s, want %s", m.Name, got, want)
+		}
+	}
 }

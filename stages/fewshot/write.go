@@ -25,18 +25,20 @@ type Stats struct {
 
 // BankStats describes one bank: what it costs on every request.
 type BankStats struct {
-	Label                string  `json:"label"`
-	Seen                 int     `json:"train_records"`
-	Pool                 int     `json:"eligible_in_pool"`
-	OverBudget           int     `json:"over_example_budget"`
-	OverlapsEval         int     `json:"overlapping_validation_or_test"`
-	SkippedForBankBudget int     `json:"skipped_for_bank_budget"`
-	Selected             int     `json:"selected"`
-	TokensPerRequest     int     `json:"tokens_per_request"`
-	PromptTokens         int     `json:"prompt_preview_tokens"`
-	CostPer1000Requests  float64 `json:"input_cost_per_1000_requests_usd"`
-	MinPairwiseDistance  float64 `json:"min_pairwise_distance"`
-	PromptFile           string  `json:"prompt_file"`
+	Label                string `json:"label"`
+	Seen                 int    `json:"train_records"`
+	Pool                 int    `json:"eligible_in_pool"`
+	OverBudget           int    `json:"over_example_budget"`
+	OverlapsEval         int    `json:"overlapping_validation_or_test"`
+	SkippedForBankBudget int    `json:"skipped_for_bank_budget"`
+	Selected             int    `json:"selected"`
+	TokensPerRequest     int    `json:"tokens_per_request"`
+	PromptTokens         int    `json:"prompt_preview_tokens"`
+	// CostPer1000Requests is the input cost of the bank's tokens on 1,000
+	// requests; nil (null) when the model's input price is unknown.
+	CostPer1000Requests *float64 `json:"input_cost_per_1000_requests_usd"`
+	MinPairwiseDistance float64  `json:"min_pairwise_distance"`
+	PromptFile          string   `json:"prompt_file"`
 }
 
 // bankLine is one line of fewshot/bank.jsonl.
@@ -90,7 +92,10 @@ func (s *Stage) write() error {
 		}
 		b.stats.TokensPerRequest = b.tokens
 		b.stats.PromptTokens = s.count.Count(prompt)
-		b.stats.CostPer1000Requests = pricing.PerThousandRequests(s.model, b.tokens)
+		if _, ok := s.model.InputPrice(); ok {
+			cost := pricing.PerThousandRequests(s.model, b.tokens)
+			b.stats.CostPer1000Requests = &cost
+		}
 		b.stats.PromptFile = name
 		s.st.Banks = append(s.st.Banks, b.stats)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 )
 
 func mustContainment(t testing.TB, n int) *ContainmentIndex {
@@ -106,10 +108,11 @@ func naiveContainment(a, b map[string]bool) float64 {
 // be flagged against its own task, and no `non` answer may be flagged.
 // Files that are not UTF-8 are Windows-1252 and decoded as Latin-1.
 func TestContainmentPlagiarismCorpus(t *testing.T) {
-	dir := filepath.Join(corporaDir(t), "neardup")
-	f, err := os.Open(filepath.Join(dir, "file_information.csv"))
+	info := testcorpora.Path(t, "neardup/file_information.csv")
+	dir := filepath.Dir(info)
+	f, err := os.Open(info)
 	if err != nil {
-		t.Skipf("neardup corpus: %v", err)
+		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(f).ReadAll()
 	f.Close()

@@ -11,32 +11,9 @@ import (
 	"sync"
 	"testing"
 	"unicode/utf8"
-)
 
-// corporaDir finds ../shared/corpora next to the directory holding go.mod,
-// or skips the test.
-func corporaDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Skipf("corpora: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("corpora: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpora")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpora: ../shared/corpora not found next to the module root (%v); real-text tests skipped", err)
-	}
-	return c
-}
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
+)
 
 // corpusCache holds each corpus once per test binary run.
 var corpusCache struct {
@@ -64,7 +41,7 @@ func cached(t testing.TB, key string, load func() ([]string, error)) []string {
 
 // contracts returns the CUAD contract texts in sorted file order.
 func contracts(t testing.TB) []string {
-	dir := filepath.Join(corporaDir(t), "legal", "contracts")
+	dir := testcorpora.Path(t, "legal/contracts")
 	return cached(t, "contracts", func() ([]string, error) {
 		names, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 		if err != nil {
@@ -85,7 +62,7 @@ func contracts(t testing.TB) []string {
 
 // dialogues returns the `dialogue` column of MTS-Dialog's training set.
 func dialogues(t testing.TB) []string {
-	path := filepath.Join(corporaDir(t), "medical", "MTS-Dialog-TrainingSet.csv")
+	path := testcorpora.Path(t, "medical/MTS-Dialog-TrainingSet.csv")
 	return cached(t, "dialogues", func() ([]string, error) {
 		f, err := os.Open(path)
 		if err != nil {

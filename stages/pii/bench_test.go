@@ -7,14 +7,30 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 )
+
+// benchSources are the corpus files the benchmarks and the real-text audit
+// read: the CUAD contracts folder, MTS-Dialog and the Bitext support CSV.
+type benchSources struct{ contracts, mts, support string }
+
+// benchFiles finds the bench sources, or skips (fails under
+// TUNEPREP_REQUIRE_CORPORA) when one is absent.
+func benchFiles(tb testing.TB) benchSources {
+	tb.Helper()
+	return benchSources{
+		contracts: testcorpora.Path(tb, "legal/contracts"),
+		mts:       testcorpora.Path(tb, "medical/MTS-Dialog-TrainingSet.csv"),
+		support:   testcorpora.Path(tb, "support/bitext_customer_support.csv"),
+	}
+}
 
 // loadBenchText concatenates real corpus text (contracts, MTS dialogues,
 // support CSV; about 1 MB each) and plants the ~1 KB plantedText block (about
 // 30 findings of every kind) after every `every` bytes.
-func loadBenchText(b testing.TB, every int) string {
-	b.Helper()
-	root := corpusDir(b, "")
+func loadBenchText(tb testing.TB, src benchSources, every int) string {
+	tb.Helper()
 	var parts []string
 	take := func(data []byte, n int) {
 		if len(data) > n {
@@ -22,22 +38,27 @@ func loadBenchText(b testing.TB, every int) string {
 		}
 		parts = append(parts, string(data))
 	}
-	contracts, _ := filepath.Glob(filepath.Join(root, "legal", "contracts", "*.txt"))
+	contracts, err := filepath.Glob(filepath.Join(src.contracts, "*.txt"))
+	if err != nil || len(contracts) == 0 {
+		tb.Fatalf("%s: no contract texts (%v)", src.contracts, err)
+	}
 	sort.Strings(contracts)
 	var legal []byte
 	for _, p := range contracts {
 		if len(legal) > 1<<20 {
 			break
 		}
-		if data, err := os.ReadFile(p); err == nil {
-			legal = append(legal, data...)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
 		}
+		legal = append(legal, data...)
 	}
 	take(legal, 1<<20)
-	for _, p := range []string{"medical/MTS-Dialog-TrainingSet.csv", "support/bitext_customer_support.csv"} {
-		data, err := os.ReadFile(filepath.Join(root, p))
+	for _, p := range []string{src.mts, src.support} {
+		data, err := os.ReadFile(p)
 		if err != nil {
-			b.Skipf("corpus file unavailable: %v", err)
+			tb.Fatal(err)
 		}
 		take(data, 1<<20)
 	}
@@ -59,12 +80,13 @@ var (
 // benchCorpus returns the mixed text with planted PII every 32 KB (one
 // finding per ~1 KB overall) and a dense variant planted every 4 KB.
 func benchCorpus(b *testing.B) (string, string) {
+	src := benchFiles(b) // outside the Once, so that every benchmark skips or fails alike
 	benchOnce.Do(func() {
-		benchData = loadBenchText(b, 32<<10)
-		denseData = loadBenchText(b, 4<<10)
+		benchData = loadBenchText(b, src, 32<<10)
+		denseData = loadBenchText(b, src, 4<<10)
 	})
 	if benchData == "" {
-		b.Skip("corpora unavailable")
+		b.Fatal("bench corpus failed to load in an earlier benchmark")
 	}
 	return benchData, denseData
 }

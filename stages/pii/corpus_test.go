@@ -11,36 +11,12 @@ import (
 	"unicode/utf8"
 )
 
-// corpusDir finds ../shared/corpora/<sub> next to the module root, or skips.
-func corpusDir(tb testing.TB, sub string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Skipf("corpora unavailable: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("corpora unavailable: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "corpora", sub)
-	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("corpora unavailable (%s missing); evaluation skipped", filepath.Join("..", "shared", "corpora", sub))
-	}
-	return p
-}
-
 // readJSONL decodes one JSON object per line into fn.
 func readJSONL(tb testing.TB, path string, fn func(line []byte) error) {
 	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		tb.Skipf("corpus file unavailable: %v", err)
+		tb.Fatal(err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)

@@ -1,9 +1,10 @@
 package pii
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 )
 
 // gitleaks fixtures carry no spans: a fixture counts as found when the
@@ -40,14 +41,13 @@ var gitleaksDisagreeShape = map[string]struct{ detector, reason string }{
 }
 
 func TestEvalGitleaks(t *testing.T) {
-	dir := corpusDir(t, "pii")
 	sc := mustScanner(t, Config{})
 	var tpFound, tpMissed, fpFlagged, fpClean, uncoveredTP, uncoveredFound, excluded int
 	perRule := map[string]*tally{}
 	// A false-positive fixture of one rule that is a true positive of another
 	// (e.g. an Anthropic admin key under the api-key rule) is still a secret.
 	tpTexts := map[string]bool{}
-	readJSONL(t, filepath.Join(dir, "gitleaks_rule_fixtures.jsonl"), func(line []byte) error {
+	readJSONL(t, testcorpora.Path(t, "pii/gitleaks_rule_fixtures.jsonl"), func(line []byte) error {
 		var c struct {
 			Label string `json:"label"`
 			Text  string `json:"text"`
@@ -60,7 +60,7 @@ func TestEvalGitleaks(t *testing.T) {
 		}
 		return nil
 	})
-	readJSONL(t, filepath.Join(dir, "gitleaks_rule_fixtures.jsonl"), func(line []byte) error {
+	readJSONL(t, testcorpora.Path(t, "pii/gitleaks_rule_fixtures.jsonl"), func(line []byte) error {
 		var c struct {
 			Rule  string `json:"rule_id"`
 			Label string `json:"label"`

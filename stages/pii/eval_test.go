@@ -2,10 +2,13 @@ package pii
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tuneprep/tuneprep/stages/testcorpora"
 )
 
 // The evaluation runs the scanner over the peer corpora and prints a table of
@@ -77,13 +80,12 @@ type presidioCase struct {
 }
 
 func TestEvalPresidioCases(t *testing.T) {
-	dir := corpusDir(t, "pii")
 	all := mustScanner(t, Config{PhoneExtraRegions: presidioPhoneRegions})
 	person := mustScanner(t, Config{Enabled: []string{TypePerson}, PersonNames: true})
 	board := map[string]*tally{}
 	skipped := map[string]int{}
 	excluded := 0
-	readJSONL(t, filepath.Join(dir, "presidio_cases.jsonl"), func(line []byte) error {
+	readJSONL(t, testcorpora.Path(t, "pii/presidio_cases.jsonl"), func(line []byte) error {
 		var c presidioCase
 		if err := unmarshal(line, &c); err != nil {
 			return err
@@ -168,22 +170,71 @@ func sortedCounts(m map[string]int) string {
 	return b.String()
 }
 
+// validatorKnownHits are inputs of presidio_validator_cases.jsonl that the
+// scanner reports with Presidio's phone regions on (input -> reason). Each
+// input is a foreign identifier, so any finding is a false hit; these are
+// digit groups that are also valid national phone numbers, which bare digits
+// cannot be told apart from.
+var validatorKnownHits = map[string]string{
+	"DE 136 695 976": "PHONE: 136 695 976 is a valid FR and JP national number",
+	"DE-136-695-976": "PHONE: as above",
+	"DE.136.695.976": "PHONE: as above",
+	"44-051401458":   "PHONE: 44-051401458 is a valid DE national number",
+}
+
+// TestEvalPresidioValidatorCases: every entity in this file is a national
+// identifier we do not detect (German, South African, Indian, Polish), so
+// there is nothing to recall and no precision to compute. What can regress
+// is precision elsewhere: a bare foreign identifier reported as one of our
+// types. Measured 2026-12-01: default config, 0 of 158 inputs flagged; with
+// Presidio's phone regions and PERSON on, 5 of 158 (the 4 distinct inputs
+// of validatorKnownHits, one of them listed twice). Any other finding fails.
 func TestEvalPresidioValidatorCases(t *testing.T) {
-	dir := corpusDir(t, "pii")
-	seen := map[string]int{}
-	readJSONL(t, filepath.Join(dir, "presidio_validator_cases.jsonl"), func(line []byte) error {
-		var c struct {
-			Entity string `json:"entity"`
-		}
+	type validatorCase struct {
+		Entity string `json:"entity"`
+		Input  string `json:"input"`
+	}
+	var cases []validatorCase
+	readJSONL(t, testcorpora.Path(t, "pii/presidio_validator_cases.jsonl"), func(line []byte) error {
+		var c validatorCase
 		if err := unmarshal(line, &c); err != nil {
 			return err
 		}
-		seen[c.Entity]++
+		cases = append(cases, c)
 		return nil
 	})
-	// Every entity in this file is a national identifier we do not detect
-	// (German, South African, Indian, Polish); the table says so explicitly.
-	t.Logf("presidio_validator_cases.jsonl: no supported entity types; skipped: %s", sortedCounts(seen))
+	if len(cases) == 0 {
+		t.Fatal("presidio_validator_cases.jsonl: no cases read")
+	}
+	variants := []struct {
+		title string
+		cfg   Config
+		known map[string]string
+	}{
+		{"default config", Config{}, nil},
+		{"Presidio phone regions, PERSON on", Config{PhoneExtraRegions: presidioPhoneRegions, PersonNames: true}, validatorKnownHits},
+	}
+	for _, v := range variants {
+		sc := mustScanner(t, v.cfg)
+		seen, flagged := map[string]int{}, map[string]int{}
+		for _, c := range cases {
+			seen[c.Entity]++
+			if typ, ok := presidioTypes[c.Entity]; ok {
+				t.Errorf("validator cases now hold %s (our %s): score them for precision and recall", c.Entity, typ)
+			}
+			pred := sc.Scan(c.Input)
+			if len(pred) == 0 {
+				continue
+			}
+			flagged[c.Entity]++
+			if reason, ok := v.known[c.Input]; ok {
+				t.Logf("%s: known false hit on %s %q: %s", v.title, c.Entity, c.Input, reason)
+				continue
+			}
+			t.Errorf("%s: false hit on %s %q: got %s", v.title, c.Entity, c.Input, describe(c.Input, pred))
+		}
+		t.Logf("%s: inputs by entity: %s; flagged: %s", v.title, sortedCounts(seen), sortedCounts(flagged))
+	}
 }
 
 var scrubadubTypes = map[string]string{
@@ -221,7 +272,6 @@ var scrubadubDisagree = map[string]string{
 }
 
 func TestEvalScrubadub(t *testing.T) {
-	dir := corpusDir(t, "pii")
 	sc := mustScanner(t, Config{PersonNames: true, PhoneExtraRegions: []string{"GB"}})
 	board := map[string]*tally{}
 	types := map[string]bool{}
@@ -229,7 +279,7 @@ func TestEvalScrubadub(t *testing.T) {
 		types[v] = true
 	}
 	skipped := map[string]int{}
-	readJSONL(t, filepath.Join(dir, "scrubadub_cases.jsonl"), func(line []byte) error {
+	readJSONL(t, testcorpora.Path(t, "pii/scrubadub_cases.jsonl"), func(line []byte) error {
 		var c struct {
 			Test  string  `json:"test"`
 			Text  string  `json:"text"`
@@ -280,11 +330,40 @@ func TestEvalScrubadub(t *testing.T) {
 	assertTargets(t, board, structuredTargets)
 }
 
+// floor is the least precision and recall a type may score on a corpus.
+type floor struct{ precision, recall float64 }
+
+// assertFloors fails for every type on board that scores below its floor, and
+// for every type on board without one (a new kind of finding, e.g. false hits
+// of a type the corpus does not label, must be looked at and given a floor).
+func assertFloors(t *testing.T, title string, board map[string]*tally, floors map[string]floor) {
+	t.Helper()
+	for _, typ := range slices.Sorted(maps.Keys(board)) {
+		v := board[typ]
+		f, ok := floors[typ]
+		if !ok {
+			t.Errorf("%s: %s has no floor (precision %.3f recall %.3f, tp %d fp %d fn %d): add one", title, typ, v.precision(), v.recall(), v.tp, v.fp, v.fn)
+			continue
+		}
+		if v.precision() < f.precision || v.recall() < f.recall {
+			t.Errorf("%s: %s regressed: precision %.3f recall %.3f, floors %.2f / %.2f", title, typ, v.precision(), v.recall(), f.precision, f.recall)
+		}
+	}
+	for _, typ := range slices.Sorted(maps.Keys(floors)) {
+		if board[typ] == nil {
+			t.Errorf("%s: %s has a floor but no cases: the corpus changed, revisit the floors", title, typ)
+		}
+	}
+}
+
+// TestEvalPresidioResearch scores the synthetic presidio-research sentences.
+// The floors sit a little below the figures measured on 2026-12-01 (given per
+// line as precision / recall, tp of expected), so that a regression fails;
+// with a handful of cases per type, one more miss or false hit does.
 func TestEvalPresidioResearch(t *testing.T) {
-	dir := corpusDir(t, "pii")
-	raw, err := os.ReadFile(filepath.Join(dir, "presidio_research_generated_small.json"))
+	raw, err := os.ReadFile(testcorpora.Path(t, "pii/presidio_research_generated_small.json"))
 	if err != nil {
-		t.Skipf("corpus file unavailable: %v", err)
+		t.Fatal(err)
 	}
 	var docs []struct {
 		Text  string `json:"full_text"`
@@ -297,15 +376,41 @@ func TestEvalPresidioResearch(t *testing.T) {
 	if err := json.Unmarshal(raw, &docs); err != nil {
 		t.Fatal(err)
 	}
+	// The structured types score the same in every variant.
+	structured := map[string]floor{
+		TypeCreditCard: {0.98, 0.98}, // 1.000 / 1.000, 10 of 10 (2026-12-01)
+		TypeEmail:      {0.98, 0.98}, // 1.000 / 1.000, 2 of 2 (2026-12-01)
+		TypeIPAddress:  {0.98, 0.98}, // 1.000 / 1.000, 2 of 2 (2026-12-01)
+		TypeUSSSN:      {0.98, 0.98}, // 1.000 / 1.000, 3 of 3 (2026-12-01)
+	}
+	with := func(extra map[string]floor) map[string]floor {
+		m := maps.Clone(structured)
+		maps.Copy(m, extra)
+		return m
+	}
+	// Known gap, not a regression: 8 of the 10 synthetic phone numbers are
+	// valid only outside the US ((96) 627-277, 027 896 92 86, ...), and the
+	// default region list is US only; presidio-research labels them anyway.
+	phoneUSOnly := floor{0.98, 0.18} // 1.000 / 0.200, 2 of 10 (2026-12-01)
 	variants := []struct {
-		title string
-		cfg   Config
+		title  string
+		cfg    Config
+		floors map[string]floor
 	}{
-		{"default config", Config{}},
-		// The synthetic phone numbers come from many locales; most are valid
-		// only outside the US. A corpus-specific region list finds them.
-		{"phone_extra_regions GB,DE,FR,AU", Config{PhoneExtraRegions: []string{"GB", "DE", "FR", "AU"}}},
-		{"PERSON enabled", Config{PersonNames: true}},
+		{"default config", Config{}, with(map[string]floor{TypePhone: phoneUSOnly})},
+		// A corpus-specific region list finds the foreign numbers.
+		{"phone_extra_regions GB,DE,FR,AU", Config{PhoneExtraRegions: []string{"GB", "DE", "FR", "AU"}},
+			with(map[string]floor{TypePhone: {0.98, 0.98}})}, // 1.000 / 1.000, 10 of 10 (2026-12-01)
+		{"PERSON enabled", Config{PersonNames: true}, with(map[string]floor{
+			TypePhone: phoneUSOnly,
+			// The PERSON detector is rule-based: it needs a title, a field
+			// label or a listed given name before a capitalised surname.
+			// Lone names (Roland, Krylova), lower-case names and most
+			// non-English given names are missed by design; presidio's
+			// expectation comes from an NER model. The one false hit is
+			// "Kate Edger" in the street name "Kate Edger Place".
+			TypePerson: {0.92, 0.27}, // 0.941 / 0.291, 16 of 55, 1 false hit (2026-12-01)
+		})},
 	}
 	for _, v := range variants {
 		withPerson := v.cfg.PersonNames
@@ -335,8 +440,10 @@ func TestEvalPresidioResearch(t *testing.T) {
 				t.Logf("miss=%d false=%d %q got %s", m, f, d.Text, describe(d.Text, pred))
 			}
 		}
-		logBoard(t, "presidio_research_generated_small.json ("+v.title+")", board)
+		title := "presidio_research_generated_small.json (" + v.title + ")"
+		logBoard(t, title, board)
 		t.Logf("skipped types (not supported): %s", sortedCounts(skipped))
+		assertFloors(t, title, board, v.floors)
 	}
 }
 
@@ -345,7 +452,7 @@ func TestEvalPresidioResearch(t *testing.T) {
 // notices are real findings; the structured identifiers below do not occur in
 // these corpora, so any hit is a false positive (these were checked by hand).
 func TestRealTextAudit(t *testing.T) {
-	text := loadBenchText(t, 1<<40) // one planted block at the very end only
+	text := loadBenchText(t, benchFiles(t), 1<<40) // one planted block at the very end only
 	text = text[:strings.LastIndex(text, plantedText())]
 	s := mustScanner(t, Config{})
 	counts := map[string]int{}

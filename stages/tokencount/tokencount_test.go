@@ -2,6 +2,8 @@ package tokencount
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -18,40 +20,118 @@ func resolve(t *testing.T, model string) *Resolved {
 	return r
 }
 
+// chatCounts is ../tokenizer/testdata/chat_counts.json, written by
+// ../tokenizer/testdata/gen/chat.js: chat, completion and text examples and
+// npm tiktoken's token count of every string in them, per encoding.
+type chatCounts struct {
+	Chats []struct {
+		Name     string            `json:"name"`
+		Messages []schemas.Message `json:"messages"`
+	} `json:"chats"`
+	Completions []struct {
+		Prompt     string `json:"prompt"`
+		Completion string `json:"completion"`
+	} `json:"completions"`
+	Texts  []string                  `json:"texts"`
+	Counts map[string]map[string]int `json:"counts"`
+}
+
+func loadChatCounts(t *testing.T) *chatCounts {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "tokenizer", "testdata", "chat_counts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref chatCounts
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatalf("chat_counts.json: %v", err)
+	}
+	if len(ref.Chats) == 0 || len(ref.Counts) == 0 {
+		t.Fatal("chat_counts.json holds no chats or no counts")
+	}
+	return &ref
+}
+
+// TestChatFormula checks Count against OpenAI's chat formula as the cookbook
+// documents it ("How to count tokens with tiktoken"; REFERENCE.md): 3 tokens
+// per message plus its role and content, 1 more per name plus the name, 3
+// to prime the reply. Every string's count comes from npm tiktoken (the
+// reference data), never from our tokenizer, so the expectation shares
+// nothing with Count but the constants below.
 func TestChatFormula(t *testing.T) {
-	tok, _ := tokenizer.Get(tokenizer.O200KBase)
-	zero := 0
-	ex := &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{
-		{Role: "system", Content: "You are helpful."},
-		{Role: "user", Content: "Hello", Name: "ann"},
-		{Role: "assistant", Content: "Hi there", Weight: &zero},
-		{Role: "user", Content: "Thanks"},
-		{Role: "assistant", Content: "You are welcome."},
-	}}
-	got := Count(tok, ex)
-	// By hand: 3 per message + role + content, +1 and the name's tokens for
-	// a name, +3 to prime the reply.
-	want := 3
-	for _, m := range ex.Messages {
-		want += 3 + tok.Count(m.Role) + tok.Count(m.Content)
-		if m.Name != "" {
-			want += 1 + tok.Count(m.Name)
+	const perMessage, perName, replyPriming = 3, 1, 3
+	ref := loadChatCounts(t)
+	for _, enc := range []string{tokenizer.CL100KBase, tokenizer.O200KBase} {
+		tok, err := tokenizer.Get(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := func(s string) int {
+			c, ok := ref.Counts[enc][s]
+			if !ok {
+				t.Fatalf("%s: no reference count for %q: rerun testdata/gen/chat.js", enc, s)
+			}
+			return c
+		}
+		for _, c := range ref.Chats {
+			want := schemas.TokenCounts{Encoding: enc, Total: replyPriming}
+			for _, m := range c.Messages {
+				want.Total += perMessage + n(m.Role) + n(m.Content)
+				if m.Name != "" {
+					want.Total += perName + n(m.Name)
+				}
+				switch m.Role {
+				case "system":
+					want.System += n(m.Content)
+				case "user":
+					want.User += n(m.Content)
+				case "assistant":
+					want.Assistant += n(m.Content)
+					if m.Weight == nil || *m.Weight != 0 {
+						want.Trained += n(m.Content)
+					}
+				}
+			}
+			got := Count(tok, &schemas.Example{Kind: schemas.KindChat, Messages: c.Messages})
+			if got != want {
+				t.Errorf("%s %s: got %+v, want %+v", enc, c.Name, got, want)
+			}
+		}
+		for _, c := range ref.Completions {
+			p, k := n(c.Prompt), n(c.Completion)
+			want := schemas.TokenCounts{Encoding: enc, Total: p + k, Trained: k, User: p, Assistant: k}
+			if got := Count(tok, &schemas.Example{Kind: schemas.KindCompletion, Prompt: c.Prompt, Completion: c.Completion}); got != want {
+				t.Errorf("%s completion %q: got %+v, want %+v", enc, c.Prompt, got, want)
+			}
+		}
+		for _, text := range ref.Texts {
+			want := schemas.TokenCounts{Encoding: enc, Total: n(text), Trained: n(text)}
+			if got := Count(tok, &schemas.Example{Kind: schemas.KindText, Text: text}); got != want {
+				t.Errorf("%s text %q: got %+v, want %+v", enc, text, got, want)
+			}
 		}
 	}
-	if got.Total != want || got.Trained != tok.Count("You are welcome.") || got.Assistant != tok.Count("Hi there")+tok.Count("You are welcome.") {
-		t.Errorf("got %+v, want total %d", got, want)
+}
+
+// TestChatFormulaAPI pins the one figure measured by the OpenAI API itself:
+// the cookbook's example conversation (6 messages, 4 names) is 129 prompt
+// tokens on gpt-4-0613 (cl100k_base).
+func TestChatFormulaAPI(t *testing.T) {
+	ref := loadChatCounts(t)
+	tok, err := tokenizer.Get(tokenizer.CL100KBase)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// "Hello" and "Hi" are one token each in o200k, as are the role names:
-	// (3+1+1) + (3+1+1) + 3 = 13.
-	small := Count(tok, &schemas.Example{Kind: schemas.KindChat, Messages: []schemas.Message{{Role: "user", Content: "Hello"}, {Role: "assistant", Content: "Hi"}}})
-	if small.Total != 13 || small.Trained != 1 {
-		t.Errorf("small: %+v", small)
+	for _, c := range ref.Chats {
+		if c.Name != "cookbook" {
+			continue
+		}
+		if got := Count(tok, &schemas.Example{Kind: schemas.KindChat, Messages: c.Messages}).Total; got != 129 {
+			t.Errorf("cookbook example: %d tokens, the OpenAI API counted 129", got)
+		}
+		return
 	}
-	comp := Count(tok, &schemas.Example{Kind: schemas.KindCompletion, Prompt: "Hello", Completion: "Hi there"})
-	text := Count(tok, &schemas.Example{Kind: schemas.KindText, Text: "Hello there"})
-	if comp.Total != 1+tok.Count("Hi there") || comp.Trained != tok.Count("Hi there") || text.Total != text.Trained || text.Total != tok.Count("Hello there") {
-		t.Errorf("completion %+v text %+v", comp, text)
-	}
+	t.Fatal("chat_counts.json has no \"cookbook\" chat")
 }
 
 // TestTools: tool calls and tool definitions count as their JSON text.
