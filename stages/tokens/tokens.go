@@ -11,7 +11,6 @@ import (
 	"github.com/tuneprep/tuneprep/stages/lengthdist"
 	"github.com/tuneprep/tuneprep/stages/pricing"
 	"github.com/tuneprep/tuneprep/stages/tokencount"
-	"github.com/tuneprep/tuneprep/stages/tokenizer"
 )
 
 // Config names the target model and the encoding.
@@ -32,14 +31,6 @@ type Resolved = tokencount.Resolved
 // Resolve validates cfg.
 func Resolve(cfg Config) (*Resolved, error) {
 	return tokencount.Resolve(cfg.Model, cfg.Encoding, cfg.Models)
-}
-
-// Count returns an example's token counts by the way it is trained.
-//
-// Deprecated: use tokencount.Count, which the filter stage and the CLI can
-// import without importing this stage.
-func Count(tok *tokenizer.Tokenizer, ex *schemas.Example) schemas.TokenCounts {
-	return tokencount.Count(tok, ex)
 }
 
 // Stage is the tokens stage.
