@@ -25,7 +25,7 @@ var textKeys = []string{"text", "content", "value", "body", "table", "rows"}
 
 // ValueText renders a decoded JSON value (from encoding/json with
 // UseNumber) as text: a table (a list of rows) as one line per row with
-// cells separated by " | ", a list of scalars joined with ", ", a list of
+// cells separated by " | " (a row's outer spaces trimmed), a list of scalars joined with ", ", a list of
 // objects as paragraphs, an object by its text key when it has one, else
 // as "key: value" lines in key order without identifiers.
 func ValueText(v any) string {
@@ -83,16 +83,19 @@ func listText(l []any) string {
 	var b strings.Builder
 	switch {
 	case rows:
+		var row strings.Builder
 		for i, r := range l {
 			if i > 0 {
 				b.WriteByte('\n')
 			}
+			row.Reset()
 			for j, cell := range r.([]any) {
 				if j > 0 {
-					b.WriteString(" | ")
+					row.WriteString(" | ")
 				}
-				b.WriteString(strings.TrimSpace(ValueText(cell)))
+				row.WriteString(strings.TrimSpace(ValueText(cell)))
 			}
+			b.WriteString(strings.TrimSpace(row.String())) // an empty corner cell leaves no dangling space
 		}
 	case objects:
 		for _, o := range l {

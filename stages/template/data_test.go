@@ -30,7 +30,7 @@ func TestNestedValues(t *testing.T) {
 		name, tmpl, want string
 	}{
 		{"object path", "{{.meta.source.company}} {{.meta.source.year}}", "ACME 2019"},
-		{"table renders as rows", "{{.table}}", " | 2019 | 2018\nRevenue | 12.5 | 10.1"},
+		{"table renders as rows", "{{.table}}", "| 2019 | 2018\nRevenue | 12.5 | 10.1"},
 		{"paragraph objects render as paragraphs", "{{.paragraphs}}", "Revenue grew.\n\nCosts fell."},
 		{"list of scalars", "{{.answer}}", "12.5"},
 		{"range over objects", "{{range .paragraphs}}- {{.text}}\n{{end}}", "- Revenue grew.\n- Costs fell.\n"},
