@@ -218,7 +218,7 @@ func TestConfigPathsRelativeToFile(t *testing.T) {
 	}
 	root := writeFiles(t, map[string]string{
 		"project/data/qa.jsonl":    qa.String(),
-		"project/evals/eval.jsonl": `{"question":"How do I reset the router model 7 after a firmware update fails halfway?","answer":"Hold reset for ten seconds on model 7."}` + "\n",
+		"project/evals/eval.jsonl": `{"question":"How do I reset the router model 7 after a firmware update fails halfway?"}` + "\n",
 		"project/configs/c.yaml":   "input:\n  dir: ../data\noutput:\n  dir: ../out\ndedup:\n  near:\n    enabled: false\nsplit:\n  train: 1\n  validation: 0\n  test: 0\n  decontaminate_n: 5\n  decontaminate_threshold: 0.9\n  decontaminate: [../evals/eval.jsonl]\n",
 	})
 	t.Chdir(t.TempDir()) // somewhere else entirely
