@@ -32,6 +32,7 @@
 //   - docread: extracts text and metadata from whole documents (HTML, DOCX, email, text)
 //   - formats: the table of fine-tuning file formats: schemas, detection, reading and writing examples
 //   - glob: matches slash-separated paths against patterns with "**"
+//   - jsonl: reads JSON Lines and JSON array files record by record, with limits and line numbers
 //   - keyhash: seeded 64-bit hashes of record keys for split assignment, sampling and the split ledger
 //   - lengthdist: exact length distributions (percentiles, counts under a limit) in memory per distinct length
 //   - minhash: shingling, MinHash signatures, the LSH near-duplicate index and the containment index

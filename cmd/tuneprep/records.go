@@ -1,63 +1,43 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 )
 
-// eachRecord calls fn for every record of a fine-tuning file: one per
+// readRecords calls fn for every record of a fine-tuning file: one per
 // non-blank line of JSONL, or one per element when the file is a JSON array
-// (alpaca). Records are numbered by line, or by element for arrays.
-func eachRecord(r io.Reader, fn func(line int, rec []byte) error) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	first, err := firstNonSpace(br)
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if first == '[' {
-		dec := json.NewDecoder(br)
-		if _, err := dec.Token(); err != nil {
+// (alpaca), numbered by their line in the file, or by element. A record that
+// cannot be read (too large, not UTF-8, not JSON, the damaged rest of an
+// array) comes with rec.Reject set, and reading goes on after it where it
+// can. Records are limited to jsonl.DefaultMaxRecordBytes, as in `run`.
+func readRecords(r io.Reader, fn func(rec jsonl.Record) error) error {
+	rd := jsonl.NewReader(r, jsonl.Options{Layout: jsonl.Auto})
+	for {
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
-		for i := 1; dec.More(); i++ {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return fmt.Errorf("element %d: %w", i, err)
-			}
-			if err := fn(i, raw); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for line := 1; sc.Scan(); line++ {
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		if err := fn(line, b); err != nil {
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
-	return sc.Err()
 }
 
-func firstNonSpace(br *bufio.Reader) (byte, error) {
-	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return 0, err
+// eachRecord is readRecords for callers that want bytes: a record that is
+// not valid JSON goes to fn as well (they check JSON and name the line);
+// any other reject stops the reading with an error naming its line and
+// reason.
+func eachRecord(r io.Reader, fn func(line int, rec []byte) error) error {
+	return readRecords(r, func(rec jsonl.Record) error {
+		if rj := rec.Reject; rj != nil && (rj.Reason != jsonl.Malformed || rec.Raw == nil) {
+			return fmt.Errorf("line %d: %s: %s", rec.Line, rj.Reason, rj.Detail)
 		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return c, br.UnreadByte()
-		}
-	}
+		return fn(rec.Line, rec.Raw)
+	})
 }

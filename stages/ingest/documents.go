@@ -19,34 +19,44 @@ import (
 // readHTML makes the page one document: its visible text, title, lang and
 // description.
 func readHTML(src *source, e *emitter) error {
-	fields, err := docread.ReadHTML(src.r)
-	if err != nil {
-		return e.reject(0, "malformed-html", err.Error())
-	}
-	return e.record(0, fields, fieldsSize(fields))
+	in := src.document()
+	fields, err := docread.ReadHTML(in)
+	return document(e, in, fields, err, "malformed-html")
 }
 
 // readDOCX makes a Word document one record: paragraphs and tables as
-// text, title and creator. The zip is read whole (bounded by
-// max_file_bytes) because zip needs random access.
+// text, title and creator. A file on disk is read in place (zip needs
+// random access); any other is read into memory, at most max_record_bytes.
 func readDOCX(src *source, e *emitter) error {
+	if ra := src.readerAt(); ra != nil {
+		fields, err := docread.ReadDOCX(ra, src.size, docread.Limits{})
+		return document(e, nil, fields, err, "malformed-docx")
+	}
 	b, err := src.all()
 	if err != nil {
 		return err
 	}
 	fields, err := docread.ReadDOCX(bytes.NewReader(b), int64(len(b)), docread.Limits{})
-	if err != nil {
-		return e.reject(0, "malformed-docx", err.Error())
-	}
-	return e.record(0, fields, fieldsSize(fields))
+	return document(e, nil, fields, err, "malformed-docx")
 }
 
 // readEML makes a message one record; attachments are skipped and counted.
 func readEML(src *source, e *emitter) error {
-	fields, st, err := docread.ReadEML(src.r, docread.EmailOptions{StripQuoted: e.g.cfg.EmailStripQuoted})
+	in := src.document()
+	fields, st, err := docread.ReadEML(in, docread.EmailOptions{StripQuoted: e.g.cfg.EmailStripQuoted})
 	e.g.stats.Attachments += int64(st.Attachments)
-	if err != nil {
-		return e.reject(0, "malformed-email", err.Error())
+	return document(e, in, fields, err, "malformed-email")
+}
+
+// document emits a whole-file document that a docread helper read from in:
+// a record-too-large reject when in passed max_record_bytes (whatever the
+// helper made of that), else a reject with reason when err is set.
+func document(e *emitter, in *capReader, fields schemas.Fields, err error, reason string) error {
+	switch {
+	case in != nil && in.tripped:
+		return e.reject(0, "record-too-large", in.err().Error())
+	case err != nil:
+		return e.reject(0, reason, err.Error())
 	}
 	return e.record(0, fields, fieldsSize(fields))
 }
@@ -65,7 +75,7 @@ func readMbox(src *source, e *emitter) error {
 // needs random access: an uncompressed file on disk is read in place, any
 // other is spooled to an unlinked temporary file first.
 func readParquet(src *source, e *emitter) error {
-	ra := src.seeker
+	ra := src.readerAt()
 	if ra == nil {
 		f, err := os.CreateTemp("", "tuneprep-parquet-*")
 		if err != nil {

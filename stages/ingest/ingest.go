@@ -4,12 +4,12 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -257,20 +257,6 @@ func (e *emitter) fixUTF8(line int, fields schemas.Fields) (rejected bool, err e
 	return false, nil
 }
 
-// validUTF8 checks raw record bytes before they are decoded (a JSON decoder
-// would silently replace invalid bytes). ok is false when the record was
-// rejected; repaired bytes are returned under the repair policy.
-func (e *emitter) validUTF8(line int, b []byte) ([]byte, bool, error) {
-	if utf8.Valid(b) {
-		return b, true, nil
-	}
-	if e.g.cfg.InvalidUTF8 == "reject" {
-		return nil, false, e.reject(line, "invalid-utf8", fmt.Sprintf("byte %d", invalidAt(string(b))))
-	}
-	e.g.stats.Repaired++
-	return bytes.ToValidUTF8(b, []byte("\uFFFD")), true, nil
-}
-
 func invalidAt(s string) int {
 	for i, r := range s {
 		if r == utf8.RuneError {
@@ -300,8 +286,9 @@ func ItemID(relPath string, line, item int) string {
 }
 
 // readFile opens, hashes and parses one file. Errors reading the file become
-// a file-level reject; only downstream errors stop the walk.
-func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) error {
+// a file-level reject; only downstream errors, and a file that cannot be
+// hashed to its end, stop the walk.
+func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) (err error) {
 	rd, format, codec, whole := readerFor(p)
 	if rd == nil {
 		g.stats.Skipped["unsupported-format"]++
@@ -320,16 +307,14 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 	}
 	h := sha256.New()
 	hashed := &countingReader{r: io.TeeReader(f, h)}
+	s := &source{limit: g.cfg.MaxFileBytes, recordLimit: g.cfg.MaxRecordBytes, size: st.Size()}
+	if ras, ok := f.(readerAtSeeker); ok && codec == "" {
+		s.seeker = ras
+	}
 	defer func() {
-		if seeker, ok := f.(io.Seeker); ok && format == "parquet" {
-			// Parquet was read by offset: hash the whole file from the start.
-			h.Reset()
-			hashed.n = 0
-			seeker.Seek(0, io.SeekStart)
+		if err == nil { // else the run stops: no need to hash
+			err = g.hashRest(env, p, f, h, hashed, s.randomRead)
 		}
-		io.Copy(io.Discard, hashed) // hash what the reader did not need
-		env.AddInput(schemas.FileEntry{Path: p, Bytes: hashed.n, SHA256: hex.EncodeToString(h.Sum(nil))})
-		g.stats.InputBytes += hashed.n
 	}()
 	g.stats.Files++
 	g.stats.FilesByType[format]++
@@ -341,10 +326,7 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 		return unwrapEmit(e.reject(0, "corrupt-"+codec, err.Error()))
 	}
 	defer release()
-	s := &source{r: src, limit: g.cfg.MaxFileBytes}
-	if ras, ok := f.(readerAtSeeker); ok && codec == "" {
-		s.seeker = ras
-	}
+	s.r = src
 	err = rd(s, e)
 	g.stats.RecordsByFmt[format] += e.records
 	if err == nil {
@@ -361,6 +343,27 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 	return unwrapEmit(e.reject(line, classify(err, codec), err.Error()))
 }
 
+// hashRest hashes what the reader did not read (all of a file it read at
+// random) and records the input. An error here stops the run: run.json must
+// not list a wrong sha256, and the file's records are already on their way,
+// so a reject could not take them back. Such errors come from the file
+// system (a failing disk, a file cut short while read), not from the data.
+func (g *Ingest) hashRest(env *pipeline.Env, p string, f fs.File, h hash.Hash, hashed *countingReader, fromStart bool) error {
+	if fromStart {
+		h.Reset()
+		hashed.n = 0
+		if _, err := f.(io.Seeker).Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("input %s: hashing: %w", p, err)
+		}
+	}
+	if _, err := io.Copy(io.Discard, hashed); err != nil {
+		return fmt.Errorf("input %s: hashing: %w", p, err)
+	}
+	env.AddInput(schemas.FileEntry{Path: p, Bytes: hashed.n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	g.stats.InputBytes += hashed.n
+	return nil
+}
+
 func unwrapEmit(err error) error {
 	var ee emitError
 	if errors.As(err, &ee) {
@@ -372,9 +375,12 @@ func unwrapEmit(err error) error {
 // classify names the reason for a file that stopped being readable.
 func classify(err error, codec string) string {
 	var be binaryError
+	var tl tooLargeError
 	switch {
 	case errors.As(err, &be):
 		return "binary-file"
+	case errors.As(err, &tl):
+		return "record-too-large"
 	case codec != "":
 		// A compressed stream that fails mid-way is cut short or corrupt;
 		// the decoders' errors do not tell the two apart reliably.

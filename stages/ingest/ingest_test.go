@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -191,55 +190,6 @@ func TestSymlinksStayInsideRoot(t *testing.T) {
 	if strings.Join(texts, ",") != "alias.txt=inside,in.txt=inside" || g.stats.Skipped["symlink-outside-root"] != 1 {
 		t.Errorf("read %v, skipped %v", texts, g.stats.Skipped)
 	}
-}
-
-// referenceParse is parseObject written the slow, obvious way with
-// encoding/json's token stream: the fuzz target checks the fast scanner
-// against it.
-func referenceParse(b []byte) (schemas.Fields, bool) {
-	var probe map[string]json.RawMessage
-	if json.Unmarshal(b, &probe) != nil {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.Token()
-	var fields schemas.Fields
-	for dec.More() {
-		tok, _ := dec.Token()
-		var raw json.RawMessage
-		dec.Decode(&raw)
-		switch raw[0] {
-		case 'n':
-		case '"':
-			var s string
-			json.Unmarshal(raw, &s)
-			fields = append(fields, schemas.Field{Name: tok.(string), Value: s})
-		case '{', '[':
-			var c bytes.Buffer
-			json.Compact(&c, raw)
-			fields = append(fields, schemas.Field{Name: tok.(string), Value: c.String(), Raw: true})
-		default:
-			fields = append(fields, schemas.Field{Name: tok.(string), Value: string(raw)})
-		}
-	}
-	return fields, true
-}
-
-// FuzzParseObject: the fast scanner agrees with encoding/json on every input.
-func FuzzParseObject(f *testing.F) {
-	for _, s := range []string{`{"a":"b"}`, `{"a":{"b":[1,"]}"]},"c":null}`, `[1]`, `{"a":1} x`, `{`, `{"a\"b":"\u00e9\n"}`, ` { "x" : -1.5e3 , "y":true } `} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := parseObject(b)
-		want, ok := referenceParse(b)
-		if ok != (err == nil) {
-			t.Fatalf("parseObject error %v, reference ok %v", err, ok)
-		}
-		if ok && fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Fatalf("got %v, want %v", got, want)
-		}
-	})
 }
 
 // FuzzReaders feeds arbitrary bytes to every reader: records and rejects,

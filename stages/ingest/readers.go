@@ -1,22 +1,20 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 )
 
 // readFunc parses one file. It reports records and record-level rejects
@@ -65,11 +63,15 @@ func decompress(codec string, r io.Reader) (rd io.Reader, release func(), err er
 }
 
 // source is a file's (decompressed) content. seeker is set when the file
-// is uncompressed and offers random access (files on disk do).
+// is uncompressed and offers random access (files on disk do); size is then
+// its size.
 type source struct {
-	r      io.Reader
-	limit  int64
-	seeker readerAtSeeker
+	r           io.Reader
+	limit       int64 // max_file_bytes
+	recordLimit int   // max_record_bytes
+	seeker      readerAtSeeker
+	size        int64
+	randomRead  bool // a reader used seeker: the file must be hashed from its start
 }
 
 type readerAtSeeker interface {
@@ -77,16 +79,60 @@ type readerAtSeeker interface {
 	io.Seeker
 }
 
-// all reads the whole content, at most the file limit.
+// readerAt returns the file for random access, or nil.
+func (s *source) readerAt() readerAtSeeker {
+	s.randomRead = s.seeker != nil
+	return s.seeker
+}
+
+// document returns the content of a whole-file document: reading more than
+// max_record_bytes from it fails with a tooLargeError.
+func (s *source) document() *capReader {
+	return &capReader{r: s.r, limit: int64(s.recordLimit)}
+}
+
+// capReader reads at most limit bytes; reading more fails.
+type capReader struct {
+	r       io.Reader
+	limit   int64
+	n       int64
+	tripped bool
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n > c.limit {
+		return 0, c.err()
+	}
+	p = p[:min(int64(len(p)), c.limit+1-c.n)]
+	k, err := c.r.Read(p)
+	c.n += int64(k)
+	if c.n > c.limit {
+		return k - int(c.n-c.limit), c.err()
+	}
+	return k, err
+}
+
+func (c *capReader) err() error {
+	c.tripped = true
+	return tooLargeError{limit: c.limit}
+}
+
+// tooLargeError stops reading a record larger than max_record_bytes.
+type tooLargeError struct {
+	limit int64
+	rest  bool // the rest of the file is not read
+}
+
+func (e tooLargeError) Error() string {
+	if e.rest {
+		return fmt.Sprintf("more than %d bytes (max_record_bytes); rest of file not read", e.limit)
+	}
+	return fmt.Sprintf("more than %d bytes (max_record_bytes)", e.limit)
+}
+
+// all reads a whole document into memory: at most max_record_bytes.
 func (s *source) all() ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(s.r, s.limit+1))
-	if err != nil {
-		return b, err
-	}
-	if int64(len(b)) > s.limit {
-		return nil, fmt.Errorf("more than %d bytes after decompression", s.limit)
-	}
-	return b, nil
+	return io.ReadAll(s.document())
 }
 
 type binaryError struct{ at int }
@@ -101,7 +147,7 @@ var bom = []byte("\xEF\xBB\xBF")
 // file name without extension) and folder (the parent folder's name, a label
 // in the scikit-learn load_files convention).
 func readText(src *source, e *emitter) error {
-	b, err := src.all()
+	b, err := io.ReadAll(io.LimitReader(src.r, int64(src.recordLimit+len(bom)+1)))
 	if err != nil {
 		return err
 	}
@@ -109,6 +155,9 @@ func readText(src *source, e *emitter) error {
 		return binaryError{i}
 	}
 	b = bytes.TrimPrefix(b, bom)
+	if len(b) > src.recordLimit {
+		return tooLargeError{limit: int64(src.recordLimit)}
+	}
 	name := path.Base(e.path)
 	for strings.Contains(name, ".") {
 		name = strings.TrimSuffix(name, path.Ext(name))
@@ -120,233 +169,37 @@ func readText(src *source, e *emitter) error {
 	return e.record(0, schemas.Fields{{Name: "text", Value: string(b)}, {Name: "name", Value: name}, {Name: "folder", Value: folder}}, len(b))
 }
 
-// readJSONL reads one JSON object per line; blank lines are skipped.
-func readJSONL(src *source, e *emitter) error {
-	br := bufio.NewReaderSize(src.r, 64<<10)
-	for line := 1; ; line++ {
-		e.last = line - 1
-		b, tooLong, err := readLine(br, e.g.cfg.MaxRecordBytes)
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if tooLong > 0 {
-			if rerr := e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", tooLong, e.g.cfg.MaxRecordBytes)); rerr != nil {
-				return rerr
-			}
-		} else if len(bytes.TrimSpace(b)) > 0 {
-			if line == 1 {
-				b = bytes.TrimPrefix(b, bom)
-			}
-			b, ok, rerr := e.validUTF8(line, b)
-			if rerr != nil || !ok {
-				if rerr != nil {
-					return rerr
-				}
-				continue
-			}
-			if rerr := e.object(line, b); rerr != nil {
-				return rerr
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-	}
-}
-
-// readLine returns the next line without its newline. A line longer than max
-// is consumed and reported by its length instead.
-func readLine(br *bufio.Reader, limit int) (line []byte, tooLong int, err error) {
-	var buf []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if tooLong == 0 && len(buf)+len(chunk) <= limit+1 {
-			buf = append(buf, chunk...)
-		} else {
-			tooLong = max(tooLong, len(buf)) + len(chunk)
-			buf = buf[:0]
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err == io.EOF && len(buf) == 0 && tooLong == 0 {
-			return nil, 0, io.EOF
-		}
-		buf = bytes.TrimSuffix(bytes.TrimSuffix(buf, []byte("\n")), []byte("\r"))
-		if tooLong > 0 {
-			return nil, tooLong, err
-		}
-		return buf, 0, err
-	}
-}
-
-// parseObject decodes one JSON object into fields in key order. Strings stay
-// strings, null fields are left out, and other values keep their JSON text
-// (compacted). The line is validated first, so the scan that follows can
-// take well-formedness for granted and slice instead of decode.
-func parseObject(b []byte) (schemas.Fields, error) {
-	if !json.Valid(b) {
-		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("invalid JSON")
-	}
-	i := skipSpace(b, 0)
-	if b[i] != '{' {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	var fields schemas.Fields
-	i = skipSpace(b, i+1)
-	for b[i] != '}' {
-		end := stringEnd(b, i)
-		key, err := unquote(b[i:end])
-		if err != nil {
-			return nil, err
-		}
-		i = skipSpace(b, end)
-		i = skipSpace(b, i+1) // the colon
-		end = valueEnd(b, i)
-		raw := b[i:end]
-		switch raw[0] {
-		case 'n': // null
-		case '"':
-			v, err := unquote(raw)
-			if err != nil {
-				return nil, err
-			}
-			fields = append(fields, schemas.Field{Name: key, Value: v})
-		case '{', '[':
-			var c bytes.Buffer
-			json.Compact(&c, raw)
-			fields = append(fields, schemas.Field{Name: key, Value: c.String(), Raw: true})
-		default: // numbers and booleans as their text
-			fields = append(fields, schemas.Field{Name: key, Value: string(raw)})
-		}
-		i = skipSpace(b, end)
-		if b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
-	return fields, nil
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index after the JSON string starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// valueEnd returns the index after the JSON value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return len(b)
-	}
-	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
-		i++
-	}
-	return i
-}
-
-// unquote decodes a JSON string literal; most have no escapes and are
-// sliced. (Ingest checks UTF-8 before parsing; the check here keeps the
-// function equal to encoding/json for any input.)
-func unquote(raw []byte) (string, error) {
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err
-}
+// readJSONL reads one JSON value per line; blank lines are skipped.
+func readJSONL(src *source, e *emitter) error { return readJSONRecords(src, e, jsonl.Lines) }
 
 // readJSON reads an array of objects (each element a record, numbered from 1)
 // or a single object (the whole file, line 0).
-func readJSON(src *source, e *emitter) error {
-	br := bufio.NewReaderSize(src.r, 64<<10)
-	first, err := peekNonSpace(br)
-	if err != nil {
-		return err
-	}
-	dec := json.NewDecoder(br)
-	if first != '[' {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return e.reject(0, "malformed-json", err.Error())
-		}
-		raw, ok, err := e.validUTF8(0, raw)
-		if err != nil || !ok {
-			return err
-		}
-		return e.object(0, raw)
-	}
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	for i := 1; dec.More(); i++ {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			// The decoder cannot resynchronise inside an array: the rest of
-			// the file is one reject.
-			return e.reject(i, "malformed-json", fmt.Sprintf("element %d: %v; rest of file not read", i, err))
-		}
-		raw, ok, err := e.validUTF8(i, raw)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		if err := e.object(i, raw); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func readJSON(src *source, e *emitter) error { return readJSONRecords(src, e, jsonl.Document) }
 
-func peekNonSpace(br *bufio.Reader) (byte, error) {
+func readJSONRecords(src *source, e *emitter, layout jsonl.Layout) error {
+	opt := jsonl.Options{Layout: layout, MaxRecordBytes: e.g.cfg.MaxRecordBytes}
+	if e.g.cfg.InvalidUTF8 == "repair" {
+		opt.InvalidUTF8 = jsonl.RepairInvalid
+	}
+	rd := jsonl.NewReader(src.r, opt)
 	for {
-		c, err := br.ReadByte()
+		rec, err := rd.Next()
+		if err == io.EOF {
+			return nil
+		}
 		if err != nil {
-			return 0, err
+			return err
 		}
-		if c == 0xEF { // a byte-order mark
-			br.ReadByte()
-			br.ReadByte()
-			continue
+		if rec.Reject != nil {
+			err = e.reject(rec.Line, rec.Reject.Reason, rec.Reject.Detail)
+		} else {
+			if rec.Repaired {
+				e.g.stats.Repaired++
+			}
+			err = e.object(rec)
 		}
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return c, br.UnreadByte()
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -355,10 +208,12 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 // allowed). The header row names the fields; rows are numbered from 1 after it.
 func readDelimited(comma rune) readFunc {
 	return func(src *source, e *emitter) error {
-		cr := csv.NewReader(&nulCheck{r: src.r})
+		in := &csvInput{r: src.r, limit: int64(src.recordLimit)}
+		cr := csv.NewReader(in)
 		cr.Comma = comma
 		cr.ReuseRecord = true
 		header, err := cr.Read()
+		in.start = cr.InputOffset()
 		if err != nil {
 			if err == io.EOF {
 				return nil
@@ -375,6 +230,7 @@ func readDelimited(comma rune) readFunc {
 		}
 		for row := 1; ; row++ {
 			rec, err := cr.Read()
+			in.start = cr.InputOffset()
 			if err == io.EOF {
 				return nil
 			}
@@ -406,17 +262,28 @@ func readDelimited(comma rune) readFunc {
 	}
 }
 
-// nulCheck fails on a NUL byte, which no text file contains.
-type nulCheck struct {
-	r   io.Reader
-	off int
+// csvInput fails on a NUL byte, which no text file contains, and on a
+// record larger than the limit: encoding/csv would hold all of it (a stray
+// quote makes the rest of the file one cell).
+type csvInput struct {
+	r     io.Reader
+	off   int64 // bytes read
+	start int64 // offset of the record being read (csv.Reader.InputOffset after the last)
+	limit int64
 }
 
-func (n *nulCheck) Read(p []byte) (int, error) {
-	k, err := n.r.Read(p)
-	if i := bytes.IndexByte(p[:k], 0); i >= 0 {
-		return 0, binaryError{n.off + i}
+// csvBuffer is the size of the buffer encoding/csv reads through: it may
+// hold that much of the records after the current one.
+const csvBuffer = 4096
+
+func (c *csvInput) Read(p []byte) (int, error) {
+	if c.off-c.start > c.limit+csvBuffer {
+		return 0, tooLargeError{limit: c.limit, rest: true}
 	}
-	n.off += k
+	k, err := c.r.Read(p)
+	if i := bytes.IndexByte(p[:k], 0); i >= 0 {
+		return 0, binaryError{int(c.off) + i}
+	}
+	c.off += int64(k)
 	return k, err
 }

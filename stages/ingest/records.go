@@ -6,17 +6,16 @@ import (
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 )
 
 // object emits one JSON object read from the input (a JSONL line or a JSON
-// array element whose bytes are known to be valid UTF-8): exploded into one
-// record per element when input.explode names an array in it, and read as a
-// training example when it has the shape of one of the output formats.
-func (e *emitter) object(line int, raw []byte) error {
-	if len(raw) > e.g.cfg.MaxRecordBytes {
-		return e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", len(raw), e.g.cfg.MaxRecordBytes))
-	}
-	fields, err := parseObject(raw)
+// array element): exploded into one record per element when input.explode
+// names an array in it, and read as a training example when it has the
+// shape of one of the output formats.
+func (e *emitter) object(rec jsonl.Record) error {
+	line, raw := rec.Line, rec.Raw
+	fields, err := rec.Fields()
 	if err != nil {
 		return e.reject(line, "malformed-json", err.Error())
 	}
@@ -175,7 +174,7 @@ func explode(fields schemas.Fields, path []string) ([]schemas.Fields, error) {
 	if val.Value[0] == '{' {
 		elems = [][]byte{[]byte(val.Value)}
 	} else {
-		elems = splitArray([]byte(val.Value))
+		elems = jsonl.Elements([]byte(val.Value))
 	}
 	var out []schemas.Fields
 	for _, el := range elems {
@@ -204,13 +203,13 @@ func mergeElement(base schemas.Fields, name string, el []byte) (schemas.Fields, 
 		item[i].Inherited = true
 	}
 	if el[0] != '{' {
-		f, err := scalarField(name, el)
+		f, err := jsonl.Field(name, el)
 		if err != nil {
 			return nil, err
 		}
 		return append(item, f), nil
 	}
-	child, err := parseObject(el)
+	child, err := jsonl.ParseObject(el)
 	if err != nil {
 		return nil, err
 	}
@@ -227,33 +226,4 @@ func mergeElement(base schemas.Fields, name string, el []byte) (schemas.Fields, 
 		}
 	}
 	return item, nil
-}
-
-func scalarField(name string, el []byte) (schemas.Field, error) {
-	switch el[0] {
-	case '"':
-		v, err := unquote(el)
-		return schemas.Field{Name: name, Value: v}, err
-	case '[':
-		return schemas.Field{Name: name, Value: string(el), Raw: true}, nil
-	}
-	return schemas.Field{Name: name, Value: string(el)}, nil
-}
-
-// splitArray returns the elements of a well-formed JSON array, nulls left
-// out.
-func splitArray(b []byte) [][]byte {
-	var out [][]byte
-	i := skipSpace(b, 1)
-	for i < len(b) && b[i] != ']' {
-		end := valueEnd(b, i)
-		if b[i] != 'n' {
-			out = append(out, b[i:end])
-		}
-		i = skipSpace(b, end)
-		if i < len(b) && b[i] == ',' {
-			i = skipSpace(b, i+1)
-		}
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 	"github.com/tuneprep/tuneprep/stages/minhash"
 )
 
@@ -77,8 +78,13 @@ func (d *decontaminator) check(text string) string {
 	return fmt.Sprintf("overlaps %s, %d-gram containment %.3f", d.source[bestID], d.st.N, best)
 }
 
+// maxEvalItemBytes bounds one JSONL line of an evaluation set.
+const maxEvalItemBytes = 64 << 20
+
 // readEvalItems reads an evaluation set: JSONL (one object per line) or CSV
-// (header row); an item's text is its named fields, or every string field.
+// (header row); an item's text is its named fields, or every string field
+// (JSONL: in input order; CSV: in header name order). A line or row that
+// cannot be read is an error.
 func readEvalItems(path string, fields []string, fn func(line int, text string) error) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -87,21 +93,28 @@ func readEvalItems(path string, fields []string, fn func(line int, text string) 
 	defer f.Close()
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson":
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for line := 1; sc.Scan(); line++ {
-			if strings.TrimSpace(sc.Text()) == "" {
-				continue
+		// Invalid UTF-8 is repaired, as encoding/json did here before: an
+		// item is only cut into n-grams.
+		rd := jsonl.NewReader(f, jsonl.Options{MaxRecordBytes: maxEvalItemBytes, InvalidUTF8: jsonl.RepairInvalid})
+		for {
+			rec, err := rd.Next()
+			if err == io.EOF {
+				return nil
 			}
-			var obj map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
-				return fmt.Errorf("line %d: %w", line, err)
+			if err != nil {
+				return err
 			}
-			if err := fn(line, joinStrings(obj, fields)); err != nil {
+			if rec.Reject != nil {
+				return fmt.Errorf("line %d: %s: %s", rec.Line, rec.Reject.Reason, rec.Reject.Detail)
+			}
+			text, err := itemText(rec, fields)
+			if err != nil {
+				return fmt.Errorf("line %d: %w", rec.Line, err)
+			}
+			if err := fn(rec.Line, text); err != nil {
 				return err
 			}
 		}
-		return sc.Err()
 	case ".csv":
 		r := csv.NewReader(f)
 		header, err := r.Read()
@@ -130,6 +143,41 @@ func readEvalItems(path string, fields []string, fn func(line int, text string) 
 	return fmt.Errorf("not a .jsonl or .csv file")
 }
 
+// itemText joins the string fields of a JSON item: the named ones in the
+// order named, else all of them in input order.
+func itemText(rec jsonl.Record, names []string) (string, error) {
+	var strs schemas.Fields
+	err := rec.Members(func(key string, v []byte) error {
+		if v[0] != '"' {
+			return nil
+		}
+		f, err := jsonl.Field(key, v)
+		strs = append(strs, f)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	add := func(s string) {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(names) == 0 {
+		for _, f := range strs {
+			add(f.Value)
+		}
+	}
+	for _, name := range names {
+		v, _ := strs.Get(name)
+		add(v)
+	}
+	return strings.Join(parts, "\n\n"), nil
+}
+
+// joinStrings joins the string values of a CSV row: the named ones in the
+// order named, else all of them in name order.
 func joinStrings(obj map[string]any, fields []string) string {
 	if len(fields) == 0 {
 		for k := range obj {
