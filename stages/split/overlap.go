@@ -121,21 +121,21 @@ func readEvalItems(path string, fields []string, fn func(line int, text string) 
 		if err != nil {
 			return fmt.Errorf("header: %w", err)
 		}
-		for row := 1; ; row++ {
+		for n := 1; ; n++ {
 			rec, err := r.Read()
 			if err == io.EOF {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("row %d: %w", row, err)
+				return fmt.Errorf("row %d: %w", n, err)
 			}
-			obj := map[string]any{}
+			row := make(schemas.Fields, 0, len(rec))
 			for i, v := range rec {
 				if i < len(header) {
-					obj[header[i]] = v
+					row = append(row, schemas.Field{Name: header[i], Value: v})
 				}
 			}
-			if err := fn(row, joinStrings(obj, fields)); err != nil {
+			if err := fn(n, joinFields(row, fields)); err != nil {
 				return err
 			}
 		}
@@ -158,6 +158,13 @@ func itemText(rec jsonl.Record, names []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return joinFields(strs, names), nil
+}
+
+// joinFields joins an item's non-empty values: the named ones in the
+// order named, else all of them in input order (JSON key order, CSV header
+// order).
+func joinFields(fs schemas.Fields, names []string) string {
 	var parts []string
 	add := func(s string) {
 		if s != "" {
@@ -165,31 +172,13 @@ func itemText(rec jsonl.Record, names []string) (string, error) {
 		}
 	}
 	if len(names) == 0 {
-		for _, f := range strs {
+		for _, f := range fs {
 			add(f.Value)
 		}
 	}
 	for _, name := range names {
-		v, _ := strs.Get(name)
+		v, _ := fs.Get(name)
 		add(v)
-	}
-	return strings.Join(parts, "\n\n"), nil
-}
-
-// joinStrings joins the string values of a CSV row: the named ones in the
-// order named, else all of them in name order.
-func joinStrings(obj map[string]any, fields []string) string {
-	if len(fields) == 0 {
-		for k := range obj {
-			fields = append(fields, k)
-		}
-		sort.Strings(fields)
-	}
-	var parts []string
-	for _, k := range fields {
-		if s, ok := obj[k].(string); ok && s != "" {
-			parts = append(parts, s)
-		}
 	}
 	return strings.Join(parts, "\n\n")
 }

@@ -36,7 +36,7 @@ func TestReadEvalItems(t *testing.T) {
 	}{
 		{items, nil, "3:zebra first|apple second 4:b\uFFFDd"},
 		{items, []string{"a", "z", "missing"}, "3:apple second|zebra first 4:"},
-		{write("eval.csv", "z,a\nzebra,apple\n"), nil, "1:apple|zebra"}, // CSV stays in name order
+		{write("eval.csv", "z,a\nzebra,apple\n"), nil, "1:zebra|apple"}, // CSV in header order, like JSON in key order
 	}
 	for _, c := range cases {
 		got, err := read(c.path, c.fields)
