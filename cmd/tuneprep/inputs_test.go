@@ -236,3 +236,39 @@ func TestConfigPathsRelativeToFile(t *testing.T) {
 		t.Errorf("read %d, decontaminated %d; want 30 read and the eval item's twin dropped: %+v", m.Totals.Read, decon, m.Stages)
 	}
 }
+
+// Odd .json files, end to end, with outcomes worked out by hand: every
+// value is a record or a reject at its position, nothing is lost silently.
+func TestOddJSONFiles(t *testing.T) {
+	qa := func(i int) string {
+		return fmt.Sprintf(`{"question":"Which bin takes item %d, the %s one?","answer":"The %s bin, collected on day %d."}`, i, colours[i%len(colours)], colours[i%len(colours)], i)
+	}
+	in := writeFiles(t, map[string]string{
+		"a-two-values.json":    qa(1) + "\n" + qa(2) + "\n",                                  // 1 record (line 0), then trailing data: 1 reject
+		"b-unclosed.json":      "[" + qa(3) + ",\n" + qa(4) + "\n",                           // 2 records, then 1 reject: no ]
+		"c-bad-element.json":   "[" + qa(5) + ",\n" + `{"question": }` + ",\n" + qa(6) + "]", // records 1 and 3, element 2 a reject
+		"d-bom.json":           "\uFEFF[" + qa(7) + "]",                                      // 1 record
+		"e-empty.json":         "",                                                           // nothing
+		"f-single-object.json": qa(8),                                                        // 1 record, line 0
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := cli(t, "run", "--quiet", "--in", in, "--out", out, "--config", os.DevNull)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := checkBalance(t, out)
+	if m.Totals.Read != 10 || m.Totals.Rejected != 3 {
+		t.Errorf("totals %+v, want 10 read and 3 rejected", m.Totals)
+	}
+	var got []string
+	for _, r := range readJSONL(t, filepath.Join(out, "rejects.jsonl")) {
+		src := r["source"].(map[string]any)
+		got = append(got, fmt.Sprintf("%s:%v %s", src["path"], src["line"], r["reason"]))
+	}
+	want := []string{"a-two-values.json:0 trailing-data", "b-unclosed.json:3 truncated-json", "c-bad-element.json:2 malformed-json"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rejects:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+var colours = []string{"green", "blue", "brown", "grey", "yellow", "black", "white", "red", "orange"}
