@@ -113,57 +113,71 @@ func fieldText(f schemas.Field) string {
 	return schemas.JSONText(f.Value)
 }
 
-// referencedFields lists every top-level field a template reads anywhere:
-// in actions, conditions, branches and arguments of functions.
-func referencedFields(root parse.Node) []string {
-	var out []string
-	add := func(name string) {
-		if !contains(out, name) {
-			out = append(out, name)
+// fieldRefs lists the top-level fields a template reads: refs, every one
+// it reads anywhere (actions, conditions, branches, function arguments),
+// and required, those it reads outside the places that handle absence (the
+// arguments of default, and everything under if, with and range: the
+// condition and the branches), where a missing field renders empty.
+func fieldRefs(root parse.Node) (required, refs []string) {
+	add := func(list *[]string, name string) {
+		if !contains(*list, name) {
+			*list = append(*list, name)
 		}
 	}
-	var walk func(n parse.Node)
-	walk = func(n parse.Node) {
+	ref := func(name string, req bool) {
+		add(&refs, name)
+		if req {
+			add(&required, name)
+		}
+	}
+	var walk func(n parse.Node, req bool)
+	walk = func(n parse.Node, req bool) {
 		switch n := n.(type) {
 		case *parse.ListNode:
 			if n != nil {
 				for _, c := range n.Nodes {
-					walk(c)
+					walk(c, req)
 				}
 			}
 		case *parse.ActionNode:
-			walk(n.Pipe)
+			walk(n.Pipe, req)
 		case *parse.IfNode:
-			walk(&n.BranchNode)
+			walk(&n.BranchNode, false)
 		case *parse.RangeNode:
-			walk(&n.BranchNode)
+			walk(&n.BranchNode, false)
 		case *parse.WithNode:
-			walk(&n.BranchNode)
+			walk(&n.BranchNode, false)
 		case *parse.BranchNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
+			walk(n.Pipe, req)
+			walk(n.List, req)
+			walk(n.ElseList, req)
 		case *parse.TemplateNode:
-			walk(n.Pipe)
+			walk(n.Pipe, req)
 		case *parse.PipeNode:
 			if n == nil {
 				return
 			}
 			for _, c := range n.Cmds {
+				argReq := req
+				if len(c.Args) > 0 {
+					if id, ok := c.Args[0].(*parse.IdentifierNode); ok && id.Ident == "default" {
+						argReq = false
+					}
+				}
 				for _, a := range c.Args {
-					walk(a)
+					walk(a, argReq)
 				}
 			}
 		case *parse.ChainNode:
-			walk(n.Node)
+			walk(n.Node, req)
 		case *parse.FieldNode:
-			add(n.Ident[0])
+			ref(n.Ident[0], req)
 		case *parse.VariableNode:
 			if len(n.Ident) > 1 && n.Ident[0] == "$" {
-				add(n.Ident[1])
+				ref(n.Ident[1], req)
 			}
 		}
 	}
-	walk(root)
-	return out
+	walk(root, true)
+	return required, refs
 }

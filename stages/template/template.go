@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
-	"text/template/parse"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
@@ -137,7 +136,8 @@ func compile(r Rule) (compiled, error) {
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", p.name, err)
 		}
-		*p.dst = &part{t: t, required: requiredFields(t.Tree.Root), refs: referencedFields(t.Tree.Root)}
+		required, refs := fieldRefs(t.Tree.Root)
+		*p.dst = &part{t: t, required: required, refs: refs}
 	}
 	switch r.Kind {
 	case "chat":
@@ -245,55 +245,6 @@ func execute(p *part, fs schemas.Fields) (string, *schemas.Drop) {
 		return "", pipeline.Dropf("empty-"+p.t.Name(), p.t.Name()+" template rendered empty text")
 	}
 	return out, nil
-}
-
-// requiredFields lists the fields a template reads outside the places that
-// handle absence: arguments of default, and everything under if, with and
-// range (the condition and the branches), where a missing field is empty.
-func requiredFields(root parse.Node) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(n parse.Node) {
-		if f, ok := n.(*parse.FieldNode); ok && len(f.Ident) > 0 && !seen[f.Ident[0]] {
-			seen[f.Ident[0]] = true
-			out = append(out, f.Ident[0])
-		}
-	}
-	var walk func(n parse.Node)
-	pipe := func(p *parse.PipeNode) {
-		if p == nil {
-			return
-		}
-		for _, cmd := range p.Cmds {
-			if len(cmd.Args) > 0 {
-				if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && id.Ident == "default" {
-					continue
-				}
-			}
-			for _, a := range cmd.Args {
-				if sub, ok := a.(*parse.PipeNode); ok {
-					walk(sub)
-				}
-				add(a)
-			}
-		}
-	}
-	walk = func(n parse.Node) {
-		switch n := n.(type) {
-		case *parse.ListNode:
-			if n != nil {
-				for _, c := range n.Nodes {
-					walk(c)
-				}
-			}
-		case *parse.ActionNode:
-			pipe(n.Pipe)
-		case *parse.PipeNode:
-			pipe(n)
-		}
-	}
-	walk(root)
-	return out
 }
 
 // Hint implements pipeline.Hinter: what to change when most records are

@@ -430,10 +430,13 @@ func TestRequiredFields(t *testing.T) {
 		{`{{if .a}}{{.a}}{{else}}{{.c}}{{end}}{{.d}}`, "d"},
 		{`{{with .a}}{{.}}{{end}}`, ""},
 		{`{{printf "%s-%s" .a (lower .b)}}`, "a b"},
+		{`{{.q.answer}} {{$.r}}`, "q r"},
+		{`{{range .items}}{{.text}}{{end}}{{default "n/a" .z}}`, ""},
 	}
 	for _, c := range cases {
 		tm := template.Must(template.New("x").Funcs(funcs).Parse(c.src))
-		if got := strings.Join(requiredFields(tm.Tree.Root), " "); got != c.want {
+		if required, _ := fieldRefs(tm.Tree.Root); strings.Join(required, " ") != c.want {
+			got := strings.Join(required, " ")
 			t.Errorf("%s: required %q, want %q", c.src, got, c.want)
 		}
 	}
