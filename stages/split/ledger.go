@@ -50,13 +50,14 @@ type ledger struct {
 
 func openLedger(env *pipeline.Env, cfg Config) (*ledger, error) {
 	l := &ledger{head: ledgerHeader{Seed: cfg.Seed, Shares: [4]float64{cfg.Train, cfg.Validation, cfg.Test, cfg.Bank}}, prev: map[uint64]int{}}
-	path := filepath.Join(env.Previous(), filepath.FromSlash(LedgerFile))
-	l.st.Previous = LedgerFile
-	if err := l.read(path); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
+	if prev := env.Previous(); prev != "" { // "" outside a run: no previous output to read
+		l.st.Previous = LedgerFile
+		if err := l.read(filepath.Join(prev, filepath.FromSlash(LedgerFile))); err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			l.st.Previous = ""
 		}
-		l.st.Previous = ""
 	}
 	out, err := env.Create(LedgerFile)
 	if err != nil {
