@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/fewshot"
 	"github.com/tuneprep/tuneprep/stages/filter"
 	"github.com/tuneprep/tuneprep/stages/ingest"
+	"github.com/tuneprep/tuneprep/stages/minhash"
 	"github.com/tuneprep/tuneprep/stages/normalize"
 	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
@@ -42,6 +44,7 @@ type runOptions struct {
 	quiet     bool
 	formats   string
 	profile   string
+	memprof   string
 	preview   int
 	// status prints live counts; set only when stderr is a terminal.
 	status *statusLine
@@ -71,7 +74,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	var o runOptions
 	fs := newFlags("run", "run [flags]", stderr)
 	fs.StringVar(&o.config, "config", "", "config file (YAML); default: the embedded sample config when --in is not given either")
@@ -82,6 +85,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
 	fs.StringVar(&o.formats, "formats", "", "output formats, comma-separated, or all (overrides emit.formats)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
+	fs.StringVar(&o.memprof, "memprofile", "", "write a heap profile to this file at the end of the run (for go tool pprof)")
 	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -118,6 +122,17 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		defer stop()
+	}
+	if o.memprof != "" {
+		write, perr := startHeapProfile(o.memprof)
+		if perr != nil {
+			return perr
+		}
+		defer func() {
+			if werr := write(); werr != nil && err == nil {
+				err = werr
+			}
+		}()
 	}
 	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
 	if m != nil && !o.quiet {
@@ -222,6 +237,12 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	}
 	scfg := cfg.Split
 	scfg.CostModel = &tok.Model
+	fcfg := cfg.Fewshot
+	if fcfg.Enabled {
+		// split indexes validation and test once; fewshot reads that index
+		fcfg.EvalIndex = new(minhash.Handoff)
+		scfg.Leakage.Share = fcfg.EvalIndex
+	}
 	tcfg := cfg.Template
 	tcfg.TextFields = cfg.Input.TextFields
 	ecfg := cfg.Emit
@@ -257,7 +278,7 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 			if !cfg.Fewshot.Enabled {
 				return nil, nil
 			}
-			return fewshot.New(cfg.Fewshot, tok.Tokenizer, tok.Model)
+			return fewshot.New(fcfg, tok.Tokenizer, tok.Model)
 		}},
 	}
 	for _, s := range steps {
@@ -376,6 +397,28 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startHeapProfile creates the heap profile's file now, so that a bad path
+// fails before the run; the returned function writes the profile: what is
+// live after a garbage collection, and every allocation sampled since the
+// start (go tool pprof -sample_index=alloc_space).
+func startHeapProfile(path string) (func() error, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		runtime.GC()
+		err := pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("--memprofile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -36,7 +36,12 @@ type Config struct {
 	InputKey  string `yaml:"input_key" doc:"key of the example input in bank.json (the prompt variable)"`
 	OutputKey string `yaml:"output_key" doc:"key of the example output in bank.json"`
 	// OverlapThreshold excludes candidates overlapping a validation or test record.
-	OverlapThreshold float64 `yaml:"overlap_threshold" doc:"candidates whose 5-gram containment (either way) with a validation or test record reaches this are excluded"`
+	OverlapThreshold float64 `yaml:"overlap_threshold" doc:"candidates whose n-gram containment (either way) with a validation or test record reaches this are excluded; n-grams, compared side and boilerplate as in split.leakage"`
+	// EvalIndex, when set, is the validation/test index the split stage
+	// fills (split.LeakageConfig.Share): the stage reads it at Finish
+	// instead of indexing those records again, and compares the side it was
+	// built from. Nil: the stage indexes them itself (5-grams, prompt side).
+	EvalIndex *minhash.Handoff `yaml:"-" json:"-"`
 }
 
 // Defaults: 5 diverse examples per label.
@@ -52,19 +57,24 @@ type Counter interface {
 }
 
 // Stage is the few-shot stage. It sees the records that survived every
-// stage, in input order; banks are chosen when the input ends.
+// stage, in input order; banks are chosen when the input ends. It keeps the
+// candidates of each pool (at most pool per bank) and nothing per other
+// record: validation and test records are in the split stage's shared index
+// (with no EvalIndex, in its own: 4 bytes per record and per n-gram that is
+// not boilerplate, 20-28 per distinct n-gram).
 type Stage struct {
-	cfg     Config
-	count   Counter
-	model   pricing.Model
-	mh      *minhash.MinHasher
-	pools   map[string]*pool
-	labels  []string // in order of first appearance
-	evalIdx *minhash.ContainmentIndex
-	evalIDs []string
-	st      Stats
-	banks   []bank
-	env     *pipeline.Env
+	cfg    Config
+	count  Counter
+	model  pricing.Model
+	mh     *minhash.MinHasher
+	pools  map[string]*pool
+	labels []string // in order of first appearance
+	side   minhash.Side
+	own    *minhash.ContainmentIndex // nil when EvalIndex is shared
+	nEval  uint32
+	st     Stats
+	banks  []bank
+	env    *pipeline.Env
 }
 
 // candidate is a training example that may enter a bank.
@@ -73,6 +83,7 @@ type candidate struct {
 	system            string
 	input, output     string
 	messages          []schemas.Message
+	overlap           string // the side compared with validation and test
 	key               uint64 // seeded hash: sampling and ties
 	tokens            int
 	sig               minhash.Signature
@@ -108,20 +119,28 @@ func New(cfg Config, count Counter, model pricing.Model) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := minhash.NewContainmentIndex(5, minhash.ShingleConfig{Kind: minhash.Words, N: 5})
-	if err != nil {
-		return nil, err
-	}
-	return &Stage{cfg: cfg, count: count, model: model, mh: mh, pools: map[string]*pool{}, evalIdx: idx,
+	return &Stage{cfg: cfg, count: count, model: model, mh: mh, pools: map[string]*pool{},
 		st: Stats{Strategy: cfg.Strategy, K: cfg.K, Encoding: count.Name(), Model: model.Name, PricesAsOf: pricing.AsOf}}, nil
 }
 
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "fewshot" }
 
-// Open keeps the environment for the output files written at Finish.
+// Open keeps the environment for the output files written at Finish and
+// decides where the validation and test records are indexed: in the index
+// an earlier stage offered (every stage is constructed before any opens),
+// else in the stage's own.
 func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	s.env = env
+	side, shared := s.cfg.EvalIndex.Offered()
+	s.side, s.st.Overlap = side, Overlap{Side: string(side), Threshold: s.cfg.OverlapThreshold, Shared: shared}
+	if !shared {
+		idx, err := minhash.NewContainmentIndex(5, minhash.ShingleConfig{Kind: minhash.Words, N: 5})
+		if err != nil {
+			return err
+		}
+		s.own = idx
+	}
 	return nil
 }
 
@@ -129,8 +148,11 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 // indexes the validation and test records that banks must not overlap.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	if d.Split == "validation" || d.Split == "test" {
-		_, err := s.evalIdx.Add(uint32(len(s.evalIDs)), d.Text)
-		s.evalIDs = append(s.evalIDs, d.ID)
+		if s.own == nil {
+			return nil, nil // in the shared index
+		}
+		_, err := s.own.Add(s.nEval, s.side.Text(d.Example, d.Text))
+		s.nEval++
 		return nil, err
 	}
 	if d.Split != s.cfg.From {
@@ -163,7 +185,8 @@ func (s *Stage) candidate(d *schemas.Document) (*candidate, bool) {
 	if ex == nil {
 		return nil, false
 	}
-	c := &candidate{id: d.ID, source: d.Source.Path + ":" + strconv.Itoa(d.Source.Line), key: keyhash.Seeded(s.cfg.Seed, d.ID)}
+	c := &candidate{id: d.ID, source: d.Source.Path + ":" + strconv.Itoa(d.Source.Line), key: keyhash.Seeded(s.cfg.Seed, d.ID),
+		overlap: s.side.Text(ex, d.Text)}
 	switch ex.Kind {
 	case schemas.KindCompletion:
 		c.input, c.output = ex.Prompt, ex.Completion
@@ -188,10 +211,19 @@ func rendered(c *candidate) string {
 	return "<example>\n<input>\n" + c.input + "\n</input>\n<output>\n" + c.output + "\n</output>\n</example>\n"
 }
 
-// Finish selects the banks and writes fewshot/.
+// Finish selects the banks and writes fewshot/. A shared index is
+// complete by now: the stage that fills it finished before this one.
 func (s *Stage) Finish(context.Context) error {
+	idx := s.own
+	if idx == nil {
+		var err error
+		if idx, err = s.cfg.EvalIndex.Index(); err != nil {
+			return err
+		}
+	}
+	s.st.Overlap.N = idx.N()
 	for _, label := range sortedLabels(s.labels) {
-		b, err := s.choose(label, s.pools[label])
+		b, err := s.choose(label, s.pools[label], idx)
 		if err != nil {
 			return err
 		}

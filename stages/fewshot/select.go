@@ -59,7 +59,7 @@ type bank struct {
 
 // choose filters a pool (budget, overlap with evaluation records) and
 // selects up to K examples by the strategy within the bank budget.
-func (s *Stage) choose(label string, p *pool) (bank, error) {
+func (s *Stage) choose(label string, p *pool, evalIdx *minhash.ContainmentIndex) (bank, error) {
 	b := bank{label: label, stats: BankStats{Label: label, Seen: p.seen}}
 	var eligible []*candidate
 	for _, c := range p.sorted() {
@@ -68,7 +68,7 @@ func (s *Stage) choose(label string, p *pool) (bank, error) {
 			b.stats.OverBudget++
 			continue
 		}
-		if s.overlapsEval(c) {
+		if len(evalIdx.QueryEither(c.overlap, s.cfg.OverlapThreshold)) > 0 {
 			b.stats.OverlapsEval++
 			continue
 		}
@@ -108,12 +108,6 @@ func (s *Stage) choose(label string, p *pool) (bank, error) {
 	b.stats.Selected = len(b.examples)
 	b.stats.MinPairwiseDistance = minPairwise(b.examples)
 	return b, nil
-}
-
-func (s *Stage) overlapsEval(c *candidate) bool {
-	text := c.input + "\n" + c.output
-	thr := s.cfg.OverlapThreshold
-	return len(s.evalIdx.QueryEither(text, thr)) > 0
 }
 
 // diverse is greedy max-min selection: start from the first candidate in

@@ -20,7 +20,18 @@ type Stats struct {
 	Model      string      `json:"model"`
 	PricesAsOf string      `json:"prices_as_of"`
 	Unusable   int64       `json:"unusable_train_records"`
+	Overlap    Overlap     `json:"overlap_exclusion"`
 	Banks      []BankStats `json:"banks"`
+}
+
+// Overlap says how candidates overlapping validation or test were found.
+type Overlap struct {
+	Side      string  `json:"side"`
+	N         int     `json:"n"`
+	Threshold float64 `json:"threshold"`
+	// Shared is true when the split stage's leakage index was used, false
+	// when the stage indexed validation and test itself.
+	Shared bool `json:"shared_with_split"`
 }
 
 // BankStats describes one bank: what it costs on every request.

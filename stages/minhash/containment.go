@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // ContainmentIndex answers "which reference texts contain this text?" (the
@@ -13,41 +14,68 @@ import (
 // text copied out of a long reference is leakage although their Jaccard is
 // small.
 //
-// For a query set A and a reference set B of word n-gram hashes:
+// For a query set A, a reference set B of word n-gram hashes, and the
+// index's boilerplate X:
 //
-//	containment(A in B) = |A ∩ B| / |A|   (the query inside a reference)
-//	containment(B in A) = |A ∩ B| / |B|   (a reference, e.g. an eval item,
-//	                                       inside the query)
+//	containment(A in B) = |A ∩ B \ X| / |A \ X|   (the query inside a reference)
+//	containment(B in A) = |A ∩ B \ X| / |B \ X|   (a reference, e.g. an eval
+//	                                               item, inside the query)
+//
+// Boilerplate is every n-gram found in more than MaxRefs references
+// (DefaultMaxRefs unless SetMaxRefs says otherwise): template text such as
+// a canned answer's "you can reach our customer service team" is no
+// evidence that two records overlap, and skipping it bounds a query's work
+// to MaxRefs postings per n-gram, so that checking every record of a data
+// set costs time linear in its size, however templated. With fewer than
+// MaxRefs references nothing is boilerplate and the figures are plain
+// containment. Stats says what was skipped.
 //
 // The index is an inverted index in compressed sparse row form: sorted
 // distinct 64-bit n-gram hashes, an offset per hash, and the reference ids
-// per hash, and a hash table over the sorted hashes (a binary search per
-// n-gram cost half the query time): 20-28 bytes per distinct n-gram plus 4
-// bytes per (n-gram, reference) pair, no texts. Counts are exact up to
-// 64-bit hash collisions.
+// per hash (none kept for boilerplate), and a hash table over the sorted
+// hashes: 20-28 bytes per distinct n-gram plus 4 bytes per (n-gram,
+// reference) pair that is not boilerplate, plus 4 bytes per reference id
+// (ids should be small and dense: each concurrent query also counts hits in
+// an array of 4 bytes per id). No texts. Counts are exact up to 64-bit hash
+// collisions.
 //
 // Add all references before querying: the first query after an Add rebuilds
 // the index (O(total postings)). QueryEither is safe for concurrent use.
 type ContainmentIndex struct {
-	sh *Shingler
+	sh      *Shingler
+	maxRefs int
 
 	mu      sync.RWMutex
-	pending []posting  // added since the last build
-	keys    []uint64   // distinct n-gram hashes, ascending
-	offs    []uint32   // refs[offs[i]:offs[i+1]] hold keys[i]
-	refs    []uint32   // reference ids, ascending per key
-	lookup  []uint32   // open addressing: key's top bits -> index into keys, +1
-	shift   uint8      // 64 - log2(len(lookup))
-	sizes   multiTable // reference id -> number of distinct n-grams
-	maxID   uint32
+	pending []posting // added since the last build
+	keys    []uint64  // distinct n-gram hashes, ascending
+	offs    []uint32  // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
+	refs    []uint32  // reference ids, ascending per key
+	lookup  []uint32  // open addressing: key's top bits -> index into keys, +1
+	shift   uint8     // 64 - log2(len(lookup))
+	bpKeys  []uint64  // boilerplate n-grams, ascending (a subset of keys)
+	bpRefs  []uint32  // bpKeys[i] is in bpRefs[i] references
+	sizes   []uint32  // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
+	nrefs   int
+	top     []CommonNgram
 	scratch sync.Pool // *hitCounter, one per concurrent query
+
+	// Work done by queries, for Stats (updated once per query).
+	queries, queryNgrams, visited, bpHits, skipped atomic.Int64
 }
+
+// DefaultMaxRefs is the default boilerplate bound: an n-gram found in more
+// than this many references is template text, not evidence of overlap. A
+// passage copied between a training and an evaluation record sits in a
+// handful of records (near variants share a split); a phrase in more than
+// 50 evaluation records is how the data is written.
+const DefaultMaxRefs = 50
 
 // hitCounter counts postings per reference id without sorting them: a dense
 // array indexed by id and the list of ids touched, reset after each query.
 type hitCounter struct {
 	counts  []uint32
 	touched []uint32
+	set     []uint64
 }
 
 type posting struct {
@@ -58,15 +86,48 @@ type posting struct {
 // Match is a reference record found by a containment query.
 type Match struct {
 	ID uint32
-	// Containment is |A ∩ B| / |A|, the share of the query inside the reference.
+	// Containment is |A ∩ B| / |A|, the share of the query inside the
+	// reference (boilerplate left out of both sets).
 	Containment float64
 	// RefContainment is |A ∩ B| / |B|, the share of the reference inside the query.
 	RefContainment float64
 }
 
+// CommonNgram is a boilerplate n-gram: its hash (the text is not kept) and
+// the number of references it is found in.
+type CommonNgram struct {
+	Hash    string `json:"hash"`
+	Records int    `json:"records"`
+}
+
+// IndexStats says what an index holds, what it treated as boilerplate and
+// how much work its queries did.
+type IndexStats struct {
+	References int   `json:"records"`
+	Ngrams     int   `json:"ngrams"`
+	Postings   int64 `json:"postings"`
+	// MaxRefs is the boilerplate bound: n-grams in more references than this
+	// are boilerplate.
+	MaxRefs             int   `json:"boilerplate_above_records"`
+	Boilerplate         int   `json:"boilerplate_ngrams"`
+	BoilerplatePostings int64 `json:"boilerplate_postings"`
+	// Top lists at most 5 boilerplate n-grams, most references first.
+	Top         []CommonNgram `json:"boilerplate_top"`
+	Queries     int64         `json:"queries"`
+	QueryNgrams int64         `json:"query_ngrams"`
+	// Visited counts the postings queries walked: at most MaxRefs per query
+	// n-gram.
+	Visited int64 `json:"postings_visited"`
+	// BoilerplateHits and Skipped count the query n-grams found to be
+	// boilerplate and the postings they would have walked.
+	BoilerplateHits int64 `json:"query_boilerplate_ngrams"`
+	Skipped         int64 `json:"postings_skipped"`
+}
+
 // NewContainmentIndex returns an empty index over n-grams of size n (5 for
 // leakage reports, 13 for decontamination); cfg gives the other shingle
 // options (its N is replaced by n; word n-grams unless cfg.Kind says Chars).
+// N-grams in more than DefaultMaxRefs references are boilerplate.
 func NewContainmentIndex(n int, cfg ShingleConfig) (*ContainmentIndex, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("minhash: containment n %d: want >= 1", n)
@@ -76,8 +137,27 @@ func NewContainmentIndex(n int, cfg ShingleConfig) (*ContainmentIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ContainmentIndex{sh: sh}, nil
+	return &ContainmentIndex{sh: sh, maxRefs: DefaultMaxRefs}, nil
 }
+
+// SetMaxRefs sets the boilerplate bound k (k >= 1): n-grams found in more
+// than k references are boilerplate, and a query walks at most k postings
+// per n-gram. Set it before the first Add.
+func (c *ContainmentIndex) SetMaxRefs(k int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k < 1 {
+		return fmt.Errorf("minhash: containment boilerplate bound %d: want >= 1", k)
+	}
+	if c.nrefs > 0 {
+		return fmt.Errorf("minhash: containment boilerplate bound set after Add")
+	}
+	c.maxRefs = k
+	return nil
+}
+
+// N returns the n-gram size.
+func (c *ContainmentIndex) N() int { return c.sh.n }
 
 // Add adds a reference text under id and returns its number of distinct
 // n-grams; 0 means the text is shorter than n words and can never match
@@ -86,11 +166,17 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	set := c.sh.AppendSet(nil, text)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, dup := c.sizes.first(id); dup {
+	if id == 1<<32-1 {
+		return 0, fmt.Errorf("minhash: containment add %d: id out of range", id)
+	}
+	if int(id) < len(c.sizes) && c.sizes[id] != 0 {
 		return 0, fmt.Errorf("minhash: containment add %d: id already added", id)
 	}
-	c.sizes.insert(id, uint32(min(len(set), 1<<32-2)))
-	c.maxID = max(c.maxID, id)
+	if int(id) >= len(c.sizes) {
+		c.sizes = slices.Grow(c.sizes, int(id)+1-len(c.sizes))[:id+1]
+	}
+	c.sizes[id] = uint32(min(len(set), 1<<32-2)) + 1
+	c.nrefs++
 	for _, h := range set {
 		c.pending = append(c.pending, posting{hash: h, id: id})
 	}
@@ -104,15 +190,15 @@ func (c *ContainmentIndex) QueryEither(text string, threshold float64) []Match {
 	return c.query(text, threshold, byEither)
 }
 
-type side int
+type direction int
 
 const (
-	byQuery side = iota
+	byQuery direction = iota
 	byReference
 	byEither
 )
 
-func (m Match) score(by side) float64 {
+func (m Match) score(by direction) float64 {
 	switch by {
 	case byQuery:
 		return m.Containment
@@ -122,53 +208,98 @@ func (m Match) score(by side) float64 {
 	return max(m.Containment, m.RefContainment)
 }
 
-// query returns the references whose containment on the given side reaches
+// query returns the references whose containment in the given direction reaches
 // threshold, best first, ties by ascending id; nil for a query shorter than n
-// words.
-func (c *ContainmentIndex) query(text string, threshold float64, by side) []Match {
-	set := c.sh.AppendSet(nil, text)
-	if len(set) == 0 {
-		return nil
-	}
+// words or made only of boilerplate. It walks at most maxRefs postings per
+// n-gram of the query.
+func (c *ContainmentIndex) query(text string, threshold float64, by direction) []Match {
 	c.ensureBuilt()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	hc, _ := c.scratch.Get().(*hitCounter)
-	if hc == nil || len(hc.counts) <= int(c.maxID) {
-		hc = &hitCounter{counts: make([]uint32, int(c.maxID)+1)}
+	if hc == nil {
+		hc = &hitCounter{}
 	}
-	defer func() { hc.touched = hc.touched[:0]; c.scratch.Put(hc) }()
-	for _, h := range set {
+	if len(hc.counts) < len(c.sizes) {
+		hc.counts = make([]uint32, len(c.sizes))
+	}
+	defer c.scratch.Put(hc)
+	hc.set = c.sh.AppendSet(hc.set[:0], text)
+	if len(hc.set) == 0 {
+		return nil
+	}
+	var visited, bpHits, skipped int64
+	size := len(hc.set) // the query's n-grams that are not boilerplate
+	for _, h := range hc.set {
 		i, ok := c.find(h)
 		if !ok {
 			continue
 		}
-		for _, id := range c.refs[c.offs[i]:c.offs[i+1]] {
+		ids := c.refs[c.offs[i]:c.offs[i+1]]
+		if len(ids) == 0 {
+			size--
+			bpHits++
+			skipped += int64(c.bpRefsOf(h))
+			continue
+		}
+		visited += int64(len(ids))
+		for _, id := range ids {
 			if hc.counts[id] == 0 {
 				hc.touched = append(hc.touched, id)
 			}
 			hc.counts[id]++
 		}
 	}
-	slices.Sort(hc.touched)
+	c.queries.Add(1)
+	c.queryNgrams.Add(int64(len(hc.set)))
+	c.visited.Add(visited)
+	c.bpHits.Add(bpHits)
+	c.skipped.Add(skipped)
 	var out []Match
 	for _, id := range hc.touched {
-		shared := int(hc.counts[id])
+		shared := float64(hc.counts[id])
 		hc.counts[id] = 0
-		size, _ := c.sizes.first(id)
-		m := Match{ID: id, Containment: float64(shared) / float64(len(set))}
-		if size > 0 {
-			m.RefContainment = float64(shared) / float64(size)
-		}
+		// Every touched reference holds a shared n-gram that is not
+		// boilerplate, so both sizes are at least 1.
+		m := Match{ID: id, Containment: shared / float64(size), RefContainment: shared / float64(c.sizes[id]-1)}
 		if m.score(by) >= threshold {
 			out = append(out, m)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Match) int { return cmp.Compare(b.score(by), a.score(by)) })
+	hc.touched = hc.touched[:0]
+	slices.SortFunc(out, func(a, b Match) int {
+		return cmp.Or(cmp.Compare(b.score(by), a.score(by)), cmp.Compare(a.ID, b.ID))
+	})
 	return out
 }
 
-// ensureBuilt merges pending postings into the compressed index.
+// bpRefsOf returns the number of references holding boilerplate n-gram h.
+func (c *ContainmentIndex) bpRefsOf(h uint64) uint32 {
+	i, _ := slices.BinarySearch(c.bpKeys, h)
+	return c.bpRefs[i]
+}
+
+// Stats returns what the index holds and the work of the queries so far.
+func (c *ContainmentIndex) Stats() IndexStats {
+	c.ensureBuilt()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	st := IndexStats{References: c.nrefs, Ngrams: len(c.keys), Postings: int64(len(c.refs)),
+		MaxRefs: c.maxRefs, Boilerplate: len(c.bpKeys), Top: slices.Clone(c.top),
+		Queries: c.queries.Load(), QueryNgrams: c.queryNgrams.Load(), Visited: c.visited.Load(),
+		BoilerplateHits: c.bpHits.Load(), Skipped: c.skipped.Load()}
+	for _, n := range c.bpRefs {
+		st.BoilerplatePostings += int64(n)
+	}
+	if st.Top == nil {
+		st.Top = []CommonNgram{}
+	}
+	return st
+}
+
+// ensureBuilt merges pending postings into the compressed index. An n-gram
+// that is boilerplate stays so (its count only grows); one that crosses
+// maxRefs now becomes so, and its postings are dropped.
 func (c *ContainmentIndex) ensureBuilt() {
 	c.mu.RLock()
 	clean := len(c.pending) == 0
@@ -190,16 +321,76 @@ func (c *ContainmentIndex) ensureBuilt() {
 	slices.SortFunc(all, func(a, b posting) int {
 		return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.id, b.id))
 	})
-	keys, offs, refs := make([]uint64, 0, len(c.keys)), make([]uint32, 0, len(c.offs)), make([]uint32, 0, len(all))
-	for i, p := range all {
-		if i == 0 || p.hash != all[i-1].hash {
-			keys = append(keys, p.hash)
-			offs = append(offs, uint32(len(refs)))
+	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)), offs: make([]uint32, 0, len(c.offs)), refs: make([]uint32, 0, len(all))}
+	j := 0 // next old boilerplate n-gram
+	for lo := 0; lo < len(all); {
+		h := all[lo].hash
+		hi := lo + 1
+		for hi < len(all) && all[hi].hash == h {
+			hi++
 		}
-		refs = append(refs, p.id)
+		for ; j < len(c.bpKeys) && c.bpKeys[j] < h; j++ {
+			b.boilerplate(c.bpKeys[j], c.bpRefs[j], nil)
+		}
+		n := hi - lo
+		if j < len(c.bpKeys) && c.bpKeys[j] == h {
+			b.boilerplate(h, c.bpRefs[j]+uint32(n), all[lo:hi])
+			j++
+		} else if n > c.maxRefs {
+			b.boilerplate(h, uint32(n), all[lo:hi])
+		} else {
+			b.keys = append(b.keys, h)
+			b.offs = append(b.offs, uint32(len(b.refs)))
+			for _, p := range all[lo:hi] {
+				b.refs = append(b.refs, p.id)
+			}
+		}
+		lo = hi
 	}
-	c.keys, c.offs, c.refs, c.pending = keys, append(offs, uint32(len(refs))), refs, nil
+	for ; j < len(c.bpKeys); j++ {
+		b.boilerplate(c.bpKeys[j], c.bpRefs[j], nil)
+	}
+	c.keys, c.offs, c.refs, c.pending = b.keys, append(b.offs, uint32(len(b.refs))), b.refs, nil
+	c.bpKeys, c.bpRefs = b.bpKeys, b.bpRefs
+	c.top = b.top
 	c.buildLookup()
+}
+
+// builder collects a rebuilt index.
+type builder struct {
+	c          *ContainmentIndex
+	keys       []uint64
+	offs, refs []uint32
+	bpKeys     []uint64
+	bpRefs     []uint32
+	top        []CommonNgram
+}
+
+// maxTop is how many boilerplate n-grams Stats names.
+const maxTop = 5
+
+// boilerplate adds boilerplate n-gram h found in refs references; fresh
+// are its postings not yet discounted from their references' sizes.
+func (b *builder) boilerplate(h uint64, refs uint32, fresh []posting) {
+	b.keys = append(b.keys, h)
+	b.offs = append(b.offs, uint32(len(b.refs)))
+	b.bpKeys = append(b.bpKeys, h)
+	b.bpRefs = append(b.bpRefs, refs)
+	for _, p := range fresh {
+		b.c.sizes[p.id]--
+	}
+	// Keep the maxTop most common, ties by ascending hash (keys arrive in
+	// ascending order, so a tie never displaces an earlier one).
+	i := len(b.top)
+	for i > 0 && b.top[i-1].Records < int(refs) {
+		i--
+	}
+	if i < maxTop {
+		b.top = slices.Insert(b.top, i, CommonNgram{Hash: fmt.Sprintf("%016x", h), Records: int(refs)})
+		if len(b.top) > maxTop {
+			b.top = b.top[:maxTop]
+		}
+	}
 }
 
 // buildLookup indexes keys in a power-of-two table at most half full. Keys

@@ -61,8 +61,8 @@ func TestContainmentQuery(t *testing.T) {
 	if got := c.query("too short", 0, byQuery); got != nil {
 		t.Errorf("short query matched %+v", got)
 	}
-	if c.sizes.n != 4 {
-		t.Errorf("%d references, want 4", c.sizes.n)
+	if c.nrefs != 4 {
+		t.Errorf("%d references, want 4", c.nrefs)
 	}
 	// Adding after a query rebuilds; ties are broken by ascending id.
 	c.Add(1, long)

@@ -4,10 +4,14 @@
 // areas, a compact LSH index (489-546 bytes per kept document at the defaults,
 // no texts), a Deduper that keeps the first of each near-duplicate group
 // in input order, and a containment index for train/test leakage and
-// decontamination checks.
+// decontamination checks that skips boilerplate (n-grams in more than a
+// bounded number of references), so its work stays linear on templated data.
 //
 // It is a helper shared by the dedup and split stages and the few-shot bank
-// selector; it knows nothing about documents, only ids and texts.
+// selector; it knows nothing about documents, only ids and texts, and which
+// side of an example (Side) the overlap checks compare. A Handoff passes one
+// containment index from the split stage to the few-shot stage, so that the
+// validation and test records are indexed once.
 //
 // Everything is deterministic: hashes and permutations are seeded, results
 // are sorted by id or by score then id, and no map is iterated into output.

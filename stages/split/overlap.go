@@ -1,14 +1,11 @@
 package split
 
 import (
-	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -22,14 +19,19 @@ type DeconStats struct {
 	Items     int            `json:"eval_items"`
 	N         int            `json:"n"`
 	Threshold float64        `json:"threshold"`
+	Side      string         `json:"side"`
 	Dropped   int64          `json:"dropped"`
 	BySet     map[string]int `json:"dropped_by_set"`
+	// Index says what the evaluation items' index held, what it treated as
+	// boilerplate and what the checks cost.
+	Index minhash.IndexStats `json:"index"`
 }
 
 // decontaminator holds the evaluation items' n-grams.
 type decontaminator struct {
 	idx    *minhash.ContainmentIndex
 	thr    float64
+	side   minhash.Side
 	source []string // item id -> "file:line"
 	sets   []int    // item id -> set index
 	st     DeconStats
@@ -43,12 +45,16 @@ func loadDecontaminator(cfg Config) (*decontaminator, error) {
 	if cfg.DecontaminateThreshold <= 0 || cfg.DecontaminateThreshold > 1 {
 		return nil, fmt.Errorf("decontaminate_threshold: %v is not in (0, 1]", cfg.DecontaminateThreshold)
 	}
-	idx, err := minhash.NewContainmentIndex(n, wordNgrams(n))
+	side, err := minhash.ParseSide(cfg.DecontaminateSide)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decontaminate_side: %w", err)
 	}
-	d := &decontaminator{idx: idx, thr: cfg.DecontaminateThreshold,
-		st: DeconStats{N: n, Threshold: cfg.DecontaminateThreshold, BySet: map[string]int{}}}
+	idx, err := newIndex(n, cfg.DecontaminateBoilerplate)
+	if err != nil {
+		return nil, fmt.Errorf("decontaminate_boilerplate: %w", err)
+	}
+	d := &decontaminator{idx: idx, thr: cfg.DecontaminateThreshold, side: side,
+		st: DeconStats{N: n, Threshold: cfg.DecontaminateThreshold, Side: string(side), BySet: map[string]int{}}}
 	for si, path := range cfg.Decontaminate {
 		d.st.Sets = append(d.st.Sets, filepath.Base(path))
 		err := readEvalItems(path, cfg.DecontaminateFields, func(line int, text string) error {
@@ -66,9 +72,9 @@ func loadDecontaminator(cfg Config) (*decontaminator, error) {
 	return d, nil
 }
 
-// check returns why a training text is contaminated, or "".
-func (d *decontaminator) check(text string) string {
-	ms := d.idx.QueryEither(text, d.thr)
+// check returns why a training record is contaminated, or "".
+func (d *decontaminator) check(doc *schemas.Document) string {
+	ms := d.idx.QueryEither(d.side.Text(doc.Example, doc.Text), d.thr)
 	if len(ms) == 0 {
 		return ""
 	}
@@ -181,133 +187,4 @@ func joinFields(fs schemas.Fields, names []string) string {
 		add(v)
 	}
 	return strings.Join(parts, "\n\n")
-}
-
-// LeakStats is the leakage report: training records whose n-grams overlap
-// a validation or test record (containment either way) at the threshold.
-type LeakStats struct {
-	N         int        `json:"n"`
-	Threshold float64    `json:"threshold"`
-	Checked   int64      `json:"train_records_checked"`
-	Pairs     int64      `json:"leaking_pairs"`
-	Records   int64      `json:"leaking_train_records"`
-	Worst     []LeakPair `json:"worst"`
-}
-
-// LeakPair is one train record and the evaluation record it overlaps.
-type LeakPair struct {
-	Train       string  `json:"train"`
-	Other       string  `json:"other"`
-	Split       string  `json:"other_split"`
-	Containment float64 `json:"containment"`
-}
-
-// leakage indexes validation and test texts and spools training texts to a
-// temporary file, so that each training record is checked against every
-// evaluation record at the end, whatever their order, with memory bounded
-// by the evaluation splits.
-type leakage struct {
-	thr   float64
-	idx   *minhash.ContainmentIndex
-	other []string // id -> record ID
-	split []string // id -> split
-	spool *os.File
-	w     *bufio.Writer
-	st    LeakStats
-}
-
-func newLeakage(cfg LeakageConfig) (*leakage, error) {
-	n := cfg.N
-	if n <= 0 {
-		n = 5
-	}
-	if cfg.Threshold <= 0 || cfg.Threshold > 1 {
-		return nil, fmt.Errorf("threshold: %v is not in (0, 1]", cfg.Threshold)
-	}
-	idx, err := minhash.NewContainmentIndex(n, wordNgrams(n))
-	if err != nil {
-		return nil, err
-	}
-	return &leakage{thr: cfg.Threshold, idx: idx, st: LeakStats{N: n, Threshold: cfg.Threshold, Worst: []LeakPair{}}}, nil
-}
-
-type spooled struct {
-	ID   string `json:"i"`
-	Text string `json:"t"`
-}
-
-func (l *leakage) add(d *schemas.Document) error {
-	if d.Split == Validation || d.Split == Test {
-		_, err := l.idx.Add(uint32(len(l.other)), d.Text)
-		l.other = append(l.other, d.ID)
-		l.split = append(l.split, d.Split)
-		return err
-	}
-	if d.Split != Train {
-		return nil // the bank is neither trained on nor evaluated
-	}
-	if l.spool == nil {
-		f, err := os.CreateTemp("", "tuneprep-leakage-*.jsonl")
-		if err != nil {
-			return fmt.Errorf("leakage spool: %w", err)
-		}
-		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
-		l.spool, l.w = f, bufio.NewWriterSize(f, 1<<20)
-	}
-	b, _ := json.Marshal(spooled{d.ID, d.Text})
-	l.w.Write(append(b, '\n'))
-	return nil
-}
-
-func (l *leakage) finish() error {
-	if l.spool == nil {
-		return nil
-	}
-	defer l.spool.Close()
-	if err := l.w.Flush(); err != nil {
-		return fmt.Errorf("leakage spool: %w", err)
-	}
-	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(l.spool)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		var r spooled
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return fmt.Errorf("leakage spool: %w", err)
-		}
-		l.st.Checked++
-		ms := l.idx.QueryEither(r.Text, l.thr)
-		if len(ms) > 0 {
-			l.st.Records++
-		}
-		for _, m := range ms {
-			c := max(m.Containment, m.RefContainment)
-			l.st.Pairs++
-			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other[m.ID], Split: l.split[m.ID], Containment: float64(int(c*1000+0.5)) / 1000})
-		}
-		if len(l.st.Worst) > 200 {
-			l.trim()
-		}
-	}
-	l.trim()
-	return sc.Err()
-}
-
-// trim keeps the 20 worst pairs, highest containment first, then by IDs.
-func (l *leakage) trim() {
-	w := l.st.Worst
-	sort.Slice(w, func(i, j int) bool {
-		if w[i].Containment != w[j].Containment {
-			return w[i].Containment > w[j].Containment
-		}
-		if w[i].Train != w[j].Train {
-			return w[i].Train < w[j].Train
-		}
-		return w[i].Other < w[j].Other
-	})
-	if len(w) > 20 {
-		l.st.Worst = w[:20]
-	}
 }

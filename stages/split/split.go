@@ -62,6 +62,11 @@ type Config struct {
 	DecontaminateThreshold float64 `yaml:"decontaminate_threshold" doc:"containment (either way) at which a training record counts as contaminated"`
 	// DecontaminateFields name the evaluation items' text fields (default: every string field).
 	DecontaminateFields []string `yaml:"decontaminate_fields" doc:"fields of the evaluation items compared (default: every string field)"`
+	// DecontaminateSide is the side of each training example compared.
+	DecontaminateSide string `yaml:"decontaminate_side" doc:"prompt, completion or all: the side of each training example compared with the evaluation items, as in split.leakage.fields"`
+	// DecontaminateBoilerplate bounds the evaluation items an n-gram may be
+	// in before it counts as boilerplate.
+	DecontaminateBoilerplate int `yaml:"decontaminate_boilerplate" doc:"n-grams found in more than this many evaluation items are boilerplate (e.g. an instruction every item repeats): not evidence of contamination, counted in the report (0: 50)"`
 	// CostModel, set from the tokens section, prices the training split.
 	CostModel *pricing.Model `yaml:"-"`
 }
@@ -71,16 +76,30 @@ type LeakageConfig struct {
 	Enabled   bool    `yaml:"enabled" doc:"report train records overlapping validation/test records"`
 	N         int     `yaml:"n" doc:"word n-gram size"`
 	Threshold float64 `yaml:"threshold" doc:"containment (either way) reported as leakage"`
+	// Fields is the side of each example compared (minhash.Side).
+	Fields string `yaml:"fields" doc:"side of each example compared: prompt (the user turns of a chat, never the system prompt; the prompt of a completion), completion (the assistant turns; the completion) or all (every turn but the system prompt); a text example is its text, a record without an example its main text. Two questions that get the same canned answer are no leak. The few-shot overlap exclusion compares the same side"`
+	// Boilerplate bounds the records an n-gram may be in before it counts
+	// as boilerplate; it also bounds the work per training record.
+	Boilerplate int `yaml:"boilerplate" doc:"n-grams found in more than this many validation/test records are boilerplate (template text): not evidence of overlap, counted in the report; keeps the check linear in the data (0: 50)"`
+	// Share, when set, receives the validation/test index for a later stage
+	// (the few-shot overlap exclusion), so that it is built once; with a
+	// Share the index is built even when the report is off.
+	Share *minhash.Handoff `yaml:"-" json:"-"`
 }
 
 // Defaults returns an 80/10/10 hash split with a leakage report.
 func Defaults() Config {
 	return Config{Train: 0.8, Validation: 0.1, Test: 0.1, Seed: 42, Method: "hash", Stratify: true,
-		Leakage:        LeakageConfig{Enabled: true, N: 5, Threshold: 0.5},
-		DecontaminateN: 13, DecontaminateThreshold: 0.5}
+		Leakage:        LeakageConfig{Enabled: true, N: 5, Threshold: 0.5, Fields: string(minhash.SidePrompt), Boilerplate: minhash.DefaultMaxRefs},
+		DecontaminateN: 13, DecontaminateThreshold: 0.5, DecontaminateSide: string(minhash.SidePrompt), DecontaminateBoilerplate: minhash.DefaultMaxRefs}
 }
 
-// Stage is the split stage.
+// Stage is the split stage. Besides the records the exact and stable
+// methods hold, it keeps per record only what the leakage index needs of a
+// validation or test record (see leakage): 9 bytes plus its ID (25 with
+// ingest's 16-character IDs), and its share of the n-gram index. A training
+// record costs nothing in memory: counters, and its compared side spooled
+// to disk for the leakage check.
 type Stage struct {
 	cfg    Config
 	shares [4]float64
@@ -91,8 +110,11 @@ type Stage struct {
 	decon  *decontaminator
 	leak   *leakage
 	tokens map[string]*SplitTokens
-	train  []int // training examples' lengths, for the cost estimate
-	ledger *ledger
+	// trainN and trainBilled are the training examples and their tokens,
+	// each capped at the model's limit, for the cost estimate.
+	trainN      int
+	trainBilled int64
+	ledger      *ledger
 }
 
 // SplitTokens sums one split's token counts.
@@ -143,13 +165,11 @@ func New(cfg Config) (*Stage, error) {
 		}
 		st.decon = d
 	}
-	if cfg.Leakage.Enabled {
-		l, err := newLeakage(cfg.Leakage)
-		if err != nil {
-			return nil, fmt.Errorf("leakage: %w", err)
-		}
-		st.leak = l
+	l, err := newLeakage(cfg.Leakage)
+	if err != nil {
+		return nil, fmt.Errorf("leakage: %w", err)
 	}
+	st.leak = l
 	return st, nil
 }
 
@@ -247,7 +267,7 @@ func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas
 // after runs once a record has its split: decontamination, leakage, counts.
 func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
 	if d.Split == Train && s.decon != nil {
-		if why := s.decon.check(d.Text); why != "" {
+		if why := s.decon.check(d); why != "" {
 			return pipeline.Dropf("decontaminated", why), nil
 		}
 	}
@@ -269,7 +289,12 @@ func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
 		st.User += int64(t.User)
 		st.Assistant += int64(t.Assistant)
 		if d.Split == Train && s.cfg.CostModel != nil {
-			s.train = append(s.train, t.Total)
+			n := t.Total
+			if limit, capped := s.cfg.CostModel.Limit(); capped {
+				n = min(n, limit)
+			}
+			s.trainN++
+			s.trainBilled += int64(n)
 		}
 	}
 	if d.Label != "" {
@@ -296,7 +321,8 @@ func (s *Stage) assign(key string) string {
 	return Train
 }
 
-// Finish computes the leakage report.
+// Finish seals the shared validation/test index (every record has passed
+// the stage) and computes the leakage report.
 func (s *Stage) Finish(context.Context) error {
 	if s.leak != nil {
 		return s.leak.finish()
@@ -367,16 +393,17 @@ func (s *Stage) Stats() any {
 		st.Tokens = s.tokens
 	}
 	if s.cfg.CostModel != nil {
-		e := pricing.FineTune(*s.cfg.CostModel, s.train)
+		e := fineTune(*s.cfg.CostModel, s.trainN, s.trainBilled)
 		st.FineTuneCost = &e
 	}
 	if s.decon != nil {
+		s.decon.st.Index = s.decon.idx.Stats()
 		st.Decontaminated = &s.decon.st
 	}
 	if s.ledger != nil {
 		st.Ledger = &s.ledger.st
 	}
-	if s.leak != nil {
+	if s.leak != nil && s.leak.report {
 		st.Leakage = &s.leak.st
 	}
 	return st
@@ -386,4 +413,23 @@ func (s *Stage) Stats() any {
 // punctuation folded, n words.
 func wordNgrams(n int) minhash.ShingleConfig {
 	return minhash.ShingleConfig{Kind: minhash.Words, N: n}
+}
+
+// fineTune is pricing.FineTune from the number of training examples and
+// the sum of their lengths capped at the model's limit, which is all the
+// estimate depends on: it hands FineTune n lengths with that sum (each at
+// most the limit), for the moment of the report only, so that the stage
+// keeps no length per record.
+func fineTune(m pricing.Model, n int, billed int64) pricing.Estimate {
+	lengths := make([]int, n)
+	if n > 0 {
+		q, r := billed/int64(n), billed%int64(n)
+		for i := range lengths {
+			lengths[i] = int(q)
+			if int64(i) < r {
+				lengths[i]++
+			}
+		}
+	}
+	return pricing.FineTune(m, lengths)
 }

@@ -1,0 +1,220 @@
+package split
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/minhash"
+)
+
+// LeakStats is the leakage report: training records whose n-grams overlap
+// a validation or test record (containment either way) at the threshold,
+// on the configured side of each example, boilerplate left out.
+type LeakStats struct {
+	N         int        `json:"n"`
+	Threshold float64    `json:"threshold"`
+	Fields    string     `json:"fields"`
+	Checked   int64      `json:"train_records_checked"`
+	Pairs     int64      `json:"leaking_pairs"`
+	Records   int64      `json:"leaking_train_records"`
+	Worst     []LeakPair `json:"worst"`
+	// Index says what the validation/test index held, what it treated as
+	// boilerplate and what the checks cost.
+	Index minhash.IndexStats `json:"index"`
+}
+
+// LeakPair is one train record and the evaluation record it overlaps.
+type LeakPair struct {
+	Train       string  `json:"train"`
+	Other       string  `json:"other"`
+	Split       string  `json:"other_split"`
+	Containment float64 `json:"containment"`
+}
+
+// leakage indexes the configured side of validation and test records and
+// spools that of training records to a temporary file, so that each
+// training record is checked against every evaluation record at the end,
+// whatever their order. Memory per evaluation record is its ID plus 9
+// bytes (5 here, 4 for its size in the index) and its share of the index:
+// 4 bytes per n-gram that is not boilerplate, 20-28 per distinct n-gram.
+// Nothing per training record.
+//
+// With a Share the index is offered to a later stage (the few-shot
+// exclusion) and sealed at Finish; it is then built even when the report
+// is off.
+type leakage struct {
+	report bool
+	thr    float64
+	side   minhash.Side
+	idx    *minhash.ContainmentIndex
+	share  *minhash.Handoff
+	other  evalRecords
+	spool  *os.File
+	w      *bufio.Writer
+	st     LeakStats
+}
+
+// evalRecords are the IDs and splits of the indexed records, by index id,
+// in one byte slice: 5 bytes per record plus its ID.
+type evalRecords struct {
+	ids   []byte
+	ends  []uint32 // ids[ends[i-1]:ends[i]] is record i's ID
+	tests []bool   // record i is in test (else validation)
+}
+
+func (e *evalRecords) add(id, split string) uint32 {
+	e.ids = append(e.ids, id...)
+	e.ends = append(e.ends, uint32(len(e.ids)))
+	e.tests = append(e.tests, split == Test)
+	return uint32(len(e.ends) - 1)
+}
+
+func (e *evalRecords) id(i uint32) string {
+	start := uint32(0)
+	if i > 0 {
+		start = e.ends[i-1]
+	}
+	return string(e.ids[start:e.ends[i]])
+}
+
+func (e *evalRecords) split(i uint32) string {
+	if e.tests[i] {
+		return Test
+	}
+	return Validation
+}
+
+// newLeakage returns nil when neither the report nor a later stage needs
+// the index.
+func newLeakage(cfg LeakageConfig) (*leakage, error) {
+	if !cfg.Enabled && cfg.Share == nil {
+		return nil, nil
+	}
+	n := cfg.N
+	if n <= 0 {
+		n = 5
+	}
+	if cfg.Enabled && (cfg.Threshold <= 0 || cfg.Threshold > 1) {
+		return nil, fmt.Errorf("threshold: %v is not in (0, 1]", cfg.Threshold)
+	}
+	side, err := minhash.ParseSide(cfg.Fields)
+	if err != nil {
+		return nil, fmt.Errorf("fields: %w", err)
+	}
+	idx, err := newIndex(n, cfg.Boilerplate)
+	if err != nil {
+		return nil, fmt.Errorf("boilerplate: %w", err)
+	}
+	if cfg.Share != nil {
+		if err := cfg.Share.Offer(idx, side); err != nil {
+			return nil, err
+		}
+	}
+	return &leakage{report: cfg.Enabled, thr: cfg.Threshold, side: side, idx: idx, share: cfg.Share,
+		st: LeakStats{N: n, Threshold: cfg.Threshold, Fields: string(side), Worst: []LeakPair{}}}, nil
+}
+
+// newIndex is a containment index of word n-grams with the boilerplate
+// bound maxRefs (0: the default).
+func newIndex(n, maxRefs int) (*minhash.ContainmentIndex, error) {
+	idx, err := minhash.NewContainmentIndex(n, wordNgrams(n))
+	if err != nil {
+		return nil, err
+	}
+	if maxRefs != 0 {
+		if err := idx.SetMaxRefs(maxRefs); err != nil {
+			return nil, fmt.Errorf("%d must be at least 1", maxRefs)
+		}
+	}
+	return idx, nil
+}
+
+type spooled struct {
+	ID   string `json:"i"`
+	Text string `json:"t"`
+}
+
+func (l *leakage) add(d *schemas.Document) error {
+	if d.Split == Validation || d.Split == Test {
+		_, err := l.idx.Add(l.other.add(d.ID, d.Split), l.side.Text(d.Example, d.Text))
+		return err
+	}
+	if d.Split != Train || !l.report {
+		return nil // the bank is neither trained on nor evaluated
+	}
+	if l.spool == nil {
+		f, err := os.CreateTemp("", "tuneprep-leakage-*.jsonl")
+		if err != nil {
+			return fmt.Errorf("leakage spool: %w", err)
+		}
+		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
+		l.spool, l.w = f, bufio.NewWriterSize(f, 1<<20)
+	}
+	b, _ := json.Marshal(spooled{d.ID, l.side.Text(d.Example, d.Text)})
+	l.w.Write(append(b, '\n'))
+	return nil
+}
+
+// finish seals the index for a later stage and checks the spooled
+// training records against it.
+func (l *leakage) finish() error {
+	if l.share != nil {
+		l.share.Seal()
+	}
+	defer func() { l.st.Index = l.idx.Stats() }() // before a later stage queries too
+	if l.spool == nil {
+		return nil
+	}
+	defer l.spool.Close()
+	if err := l.w.Flush(); err != nil {
+		return fmt.Errorf("leakage spool: %w", err)
+	}
+	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(l.spool)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		var r spooled
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return fmt.Errorf("leakage spool: %w", err)
+		}
+		l.st.Checked++
+		ms := l.idx.QueryEither(r.Text, l.thr)
+		if len(ms) > 0 {
+			l.st.Records++
+		}
+		for _, m := range ms {
+			c := max(m.Containment, m.RefContainment)
+			l.st.Pairs++
+			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other.id(m.ID), Split: l.other.split(m.ID), Containment: float64(int(c*1000+0.5)) / 1000})
+		}
+		if len(l.st.Worst) > 200 {
+			l.trim()
+		}
+	}
+	l.trim()
+	return sc.Err()
+}
+
+// trim keeps the 20 worst pairs, highest containment first, then by IDs.
+func (l *leakage) trim() {
+	w := l.st.Worst
+	sort.Slice(w, func(i, j int) bool {
+		if w[i].Containment != w[j].Containment {
+			return w[i].Containment > w[j].Containment
+		}
+		if w[i].Train != w[j].Train {
+			return w[i].Train < w[j].Train
+		}
+		return w[i].Other < w[j].Other
+	})
+	if len(w) > 20 {
+		l.st.Worst = w[:20]
+	}
+}

@@ -1,0 +1,182 @@
+package split
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/minhash"
+	"github.com/tuneprep/tuneprep/stages/pricing"
+)
+
+// runDocs runs the split stage over docs and returns the stage.
+func runDocs(t *testing.T, cfg Config, docs []*schemas.Document) *Stage {
+	t.Helper()
+	st, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := pipeline.Run(context.Background(), pipeline.RunOptions{
+		Plan: pipeline.Plan{Source: docSource(docs), Stages: []pipeline.Stage{st}, Workers: 2}, OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestLeakageTemplatedPromptSide: on support tickets where every intent has
+// one canned answer, the leakage report compares the questions (the prompt
+// side) and lists exactly the 5 planted question copies across train and
+// test; comparing everything (fields: all) would flag nearly every
+// training record through the shared answers.
+func TestLeakageTemplatedPromptSide(t *testing.T) {
+	cfg := Defaults()
+	cfg.GroupKey = "g"
+	docs, planted := plantedTickets(t, cfg)
+	st := runDocs(t, cfg, docs).Stats().(Stats)
+	lk := st.Leakage
+	if lk.Fields != "prompt" || lk.Records != 5 || lk.Pairs != 5 {
+		b, _ := json.MarshalIndent(lk, "", "  ")
+		t.Fatalf("leakage on the prompt side: want the 5 planted pairs only\n%s", b)
+	}
+	for _, p := range lk.Worst {
+		if planted[p.Train] != p.Other || p.Split != Test || p.Containment < 0.8 {
+			t.Errorf("reported %+v: not a planted pair", p)
+		}
+	}
+	if lk.Index.Visited > int64(lk.Index.MaxRefs)*lk.Index.QueryNgrams {
+		t.Errorf("work: %d postings visited for %d query n-grams, bound %d per n-gram", lk.Index.Visited, lk.Index.QueryNgrams, lk.Index.MaxRefs)
+	}
+
+	cfg.Leakage.Fields = "all"
+	all := runDocs(t, cfg, docs).Stats().(Stats).Leakage
+	if all.Records < st.Counts[Train]*9/10 || all.Index.Boilerplate == 0 || len(all.Index.Top) == 0 {
+		t.Errorf("fields all: %d of %d training records leak, %d boilerplate n-grams; want nearly all, through the canned answers, and the answers' shared phrasing as boilerplate",
+			all.Records, st.Counts[Train], all.Index.Boilerplate)
+	}
+	b, _ := json.Marshal(all.Index)
+	t.Logf("fields all: %d pairs, %d records; index %s", all.Pairs, all.Records, b)
+}
+
+// TestLeakageShare: with a Share the validation/test index is offered when
+// the stage is built and sealed when it finishes, also with the report off;
+// it holds the configured side of every validation and test record.
+func TestLeakageShare(t *testing.T) {
+	for _, enabled := range []bool{true, false} {
+		cfg := Defaults()
+		cfg.GroupKey = "g"
+		cfg.Leakage.Enabled = enabled
+		cfg.Leakage.Fields = "completion"
+		docs, _ := plantedTickets(t, cfg)
+		h := &minhash.Handoff{}
+		cfg.Leakage.Share = h
+		st, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if side, ok := h.Offered(); !ok || side != minhash.SideCompletion {
+			t.Fatalf("report %v: offered %q %v", enabled, side, ok)
+		}
+		if _, err := h.Index(); err == nil {
+			t.Fatal("index complete before the run")
+		}
+		if _, err := pipeline.Run(context.Background(), pipeline.RunOptions{
+			Plan: pipeline.Plan{Source: docSource(docs), Stages: []pipeline.Stage{st}}, OutDir: filepath.Join(t.TempDir(), "out")}); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := h.Index()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats := st.Stats().(Stats)
+		if got := idx.Stats().References; got != int(stats.Counts[Validation]+stats.Counts[Test]) {
+			t.Errorf("report %v: index of %d records, validation+test %d", enabled, got, stats.Counts[Validation]+stats.Counts[Test])
+		}
+		// The answers of the intents are in it: a canned answer matches.
+		if ms := idx.QueryEither(templatedAnswer(3), 0.9); len(ms) == 0 {
+			t.Errorf("report %v: the completion side was not indexed", enabled)
+		}
+		if (stats.Leakage != nil) != enabled {
+			t.Errorf("report %v: leakage stats %+v", enabled, stats.Leakage)
+		}
+	}
+	cfg := Defaults()
+	cfg.Leakage.Fields = "answers"
+	if _, err := New(cfg); err == nil {
+		t.Error("fields: answers accepted")
+	}
+	cfg = Defaults()
+	cfg.DecontaminateSide = "answers"
+	cfg.Decontaminate = []string{"x.jsonl"}
+	if _, err := New(cfg); err == nil {
+		t.Error("decontaminate_side: answers accepted")
+	}
+}
+
+// TestFineTuneFromTotals: the cost estimate from the count and the capped
+// sum equals pricing.FineTune over every length.
+func TestFineTuneFromTotals(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, m := range []pricing.Model{{Name: "capped", TrainLimit: 1000, Train: 3}, {Name: "open", Train: 25}, {Name: "free"}} {
+		for _, n := range []int{0, 1, 7, 9999, 30000} {
+			lengths := make([]int, n)
+			var billed int64
+			for i := range lengths {
+				lengths[i] = 1 + r.IntN(1500)
+				c := lengths[i]
+				if limit, capped := m.Limit(); capped {
+					c = min(c, limit)
+				}
+				billed += int64(c)
+			}
+			if got, want := fineTune(m, n, billed), pricing.FineTune(m, lengths); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, %d examples: %+v, want %+v", m.Name, n, got, want)
+			}
+		}
+	}
+}
+
+// BenchmarkLeakageTemplated checks templated support tickets (20 intents,
+// one canned answer each) for leakage, at two sizes: the time per record
+// should not grow with the data. fields=all compares the answers too, where
+// boilerplate keeps the work bounded.
+func BenchmarkLeakageTemplated(b *testing.B) {
+	for _, fields := range []string{"prompt", "all"} {
+		for _, n := range []int{20000, 80000} {
+			docs := templatedTickets(n, 20)
+			b.Run(fmt.Sprintf("fields=%s/n=%d", fields, n), func(b *testing.B) {
+				var st LeakStats
+				cpu0, ok := processCPU()
+				for b.Loop() {
+					l, err := newLeakage(LeakageConfig{Enabled: true, N: 5, Threshold: 0.5, Fields: fields})
+					if err != nil {
+						b.Fatal(err)
+					}
+					for i, d := range docs {
+						d.Split = [...]string{Train, Train, Train, Train, Validation, Train, Train, Train, Train, Test}[(i/20)%10]
+						if err := l.add(d); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := l.finish(); err != nil {
+						b.Fatal(err)
+					}
+					st = l.st
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/record")
+				// Other jobs share the cores: CPU time of this process per record too.
+				if cpu1, ok1 := processCPU(); ok && ok1 {
+					b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N)/float64(n), "cpu-ns/record")
+				}
+				b.ReportMetric(float64(st.Index.Visited)/float64(st.Index.Queries), "postings/query")
+				b.ReportMetric(float64(st.Pairs), "pairs")
+			})
+		}
+	}
+}
