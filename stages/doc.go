@@ -29,6 +29,7 @@
 //
 // # Libraries
 //
+//   - benchcorpus: generates benchmark corpora (support tickets, contract clauses) with planted duplicates, PII and leaks, and their ground truth
 //   - docread: extracts text and metadata from whole documents (HTML, DOCX, email, text)
 //   - formats: the table of fine-tuning file formats: schemas, detection, reading and writing examples
 //   - glob: matches slash-separated paths against patterns with "**"

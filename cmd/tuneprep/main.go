@@ -37,6 +37,8 @@ var commands = []command{
 	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
 	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
 	{"init", "write a commented default config, or one guessed from --in DIR", initCommand},
+	{"bench-corpus", "generate a corpus with planted duplicates, PII and leaks, and its ground truth", benchCorpusCommand},
+	{"bench", "time tuneprep run on generated corpora of several sizes", benchCommand},
 	{"version", "print the version", versionCommand},
 }
 
@@ -106,7 +108,7 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "tuneprep turns raw domain documents into fine-tuning sets and few-shot banks.")
 	fmt.Fprintln(w, "\nUsage: tuneprep <command> [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'tuneprep <command> --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failed, 2 usage or config error, 3 quality gate failed, 130 interrupted.")
