@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,14 @@ type Plan struct {
 	// Batching amortises channel operations; order and output do not depend on it.
 	BatchSize int
 	Logger    *slog.Logger
+	// HoldMemory is how many bytes of records a holding stage that keeps
+	// compact keys (a Replayer) may keep in memory until the input ends;
+	// later records spill to a temporary file in the run's staging
+	// directory, removed before the output is committed. It is a budget
+	// per holding stage, from an estimate of each record's size. 0 means
+	// DefaultHoldMemory; a negative value spills every batch. Output does
+	// not depend on it.
+	HoldMemory int64
 	// Progress, when set, is called about twice a second with the records
 	// read so far and those that have passed every stage, and once at the end.
 	Progress func(read, done int64)
@@ -166,6 +176,13 @@ func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		go func() { prog.report(pctx, p.Progress); close(done) }()
 		defer func() { stop(); <-done }()
 	}
+	limit := p.HoldMemory
+	if limit == 0 {
+		limit = DefaultHoldMemory
+	}
+	if env.out != nil {
+		defer os.RemoveAll(filepath.Join(env.out.tmp, spillDir))
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	// The source's channel; each stage reads one channel and writes the next.
 	first := make(chan *batch, 2)
@@ -173,7 +190,7 @@ func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 	ch := first
 	for _, o := range obs {
 		next := make(chan *batch, 2)
-		runStage(gctx, g, o, workers, ch, next)
+		runStage(gctx, g, o, newHold(o, env, limit), workers, ch, next)
 		ch = next
 	}
 	g.Go(func() error { return sink.drain(gctx, ch, &totals, &prog.done) })

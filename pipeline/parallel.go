@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -16,14 +15,15 @@ import (
 // order, its result slot to the collector, which waits for the slots one by
 // one, so batches leave in the order they came (the pgzip pattern; no sort,
 // and at most 2*workers batches in flight). A Sequencer then sees the records
-// in that order on the collector's goroutine.
-func runStage(ctx context.Context, g *errgroup.Group, o *observed, workers int, in <-chan *batch, out chan<- *batch) {
+// in that order on the collector's goroutine. A holding stage's batches
+// wait in h until the input ends.
+func runStage(ctx context.Context, g *errgroup.Group, o *observed, h *hold, workers int, in <-chan *batch, out chan<- *batch) {
 	proc, _ := o.stage.(Processor)
 	seqr, _ := o.stage.(Sequencer)
-	h := newHold(o)
 	if proc == nil {
 		g.Go(func() error {
 			defer close(out)
+			defer h.close()
 			for b := range in {
 				if err := sequence(ctx, seqr, o, b, h == nil); err != nil {
 					return err
@@ -74,6 +74,7 @@ func runStage(ctx context.Context, g *errgroup.Group, o *observed, workers int, 
 	}
 	g.Go(func() error { // collector
 		defer close(out)
+		defer h.close()
 		for slot := range slots {
 			var b *batch
 			select {
@@ -94,52 +95,6 @@ func runStage(ctx context.Context, g *errgroup.Group, o *observed, workers int, 
 		}
 		return h.release(ctx, out)
 	})
-}
-
-// hold keeps a Holder stage's batches until the input ends. A nil *hold
-// passes batches straight on.
-type hold struct {
-	o       *observed
-	h       Holder
-	batches []*batch
-}
-
-func newHold(o *observed) *hold {
-	if h, ok := o.stage.(Holder); ok && h.Holds() {
-		return &hold{o: o, h: h}
-	}
-	return nil
-}
-
-func (h *hold) pass(ctx context.Context, out chan<- *batch, b *batch) error {
-	if h == nil {
-		return send(ctx, out, b)
-	}
-	h.batches = append(h.batches, b)
-	return nil
-}
-
-// release lets the stage decide, then counts and sends the held batches in order.
-func (h *hold) release(ctx context.Context, out chan<- *batch) error {
-	if err := ctx.Err(); err != nil || h == nil {
-		return err
-	}
-	err := h.h.Release(ctx, func(d *schemas.Document, why *schemas.Drop) {
-		if d.Alive() {
-			markDropped(h.o.stage, d, why)
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", h.o.stage.Name(), err)
-	}
-	for i, b := range h.batches {
-		h.o.count(b)
-		if err := send(ctx, out, b); err != nil {
-			return err
-		}
-		h.batches[i] = nil
-	}
-	return nil
 }
 
 func send(ctx context.Context, out chan<- *batch, b *batch) error {

@@ -24,6 +24,10 @@ type Stage interface {
 // A non-nil Drop removes the record with a reason; an error stops the run.
 // A record that Process drops does not reach the stage's Sequence, and its
 // Stash is discarded.
+//
+// Stash carries a stage's per-record data from its Process to its own
+// Sequence, and no further: the engine clears it after Sequence, before a
+// hold, so a later stage, a Release, a Replay or a spill file never sees it.
 type Processor interface {
 	Stage
 	Process(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
@@ -47,12 +51,32 @@ type Sequencer interface {
 // stage: a survivor rule that may prefer a later record, exact split
 // proportions. When Holds reports true, the engine keeps the stage's batches
 // after Sequence and calls Release once the input has ended; Release may
-// drop any record it saw, through drop. Memory then grows with the input, so
-// stages hold only when their configuration needs it.
+// drop any record it saw, through drop. A Holder keeps the Documents it
+// decides on, so the engine keeps all of them in memory: memory grows with
+// the input. A stage that can decide from compact keys should be a
+// Replayer instead, whose records the engine spills to disk.
 type Holder interface {
 	Sequencer
 	Holds() bool
 	Release(ctx context.Context, drop func(d *schemas.Document, why *schemas.Drop)) error
+}
+
+// Replayer is a holding stage that keeps compact keys (a sequence number, a
+// length, a group), not Documents. When Holds reports true, the engine keeps
+// the stage's batches after Sequence: in memory up to Plan.HoldMemory bytes,
+// the rest in a temporary file in the run's staging directory. Once the
+// input has ended it calls Decide, then hands each held record that is still
+// alive to Replay, in input order on one goroutine; Replay applies what
+// Decide decided (an annotation, a drop). A replayed record may be a copy
+// read back from disk, so the stage finds its decision by the record's Seq
+// or content, never by pointer, and changes made to a Document after its
+// Sequence are lost. Its Stash is nil (see schemas.Document.Stash). A stage
+// that is both a Holder and a Replayer is run as a Replayer.
+type Replayer interface {
+	Sequencer
+	Holds() bool
+	Decide(ctx context.Context) error
+	Replay(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
 }
 
 // Opener prepares a stage for a run, e.g. creates its output files.

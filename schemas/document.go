@@ -123,8 +123,9 @@ type Document struct {
 	// Bytes is the size of the record as read, for throughput figures.
 	Bytes int
 	// Stash carries a stage's own per-record data from its Process to its
-	// Sequence (e.g. a hash computed in parallel); the engine clears it
-	// after the stage.
+	// Sequence (e.g. a hash computed in parallel). The engine clears it
+	// after Sequence: it never reaches another stage or a held record's
+	// Release or Replay, and is not written when held records spill to disk.
 	Stash any
 
 	Drop   *Drop

@@ -80,9 +80,8 @@ type prep struct {
 	sig      minhash.Signature
 	set      []uint64 // shingle set, for exact verification
 	shingles int
-	conflict uint64 // hash of the conflict fields
-	length   int
-	priority float64
+	conflict uint64  // hash of the conflict fields
+	score    float64 // survivor score: key length (longest) or priority
 }
 
 // Process computes the record's key hash and signature.
@@ -91,7 +90,10 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	if len(s.cfg.Key) > 0 {
 		key = joinFields(d.Fields, s.cfg.Key)
 	}
-	p := &prep{length: len(key), hash: hash64(key)}
+	p := &prep{hash: hash64(key)}
+	if s.cfg.Survivor == "longest" {
+		p.score = float64(len(key))
+	}
 	if s.mh != nil {
 		p.sig, p.shingles = s.mh.Sign(key)
 		if s.cfg.Near.Verify == "exact" && p.shingles > 0 {
@@ -107,7 +109,7 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 		if err != nil {
 			f = -1e308
 		}
-		p.priority = f
+		p.score = f
 	}
 	d.Stash = p
 	return nil, nil
@@ -130,7 +132,6 @@ func hash64(s string) uint64 {
 // Sequence decides, in input order, whether the record duplicates a kept one.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	p := d.Stash.(*prep)
-	seq := d.Seq
 	d.Cluster = d.ID
 
 	match, of, sim := "", int64(0), 0.0
@@ -143,7 +144,8 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 		if p.shingles == 0 {
 			s.st.TooShort++
 		} else {
-			v, err := s.check(seq, p)
+			// The record's ordinal if it is kept: the index keeps it then.
+			v, err := s.check(int64(s.ids.len()), p)
 			if err != nil {
 				return nil, err
 			}
@@ -158,22 +160,21 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 		}
 	}
 	if match == "" {
+		k := s.kept(d, p)
 		if s.cfg.Exact {
-			s.exact[p.hash] = seq
+			s.exact[p.hash] = k
 		}
-		s.kept(seq, d, p)
 		return nil, nil
 	}
 	return s.duplicate(d, p, match, of, sim), nil
 }
 
-// check consults the near-duplicate index; sequence numbers are its ids
-// (non-negative int64, so uint64 holds them all).
-func (s *Stage) check(seq int64, p *prep) (minhash.Verdict, error) {
+// check consults the near-duplicate index, whose ids are kept ordinals.
+func (s *Stage) check(k int64, p *prep) (minhash.Verdict, error) {
 	if p.set != nil {
-		return s.dd.CheckSet(uint64(seq), p.sig, p.set)
+		return s.dd.CheckSet(uint64(k), p.sig, p.set)
 	}
-	return s.dd.Check(uint64(seq), p.sig)
+	return s.dd.Check(uint64(k), p.sig)
 }
 
 // duplicate records a duplicate of the kept record rep and applies the
@@ -181,8 +182,7 @@ func (s *Stage) check(seq int64, p *prep) (minhash.Verdict, error) {
 func (s *Stage) duplicate(d *schemas.Document, p *prep, match string, rep int64, sim float64) *schemas.Drop {
 	c := s.cluster(rep)
 	conflict := len(s.cfg.ConflictFields) > 0 && p.conflict != s.conflicts[rep]
-	m := member{id: d.ID, seq: d.Seq, sim: sim, match: match, conflict: conflict, length: p.length, priority: p.priority}
-	c.members = append(c.members, m)
+	c.members = append(c.members, member{id: s.members.add(d.ID), seq: d.Seq, sim: sim, exact: match == "exact", conflict: conflict, score: p.score})
 	if match == "exact" {
 		s.st.Exact++
 	} else {
@@ -198,8 +198,7 @@ func (s *Stage) duplicate(d *schemas.Document, p *prep, match string, rep int64,
 		}
 	}
 	if s.holds {
-		s.docs[d.Seq] = d
-		return nil // decided on release
+		return nil // decided by Decide, dropped at Replay
 	}
 	reason := match + "-duplicate"
 	if conflict {

@@ -14,6 +14,14 @@ import (
 // Stage is the dedup stage. Keys and signatures are computed in parallel
 // (Process); the index is consulted and updated in input order (Sequence),
 // so the result never depends on timing or worker count.
+//
+// Kept records are numbered in input order from 0 (their ordinal): the
+// near-duplicate index, the exact-key map and the per-kept-record tables
+// name them by it. What the stage keeps per kept record, besides the index:
+// an exact-key entry (about 30 bytes), the ID (8 bytes for ingest's 16 hex
+// digits), a conflict hash (8 bytes, with conflict_fields) and, when
+// holding, the sequence number and survivor score (16 bytes). Duplicates
+// add a cluster member each; no Document is kept.
 type Stage struct {
 	cfg    Config
 	mh     *minhash.MinHasher
@@ -21,13 +29,14 @@ type Stage struct {
 	params minhash.Params
 	holds  bool
 
-	exact     map[uint64]int64 // exact key hash -> kept record
-	ids       []keptRec        // kept records' IDs, by ascending sequence number
+	exact     map[uint64]int64 // exact key hash -> kept ordinal
+	ids       idTable          // kept ordinal -> ID
+	conflicts []uint64         // kept ordinal -> conflict hash, with conflict_fields
+	reps      []repInfo        // kept ordinal -> survivor attributes, when holding
 	clusters  map[int64]*cluster
 	order     []*cluster // in order of creation
-	conflicts map[int64]uint64
-	docs      map[int64]*schemas.Document // held records (survivor rules, drop-all)
-	reps      map[int64]repInfo           // survivor attributes of kept records, when holding
+	members   idTable    // cluster members' IDs
+	verdicts  []verdict  // held records to drop, by sequence number (after Decide)
 	st        counts
 	out       *pipeline.OutFile
 }
@@ -35,28 +44,48 @@ type Stage struct {
 // cluster is a kept record and its duplicates.
 type cluster struct {
 	id       string
-	seq      int64
-	length   int
-	priority float64
+	rep      int64 // kept ordinal of the first record
+	seq      int64 // its sequence number, when holding
+	score    float64
 	members  []member
 	conflict bool
 	survivor string
 }
 
 type member struct {
-	id       string
-	seq      int64
-	sim      float64
-	match    string
-	conflict bool
-	kept     bool
-	length   int
-	priority float64
+	seq   int64
+	sim   float64
+	score float64 // survivor score, when holding
+	id    int     // in Stage.members
+	exact bool    // matched the exact key, else near
+	// conflict: its conflict fields differ from the first record's; kept:
+	// kept nonetheless (keep-and-report).
+	conflict, kept bool
+}
+
+func (m *member) match() string {
+	if m.exact {
+		return "exact"
+	}
+	return "near"
+}
+
+// repInfo is what a survivor rule needs of a kept record that may become a
+// cluster's first record.
+type repInfo struct {
+	seq   int64
+	score float64 // key length (longest) or priority (priority)
+}
+
+// verdict is a held record's drop, decided by Decide.
+type verdict struct {
+	seq  int64
+	drop *schemas.Drop
 }
 
 // New validates cfg and prepares the index.
 func New(cfg Config) (*Stage, error) {
-	s := &Stage{cfg: cfg, exact: map[uint64]int64{}, clusters: map[int64]*cluster{}, docs: map[int64]*schemas.Document{}, reps: map[int64]repInfo{}}
+	s := &Stage{cfg: cfg, exact: map[uint64]int64{}, clusters: map[int64]*cluster{}}
 	switch cfg.Survivor {
 	case "", "first":
 		s.cfg.Survivor = "first"
@@ -78,9 +107,6 @@ func New(cfg Config) (*Stage, error) {
 		s.holds = true
 	default:
 		return nil, fmt.Errorf("conflicts: %q is not keep-first, drop-all or keep-and-report", cfg.Conflicts)
-	}
-	if len(cfg.ConflictFields) > 0 {
-		s.conflicts = map[int64]uint64{}
 	}
 	if cfg.Near.Enabled {
 		if err := s.initNear(); err != nil {
@@ -134,8 +160,8 @@ func (s *Stage) initNear() error {
 // Name implements pipeline.Stage.
 func (s *Stage) Name() string { return "dedup" }
 
-// Holds implements pipeline.Holder: survivor rules other than first and the
-// drop-all conflict policy need the whole input.
+// Holds implements pipeline.Replayer: survivor rules other than first and
+// the drop-all conflict policy need the whole input.
 func (s *Stage) Holds() bool { return s.holds }
 
 // Open creates dedup/clusters.jsonl.
@@ -145,36 +171,19 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	return err
 }
 
-// keptRec names a kept record: a cluster is named after its first record.
-// Sequence sees records in input order, so ids is sorted by seq. Together
-// with the index and the exact-key map it is the stage's only per-record
-// memory, and only for kept records.
-type keptRec struct {
-	seq int64
-	id  string
-}
-
-// idOf returns the ID of the kept record seq.
-func (s *Stage) idOf(seq int64) string {
-	i, ok := slices.BinarySearchFunc(s.ids, seq, func(k keptRec, seq int64) int { return cmp.Compare(k.seq, seq) })
-	if !ok {
-		return ""
-	}
-	return s.ids[i].id
-}
-
-// kept registers a record that starts (or, grouped, joins) a cluster.
-func (s *Stage) kept(seq int64, d *schemas.Document, p *prep) {
-	s.ids = append(s.ids, keptRec{seq, d.ID})
-	if s.conflicts != nil {
-		s.conflicts[seq] = p.conflict
+// kept registers a record that starts (or, grouped, joins) a cluster and
+// returns its ordinal.
+func (s *Stage) kept(d *schemas.Document, p *prep) int64 {
+	k := int64(s.ids.add(d.ID))
+	if len(s.cfg.ConflictFields) > 0 {
+		s.conflicts = append(s.conflicts, p.conflict)
 	}
 	if s.holds {
 		// A record is kept before any duplicate of it arrives: its survivor
 		// attributes wait here until it becomes a cluster, if ever.
-		s.docs[seq] = d
-		s.reps[seq] = repInfo{length: p.length, priority: p.priority}
+		s.reps = append(s.reps, repInfo{seq: d.Seq, score: p.score})
 	}
+	return k
 }
 
 // cluster returns (creating it) the cluster of kept record rep.
@@ -182,9 +191,9 @@ func (s *Stage) cluster(rep int64) *cluster {
 	if c, ok := s.clusters[rep]; ok {
 		return c
 	}
-	c := &cluster{id: s.idOf(rep), seq: rep}
-	if info, ok := s.reps[rep]; ok {
-		c.length, c.priority = info.length, info.priority
+	c := &cluster{id: s.ids.get(int(rep)), rep: rep}
+	if s.holds {
+		c.seq, c.score = s.reps[rep].seq, s.reps[rep].score
 	}
 	s.clusters[rep] = c
 	s.order = append(s.order, c)
@@ -192,66 +201,68 @@ func (s *Stage) cluster(rep int64) *cluster {
 }
 
 // clusterOf is the cluster ID of a kept record.
-func (s *Stage) clusterOf(seq int64) string {
-	if c, ok := s.clusters[seq]; ok {
+func (s *Stage) clusterOf(rep int64) string {
+	if c, ok := s.clusters[rep]; ok {
 		return c.id
 	}
-	return s.idOf(seq)
+	return s.ids.get(int(rep))
 }
 
-type repInfo struct {
-	length   int
-	priority float64
-}
-
-// Release applies the survivor rule and the drop-all policy to held records.
-func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas.Drop)) error {
+// Decide implements pipeline.Replayer: it applies the survivor rule and the
+// drop-all policy to the clusters, and notes the held records to drop.
+func (s *Stage) Decide(context.Context) error {
 	for _, c := range s.order {
 		if c.conflict && s.cfg.Conflicts == "drop-all" {
-			drop(s.docs[c.seq], pipeline.Dropf("conflict", fmt.Sprintf("cluster %s has members with different outputs", c.id)))
-			for i := range c.members {
-				drop(s.docs[c.members[i].seq], pipeline.Dropf("conflict", fmt.Sprintf("cluster %s has members with different outputs", c.id)))
+			why := fmt.Sprintf("cluster %s has members with different outputs", c.id)
+			s.verdicts = append(s.verdicts, verdict{c.seq, pipeline.Dropf("conflict", why)})
+			for _, m := range c.members {
+				s.verdicts = append(s.verdicts, verdict{m.seq, pipeline.Dropf("conflict", why)})
 			}
 			c.survivor = ""
 			continue
 		}
 		best := s.survivor(c)
-		c.survivor = s.docs[best].ID
-		if best != c.seq {
-			drop(s.docs[c.seq], pipeline.Dropf("survivor", fmt.Sprintf("of %s (%s survivor)", c.survivor, s.cfg.Survivor)))
-			s.docs[best].Cluster = c.id
+		c.survivor = c.id
+		if best >= 0 {
+			c.survivor = s.members.get(c.members[best].id)
+			s.verdicts = append(s.verdicts, verdict{c.seq, pipeline.Dropf("survivor", fmt.Sprintf("of %s (%s survivor)", c.survivor, s.cfg.Survivor))})
 		}
-		for _, m := range c.members {
-			if m.seq == best || m.kept {
+		for i, m := range c.members {
+			if i == best || m.kept {
 				continue
 			}
-			reason := m.match + "-duplicate"
+			reason := m.match() + "-duplicate"
 			if m.conflict {
 				reason = "conflicting-duplicate"
 			}
-			drop(s.docs[m.seq], pipeline.Dropf(reason, fmt.Sprintf("of %s, similarity %.3f to the cluster's first record", c.survivor, m.sim)))
+			s.verdicts = append(s.verdicts, verdict{m.seq, pipeline.Dropf(reason, fmt.Sprintf("of %s, similarity %.3f to the cluster's first record", c.survivor, m.sim))})
 		}
 	}
-	s.docs = nil
+	slices.SortFunc(s.verdicts, func(a, b verdict) int { return cmp.Compare(a.seq, b.seq) })
 	return nil
 }
 
-// survivor picks the cluster's survivor by the rule; ties go to the earlier record.
-func (s *Stage) survivor(c *cluster) int64 {
-	best, bl, bp := c.seq, c.length, c.priority
-	for _, m := range c.members {
-		if m.kept {
-			continue
-		}
-		better := false
-		switch s.cfg.Survivor {
-		case "longest":
-			better = m.length > bl
-		case "priority":
-			better = m.priority > bp
-		}
-		if better {
-			best, bl, bp = m.seq, m.length, m.priority
+// Replay implements pipeline.Replayer: it drops what Decide decided to
+// drop. Records come in input order, so a cursor walks the verdicts.
+func (s *Stage) Replay(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	for len(s.verdicts) > 0 && s.verdicts[0].seq < d.Seq {
+		s.verdicts = s.verdicts[1:]
+	}
+	if len(s.verdicts) == 0 || s.verdicts[0].seq != d.Seq {
+		return nil, nil
+	}
+	drop := s.verdicts[0].drop
+	s.verdicts = s.verdicts[1:]
+	return drop, nil
+}
+
+// survivor picks the cluster's survivor by the rule: the index of the
+// member, or -1 for the first record. Ties go to the earlier record.
+func (s *Stage) survivor(c *cluster) int {
+	best, score := -1, c.score
+	for i, m := range c.members {
+		if !m.kept && m.score > score {
+			best, score = i, m.score
 		}
 	}
 	return best
