@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/tuneprep/tuneprep/stages/formats"
 	"github.com/tuneprep/tuneprep/stages/tokencount"
@@ -58,11 +60,11 @@ func tokensCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 // countText counts the whole input: the count, or with asJSON the count,
 // the bytes and the encoding.
 func countText(in io.Reader, w io.Writer, tok *tokenizer.Tokenizer, asJSON bool) error {
-	text, err := io.ReadAll(in)
+	text, err := readString(in)
 	if err != nil {
 		return err
 	}
-	n := tok.Count(string(text))
+	n := tok.Count(text)
 	if asJSON {
 		return writeJSONLine(w, struct {
 			Tokens   int    `json:"tokens"`
@@ -72,6 +74,20 @@ func countText(in io.Reader, w io.Writer, tok *tokenizer.Tokenizer, asJSON bool)
 	}
 	_, err = fmt.Fprintln(w, n)
 	return err
+}
+
+// readString reads all of in into one string: into a buffer of the file's
+// size when in is a regular file, without growing it or copying the text
+// once more into a string.
+func readString(in io.Reader) (string, error) {
+	var b strings.Builder
+	if f, ok := in.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			b.Grow(int(st.Size()) + 1)
+		}
+	}
+	_, err := io.Copy(&b, in)
+	return b.String(), err
 }
 
 // countTexts counts the "text" field of each JSON line.

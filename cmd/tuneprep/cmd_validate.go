@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 	"github.com/tuneprep/tuneprep/stages/lengthdist"
 	"github.com/tuneprep/tuneprep/stages/pricing"
 	"github.com/tuneprep/tuneprep/stages/tokencount"
@@ -188,11 +188,11 @@ func validate(ctx context.Context, in io.Reader, format string, tg target) (*val
 		return nil, err
 	}
 	vr.array = array
-	err = eachRecord(r, func(line int, rec []byte) error {
+	err = eachJSON(r, func(rec jsonl.Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return vr.record(line, rec)
+		return vr.record(rec)
 	})
 	if err != nil {
 		return nil, err
@@ -249,10 +249,13 @@ func (vr *validator) use(formatNames []string) error {
 	return nil
 }
 
-func (vr *validator) record(line int, rec []byte) error {
+// record checks one record; the reader checked that it is JSON (or set
+// Reject), so that it is decoded once for the schemas.
+func (vr *validator) record(r jsonl.Record) error {
+	line, rec := r.Line, r.Raw
 	vr.records++
 	add := func(code, msg string) { vr.common = append(vr.common, problem{line, code, msg}) }
-	if !json.Valid(rec) {
+	if r.Reject != nil {
 		add("invalid-json", "the line is not valid JSON")
 		return nil
 	}
@@ -273,10 +276,10 @@ func (vr *validator) record(line int, rec []byte) error {
 			return err
 		}
 	}
-	doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(rec))
 	var kept, dropped []*tally
+	d := &doc{rec: r}
 	for _, t := range vr.tallies {
-		if t.record(line, rec, doc, vr) {
+		if t.record(line, rec, d, vr) {
 			kept = append(kept, t)
 		} else {
 			dropped = append(dropped, t)
@@ -325,25 +328,43 @@ func newTally(name string) (*tally, error) {
 	return &tally{f: f, sch: sch, warnings: map[string][]int{}}, nil
 }
 
+// doc is a record decoded for the schema validator, once, and only when a
+// candidate format needs it.
+type doc struct {
+	rec     jsonl.Record
+	v       any
+	decoded bool
+}
+
+func (d *doc) value() any {
+	if !d.decoded {
+		d.v, _ = d.rec.Value()
+		d.decoded = true
+	}
+	return d.v
+}
+
 // record checks one record and reports whether it is valid; a valid one
 // is an example, counted. A record the schema and rules accept but the
 // format cannot read (a content part that is an image) is a problem too.
-func (t *tally) record(line int, rec []byte, doc any, vr *validator) bool {
+// The schema validator runs unless the format's reading knows the record
+// valid.
+func (t *tally) record(line int, rec []byte, d *doc, vr *validator) bool {
 	before := len(t.problems)
 	add := func(code, msg string) { t.problems = append(t.problems, problem{line, code, msg}) }
-	if err := t.sch.Validate(doc); err != nil {
-		add("schema", schemaMessage(err))
-	}
-	for _, p := range t.f.Check(rec) {
-		add(p.Code, p.Message)
-	}
-	var ex *schemas.Example
-	if len(t.problems) == before {
-		var err error
-		if ex, err = t.f.Parse(rec); err != nil {
-			add("unreadable", err.Error())
+	rd := t.f.Read(rec)
+	if !rd.SchemaValid {
+		if err := t.sch.Validate(d.value()); err != nil {
+			add("schema", schemaMessage(err))
 		}
 	}
+	for _, p := range rd.Problems {
+		add(p.Code, p.Message)
+	}
+	if len(t.problems) == before && rd.Err != nil {
+		add("unreadable", rd.Err.Error())
+	}
+	ex := rd.Example
 	if len(t.problems) > before {
 		return false
 	}

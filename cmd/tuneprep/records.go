@@ -34,10 +34,17 @@ func readRecords(r io.Reader, fn func(rec jsonl.Record) error) error {
 // any other reject stops the reading with an error naming its line and
 // reason.
 func eachRecord(r io.Reader, fn func(line int, rec []byte) error) error {
+	return eachJSON(r, func(rec jsonl.Record) error { return fn(rec.Line, rec.Raw) })
+}
+
+// eachJSON is eachRecord for callers that use what the reader found: a
+// record with Reject set is malformed JSON; any other is valid JSON, so
+// that rec.Value and rec.Fields decode it without checking it again.
+func eachJSON(r io.Reader, fn func(rec jsonl.Record) error) error {
 	return readRecords(r, func(rec jsonl.Record) error {
 		if rj := rec.Reject; rj != nil && (rj.Reason != jsonl.Malformed || rec.Raw == nil) {
 			return fmt.Errorf("line %d: %s: %s", rec.Line, rj.Reason, rj.Detail)
 		}
-		return fn(rec.Line, rec.Raw)
+		return fn(rec)
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
+
+	"github.com/tuneprep/tuneprep/stages/jsonl"
 )
 
 // Detect guesses the format of one record from its top-level keys, for
@@ -20,12 +22,32 @@ func Detect(record []byte) (name string, ok bool) {
 	if len(rec) > 0 && rec[0] == '[' {
 		return detectArray(rec)
 	}
-	var keys map[string]json.RawMessage
-	if json.Unmarshal(rec, &keys) != nil || keys == nil {
+	if !jsonl.Valid(rec) {
 		return "", false
 	}
-	has := func(k string) bool { _, ok := keys[k]; return ok }
-	return DetectKeys(has, func(k string) bool { return isString(keys[k]) })
+	// The keys with the first byte of their value; the last of a repeated
+	// key counts, as it does in a map.
+	type member struct {
+		key   string
+		first byte
+	}
+	var members []member
+	if !jsonl.Object(rec, func(k string, v []byte) bool {
+		members = append(members, member{k, v[0]})
+		return true
+	}) {
+		return "", false
+	}
+	last := func(k string) (byte, bool) {
+		for i := len(members) - 1; i >= 0; i-- {
+			if members[i].key == k {
+				return members[i].first, true
+			}
+		}
+		return 0, false
+	}
+	has := func(k string) bool { _, ok := last(k); return ok }
+	return DetectKeys(has, func(k string) bool { c, _ := last(k); return c == '"' })
 }
 
 // DetectKeys is Detect for a record already decoded: has reports whether

@@ -31,6 +31,9 @@ type Format struct {
 
 	render func(ex *schemas.Example) (v any, reason string)
 	check  func(record []byte) []Problem
+	// read, when set, is Read in one pass; ok false leaves it to Check
+	// and Parse.
+	read func(record []byte) (rd Reading, ok bool)
 	// llamaFactory is the format's dataset_info.json entry, without the
 	// file name; nil for formats LLaMA-Factory does not read as they are.
 	llamaFactory *LlamaFactoryDataset
@@ -73,6 +76,34 @@ func (f Format) Check(record []byte) []Problem {
 		return decode(record, &m)
 	}
 	return f.check(record)
+}
+
+// A Reading is one record as Read saw it.
+type Reading struct {
+	// Problems are Check's; Example and Err are Parse's, nil when there
+	// are problems.
+	Problems []Problem
+	Example  *schemas.Example
+	Err      error
+	// SchemaValid says the record has a shape the format's JSON Schema
+	// surely accepts (plain strings and known keys, as nearly every record
+	// of a real file); false says nothing: run the validator.
+	SchemaValid bool
+}
+
+// Read is Check, then Parse when Check finds no problems, in one pass over
+// the record where the format allows (openai-chat).
+func (f Format) Read(record []byte) Reading {
+	if f.read != nil {
+		if rd, ok := f.read(record); ok {
+			return rd
+		}
+	}
+	if ps := f.Check(record); len(ps) > 0 {
+		return Reading{Problems: ps}
+	}
+	ex, err := f.Parse(record)
+	return Reading{Example: ex, Err: err}
 }
 
 // table is the list of formats, in the order the docs present them.
@@ -125,6 +156,14 @@ func All() []Format { return slices.Clone(table) }
 // marshalLine encodes v as one line without HTML escaping: training data
 // keeps "<", ">" and "&" as written.
 func marshalLine(v any) ([]byte, error) {
+	if line, ok := appendLine(make([]byte, 0, lineSize(v)), v); ok {
+		return line, nil
+	}
+	return marshalLineJSON(v)
+}
+
+// marshalLineJSON is marshalLine by encoding/json, for every record.
+func marshalLineJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

@@ -16,6 +16,7 @@ var openAIChat = Format{
 	Schema:     schemaFor("openai-chat.schema.json"),
 	render:     renderChat,
 	check:      checkChat,
+	read:       readChat,
 }
 
 // chatMessage is one message of openai-chat. Content is a pointer so that
@@ -115,6 +116,33 @@ type toolCall struct {
 }
 
 func checkChat(record []byte) []Problem {
+	if sc, ok := scanChat(record); ok {
+		if turns, ok := sc.checkTurns(); ok {
+			return chatRules(turns)
+		}
+	}
+	return checkChatJSON(record)
+}
+
+// readChat is Read from one scan of the record.
+func readChat(record []byte) (Reading, bool) {
+	sc, ok := scanChat(record)
+	if !ok {
+		return Reading{}, false
+	}
+	turns, ok := sc.checkTurns()
+	if !ok {
+		return Reading{}, false
+	}
+	if ps := chatRules(turns); len(ps) > 0 {
+		return Reading{Problems: ps, SchemaValid: sc.plain}, true
+	}
+	ex, ok := sc.example()
+	return Reading{Example: ex, SchemaValid: sc.plain}, ok
+}
+
+// checkChatJSON is checkChat by encoding/json: the specification of the scan.
+func checkChatJSON(record []byte) []Problem {
 	var rec struct {
 		Messages []chatTurn `json:"messages"`
 	}

@@ -53,6 +53,16 @@ type wireMessage struct {
 }
 
 func parseChat(b []byte) (*schemas.Example, error) {
+	if sc, ok := scanChat(b); ok {
+		if ex, ok := sc.example(); ok {
+			return ex, nil
+		}
+	}
+	return parseChatJSON(b)
+}
+
+// parseChatJSON is parseChat by encoding/json: the specification of the scan.
+func parseChatJSON(b []byte) (*schemas.Example, error) {
 	var r struct {
 		Messages []wireMessage   `json:"messages"`
 		Tools    json.RawMessage `json:"tools"`

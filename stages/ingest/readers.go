@@ -132,7 +132,27 @@ func (e tooLargeError) Error() string {
 
 // all reads a whole document into memory: at most max_record_bytes.
 func (s *source) all() ([]byte, error) {
-	return io.ReadAll(s.document())
+	return readAll(s.document(), s.size)
+}
+
+// readAll is io.ReadAll with a first buffer of the size the file is said to
+// have (and a byte more, to see the end), so that a file is read without
+// growing and copying the buffer on the way; a wrong size only costs growth.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(512, min(size, 64<<20)+1))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 type binaryError struct{ at int }
@@ -147,7 +167,8 @@ var bom = []byte("\xEF\xBB\xBF")
 // file name without extension) and folder (the parent folder's name, a label
 // in the scikit-learn load_files convention).
 func readText(src *source, e *emitter) error {
-	b, err := io.ReadAll(io.LimitReader(src.r, int64(src.recordLimit+len(bom)+1)))
+	limit := int64(src.recordLimit + len(bom) + 1)
+	b, err := readAll(io.LimitReader(src.r, limit), min(src.size, limit))
 	if err != nil {
 		return err
 	}

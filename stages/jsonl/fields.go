@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -76,7 +75,7 @@ func (r Record) members() (memberScan, error) {
 	if r.Reject != nil {
 		return memberScan{}, fmt.Errorf("%s: %s", r.Reject.Reason, r.Reject.Detail)
 	}
-	if !r.valid && !json.Valid(b) {
+	if !r.valid && !Valid(b) {
 		return memberScan{}, json.Unmarshal(b, new(json.RawMessage))
 	}
 	i := skipSpace(b, 0)
@@ -114,6 +113,9 @@ func Field(name string, v []byte) (schemas.Field, error) {
 		s, err := unquote(v)
 		return schemas.Field{Name: name, Value: s}, err
 	case '{', '[':
+		if compact(v) {
+			return schemas.Field{Name: name, Value: string(v), Raw: true}, nil
+		}
 		var c bytes.Buffer
 		if err := json.Compact(&c, v); err != nil {
 			return schemas.Field{}, err
@@ -121,6 +123,20 @@ func Field(name string, v []byte) (schemas.Field, error) {
 		return schemas.Field{Name: name, Value: c.String(), Raw: true}, nil
 	}
 	return schemas.Field{Name: name, Value: string(v)}, nil
+}
+
+// compact reports whether the well-formed JSON v has no white space
+// outside its strings: json.Compact would return it as it is.
+func compact(v []byte) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			i = stringEnd(v, i) - 1
+		case ' ', '\t', '\n', '\r':
+			return false
+		}
+	}
+	return true
 }
 
 // Elements returns the elements of a well-formed JSON array, nulls left
@@ -148,14 +164,24 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// stringEnd returns the index after the JSON string starting at b[i].
+// stringEnd returns the index after the JSON string starting at b[i]. It
+// jumps to the next quote (bytes.IndexByte is vectorised) and skips the
+// escapes before it, each byte looked at a bounded number of times.
 func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	for i++; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		end := i + q
+		for {
+			e := bytes.IndexByte(b[i:end], '\\')
+			if e < 0 {
+				return end + 1
+			}
+			if i += e + 2; i > end {
+				break // that quote was escaped: look for the next
+			}
 		}
 	}
 	return len(b)
@@ -186,15 +212,4 @@ func valueEnd(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-// unquote decodes a JSON string literal; most have no escapes and are
-// sliced. (Invalid UTF-8 is replaced as encoding/json does.)
-func unquote(raw []byte) (string, error) {
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err
 }

@@ -521,7 +521,7 @@ func (r *Reader) check(line int, raw []byte, startLine, startCol int) Record {
 		rec.Raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 		rec.Repaired = true
 	}
-	if !json.Valid(rec.Raw) {
+	if !Valid(rec.Raw) {
 		rec.Reject = &Reject{Malformed, syntaxDetail(rec.Raw, startLine, startCol)}
 		return rec
 	}

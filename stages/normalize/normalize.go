@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -101,53 +102,110 @@ func (s *Stage) Text(t string) string {
 	return t
 }
 
-// tidy fixes line endings, control characters and whitespace.
+// tidy fixes line endings, control characters and whitespace. It works on
+// bytes and copies runs of printable ASCII at once; other characters are
+// decoded one by one (see rune).
 func (s *Stage) tidy(t string) string {
-	var b strings.Builder
-	b.Grow(len(t))
-	var pend []byte // spaces and tabs, written only if text follows on the line
-	newlines := 0   // newlines, written (at most two) only if text follows
-	for i, r := range t {
-		switch {
-		case r == '\r':
-			if i+1 < len(t) && t[i+1] == '\n' {
-				continue
+	w := tidier{b: make([]byte, 0, len(t)), ws: s.cfg.Whitespace}
+	for i := 0; i < len(t); {
+		c := t[i]
+		if c > ' ' && c < 0x7f {
+			j := i + 1
+			for j < len(t) && t[j] >= ' ' && t[j] < 0x7f {
+				j++
 			}
-			r = '\n'
-		case r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' || r == '\u0085':
-			r = '\n'
-		case r == '\n' || r == '\t':
-		case unicode.IsSpace(r):
-			if s.cfg.Whitespace {
-				r = ' '
+			k := j // the run's trailing spaces are pending, like any others
+			for t[k-1] == ' ' {
+				k--
 			}
-		case unicode.IsControl(r) || r == '\ufeff':
+			w.text(t[i:k])
+			for range j - k {
+				w.space(' ')
+			}
+			i = j
 			continue
 		}
-		if !s.cfg.Whitespace {
-			b.WriteRune(r)
+		r, n := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(t[i:])
+		} else if c == '\r' && i+1 < len(t) && t[i+1] == '\n' {
+			i++ // the \n that follows ends the line
 			continue
 		}
-		switch r {
-		case '\n':
-			pend = pend[:0] // trailing spaces go
-			newlines++
-			continue
-		case ' ', '\t':
-			pend = append(pend, byte(r))
-			continue
-		}
-		if b.Len() == 0 {
-			pend = pend[:0] // the text starts with its first non-space
-		} else {
-			b.WriteString("\n\n"[:min(newlines, 2)])
-		}
-		newlines = 0
-		b.Write(pend)
-		pend = pend[:0]
-		b.WriteRune(r)
+		w.rune(r)
+		i += n
 	}
-	return b.String()
+	if w.commit == 0 {
+		return ""
+	}
+	// b is not written again: share it, as strings.Builder does.
+	return unsafe.String(&w.b[0], w.commit)
+}
+
+// tidier builds tidy's output. With ws, b[commit:] is what is pending: at
+// most two newlines, then spaces and tabs; it is kept only if text follows
+// (trailing spaces go, blank lines shrink to one), and nothing is kept
+// before the first text.
+type tidier struct {
+	b      []byte
+	ws     bool
+	commit int // length of b up to the last text written
+	nl     int // newlines pending in b[commit:]
+}
+
+// rune handles one character that is not printable ASCII.
+func (w *tidier) rune(r rune) {
+	switch {
+	case r == '\r' || r == '\u2028' || r == '\u2029' || r == '\v' || r == '\f' || r == '\u0085':
+		r = '\n'
+	case r == '\n' || r == '\t':
+	case unicode.IsSpace(r):
+		if w.ws {
+			r = ' '
+		}
+	case unicode.IsControl(r) || r == '\ufeff':
+		return
+	}
+	switch {
+	case !w.ws:
+		w.b = utf8.AppendRune(w.b, r)
+		w.commit = len(w.b)
+	case r == '\n':
+		w.b = w.b[:w.commit+w.nl] // trailing spaces go
+		if w.nl < 2 {
+			w.b = append(w.b, '\n')
+			w.nl++
+		}
+	case r == ' ' || r == '\t':
+		w.space(byte(r))
+	default:
+		w.start()
+		w.b = utf8.AppendRune(w.b, r)
+		w.commit, w.nl = len(w.b), 0
+	}
+}
+
+func (w *tidier) space(c byte) {
+	w.b = append(w.b, c)
+	if !w.ws {
+		w.commit = len(w.b)
+	}
+}
+
+// text writes text that starts and ends with a character that is not a
+// space, after what is pending.
+func (w *tidier) text(s string) {
+	w.start()
+	w.b = append(w.b, s...)
+	w.commit, w.nl = len(w.b), 0
+}
+
+// start drops what is pending before the first text: the text starts with
+// its first non-space.
+func (w *tidier) start() {
+	if w.ws && w.commit == 0 {
+		w.b = w.b[:0]
+	}
 }
 
 // clean reports whether t needs no change: no carriage returns, control

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -177,4 +178,31 @@ func BenchmarkCorpusRead(b *testing.B) {
 	b.StopTimer()
 	b.SetBytes(size)
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MB")
+}
+
+// BenchmarkCorpusWriteBatch writes 50,000 documents of 1-2 KB to memory:
+// the writer without the disk, in about a second per iteration.
+func BenchmarkCorpusWriteBatch(b *testing.B) {
+	texts := benchTexts()
+	const rows = 50_000
+	var size int64
+	for i := range rows {
+		size += int64(2*len(benchDoc(i, texts).Text) + 100)
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		w, err := NewCorpusWriter(io.Discard, WriterOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range rows {
+			if err := w.Write(benchDoc(i, texts)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -46,6 +46,9 @@ type Result struct {
 	Text     string // the rewritten text (unchanged in drop mode)
 	Replaced int    // spans rewritten (or, in drop mode, found)
 	Drop     bool   // drop mode and at least one span: the caller should drop the record
+	// Clean says that Text was rescanned after the last replacement and
+	// nothing was found: Residual(Text) is empty, no need to scan again.
+	Clean bool
 }
 
 // NewReplacer validates cfg. Errors name the field.
@@ -94,7 +97,6 @@ type Indexes struct {
 // ReplaceDoc is Replace with numbering shared through ix (nil: a fresh one).
 func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 	var b strings.Builder
-	b.Grow(len(text))
 	if ix == nil {
 		ix = &Indexes{}
 	}
@@ -108,6 +110,9 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 		n++
 		if r.mode == ModeDrop {
 			continue
+		}
+		if n == 1 {
+			b.Grow(len(text) + 16)
 		}
 		b.WriteString(text[last:sp.Start])
 		val := text[sp.Start:sp.End]
@@ -135,6 +140,9 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 	}
 	if r.mode == ModeDrop {
 		return Result{Text: text, Replaced: n, Drop: n > 0}
+	}
+	if n == 0 {
+		return Result{Text: text}
 	}
 	b.WriteString(text[last:])
 	return Result{Text: b.String(), Replaced: n}
@@ -205,15 +213,23 @@ func Redact(s *Scanner, r *Replacer, text string) (Result, []Span) {
 }
 
 // RedactDoc is Redact with indexed-mode numbering shared through ix.
+//
+// Text that nothing was replaced in is not rescanned: Scan depends on the
+// text alone, so it would find the same spans, and replace nothing again.
 func RedactDoc(s *Scanner, r *Replacer, ix *Indexes, text string) (Result, []Span) {
 	spans := s.Scan(text)
 	res := r.ReplaceDoc(ix, text, spans)
 	if r.mode == ModeDrop || r.mode == ModeMask {
 		return res, spans
 	}
+	if res.Replaced == 0 {
+		res.Clean = len(spans) == 0
+		return res, spans
+	}
 	for round := 0; round < 3; round++ {
 		more := s.Scan(res.Text)
 		if len(more) == 0 {
+			res.Clean = true
 			break
 		}
 		next := r.ReplaceDoc(ix, res.Text, more)

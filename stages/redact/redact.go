@@ -233,7 +233,7 @@ func (s *Stage) redactPart(id, part string, text *string, raw bool, f *found, co
 		return false
 	}
 	*text = res.Text
-	if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask {
+	if len(spans) > 0 && s.replacer.Mode() != pii.ModeMask && !res.Clean {
 		f.residual = append(f.residual, pii.Residual(s.scanner, *text)...)
 	}
 	return true

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
@@ -72,6 +73,73 @@ type part struct {
 	t        *template.Template
 	required []string
 	refs     []string
+	// plain is the template as literal text and fields, when that is all
+	// it is (as in "{{.instruction}}"); nil otherwise.
+	plain []segment
+}
+
+// segment is literal text, or the field it names.
+type segment struct {
+	text  string
+	field string
+}
+
+// plainSegments returns the template as segments when it is only literal
+// text and top-level fields printed as they are ({{.name}}: no pipeline,
+// function, condition or variable); else nil.
+func plainSegments(root *parse.ListNode) []segment {
+	var segs []segment
+	for _, n := range root.Nodes {
+		switch n := n.(type) {
+		case *parse.TextNode:
+			segs = append(segs, segment{text: string(n.Text)})
+		case *parse.ActionNode:
+			p := n.Pipe
+			if len(p.Decl) > 0 || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+				return nil
+			}
+			f, ok := p.Cmds[0].Args[0].(*parse.FieldNode)
+			if !ok || len(f.Ident) != 1 {
+				return nil
+			}
+			segs = append(segs, segment{field: f.Ident[0]})
+		default:
+			return nil
+		}
+	}
+	return segs
+}
+
+// renderPlain renders plain segments the way text/template prints them over
+// templateData: a string field as it is (the last of fields with one name,
+// as in the map). ok is false for a JSON field, which prints as text/template
+// formats its value.
+func renderPlain(segs []segment, fs schemas.Fields) (string, bool) {
+	if len(segs) == 1 && segs[0].field != "" { // no copy for the usual {{.field}}
+		return plainField(segs[0].field, fs)
+	}
+	var b strings.Builder
+	for _, sg := range segs {
+		if sg.field == "" {
+			b.WriteString(sg.text)
+			continue
+		}
+		v, ok := plainField(sg.field, fs)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(v)
+	}
+	return b.String(), true
+}
+
+func plainField(name string, fs schemas.Fields) (string, bool) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Name == name {
+			return fs[i].Value, !fs[i].Raw
+		}
+	}
+	return "", true // read by refs as ""; required fields were checked
 }
 
 type compiled struct {
@@ -137,7 +205,7 @@ func compile(r Rule) (compiled, error) {
 			return c, fmt.Errorf("%s: %w", p.name, err)
 		}
 		required, refs := fieldRefs(t.Tree.Root)
-		*p.dst = &part{t: t, required: required, refs: refs}
+		*p.dst = &part{t: t, required: required, refs: refs, plain: plainSegments(t.Tree.Root)}
 	}
 	switch r.Kind {
 	case "chat":
@@ -233,11 +301,17 @@ func execute(p *part, fs schemas.Fields) (string, *schemas.Drop) {
 			return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q (the record has %s)", p.t.Name(), f, fieldNames(fs)))
 		}
 	}
-	var b bytes.Buffer
-	if err := p.t.Execute(&b, templateData(fs, p.refs)); err != nil {
-		return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", p.t.Name(), err))
+	out, ok := "", false
+	if p.plain != nil {
+		out, ok = renderPlain(p.plain, fs)
 	}
-	out := b.String()
+	if !ok {
+		var b bytes.Buffer
+		if err := p.t.Execute(&b, templateData(fs, p.refs)); err != nil {
+			return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", p.t.Name(), err))
+		}
+		out = b.String()
+	}
 	if strings.TrimSpace(out) == "" {
 		if p.t.Name() == "system" {
 			return "", nil
