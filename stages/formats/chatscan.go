@@ -1,9 +1,9 @@
 package formats
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/jsonl"
@@ -46,8 +46,8 @@ func scanChat(record []byte) (sc chatScan, ok bool) {
 		return sc, false
 	}
 	ok, sawMessages, other := true, false, false
-	isObject := jsonl.Object(record, func(key string, v []byte) bool {
-		switch key {
+	isObject := jsonl.Object(record, func(key, v []byte) bool {
+		switch string(key) {
 		case "messages":
 			if sawMessages { // encoding/json would merge the two arrays
 				ok = false
@@ -63,7 +63,7 @@ func scanChat(record []byte) (sc chatScan, ok bool) {
 			sc.tools = v
 		default:
 			other = true
-			ok = !strings.EqualFold(key, "messages") && !strings.EqualFold(key, "tools")
+			ok = !bytes.EqualFold(key, []byte("messages")) && !bytes.EqualFold(key, []byte("tools"))
 		}
 		return ok
 	})
@@ -118,7 +118,7 @@ func scanTurns(v []byte) ([]scannedTurn, bool) {
 	isArray := jsonl.Array(v, func(el []byte) bool {
 		var t scannedTurn
 		if el[0] != 'n' {
-			ok = jsonl.Object(el, func(key string, m []byte) bool {
+			ok = jsonl.Object(el, func(key, m []byte) bool {
 				ok = t.set(key, m)
 				return ok
 			}) && ok
@@ -131,12 +131,12 @@ func scanTurns(v []byte) ([]scannedTurn, bool) {
 
 // set records member key; false when encoding/json must decide: the key
 // given twice, or matching one the decoders read only ignoring case.
-func (t *scannedTurn) set(key string, v []byte) bool {
+func (t *scannedTurn) set(key, v []byte) bool {
 	p := t.member(key)
 	if p == nil {
 		t.other = true
 		for _, k := range turnKeys {
-			if strings.EqualFold(key, k) {
+			if bytes.EqualFold(key, []byte(k)) {
 				return false
 			}
 		}
@@ -150,8 +150,8 @@ func (t *scannedTurn) set(key string, v []byte) bool {
 }
 
 // member returns where the member named key goes, or nil.
-func (t *scannedTurn) member(key string) *[]byte {
-	switch key {
+func (t *scannedTurn) member(key []byte) *[]byte {
+	switch string(key) {
 	case "role":
 		return &t.role
 	case "content":
@@ -171,13 +171,22 @@ func (t *scannedTurn) member(key string) *[]byte {
 }
 
 // stringOf decodes a member that encoding/json decodes into a string: absent
-// or null leave it empty; ok is false for any other type.
+// or null leave it empty; ok is false for any other type. The roles are
+// shared strings, not one copy per message.
 func stringOf(raw []byte) (string, bool) {
 	switch {
 	case raw == nil || raw[0] == 'n':
 		return "", true
 	case raw[0] != '"':
 		return "", false
+	}
+	switch string(raw) {
+	case `"user"`:
+		return "user", true
+	case `"assistant"`:
+		return "assistant", true
+	case `"system"`:
+		return "system", true
 	}
 	s, err := jsonl.Unquote(raw)
 	return s, err == nil

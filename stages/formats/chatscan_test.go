@@ -148,3 +148,36 @@ func FuzzChatScan(f *testing.F) {
 		checkChatScan(t, b)
 	})
 }
+
+// BenchmarkReadChat reads openai-chat records the way validate and tokens
+// --dataset do: Detect, then Read (Check and Parse in one pass) or Parse.
+func BenchmarkReadChat(b *testing.B) {
+	recs := chatScanSeeds(b)[len(chatScanCases):] // the golden file's lines
+	size := 0
+	for _, r := range recs {
+		size += len(r)
+	}
+	b.Run("detect+read", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range recs {
+				if _, ok := Detect(r); !ok {
+					b.Fatal("not detected")
+				}
+				openAIChat.Read(r)
+			}
+		}
+	})
+	b.Run("parse", func(b *testing.B) {
+		b.SetBytes(int64(size))
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, r := range recs {
+				if _, err := openAIChat.Parse(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}

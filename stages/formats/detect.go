@@ -28,11 +28,12 @@ func Detect(record []byte) (name string, ok bool) {
 	// The keys with the first byte of their value; the last of a repeated
 	// key counts, as it does in a map.
 	type member struct {
-		key   string
+		key   []byte
 		first byte
 	}
-	var members []member
-	if !jsonl.Object(rec, func(k string, v []byte) bool {
+	var buf [8]member
+	members := buf[:0]
+	if !jsonl.Object(rec, func(k, v []byte) bool {
 		members = append(members, member{k, v[0]})
 		return true
 	}) {
@@ -40,7 +41,7 @@ func Detect(record []byte) (name string, ok bool) {
 	}
 	last := func(k string) (byte, bool) {
 		for i := len(members) - 1; i >= 0; i-- {
-			if members[i].key == k {
+			if string(members[i].key) == k {
 				return members[i].first, true
 			}
 		}

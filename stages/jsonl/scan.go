@@ -403,19 +403,33 @@ func Unquote(raw []byte) (string, error) { return unquote(raw) }
 
 // Object calls fn with the key and the value of each member of b, a JSON
 // value that Valid accepted, in order, and reports whether b is an object.
-// A false from fn stops the walk. Values are slices of b, not decoded.
-func Object(b []byte, fn func(key string, v []byte) bool) bool {
+// A false from fn stops the walk. Keys and values are slices of b (a key
+// with escapes is decoded into a new slice), valid as long as b is.
+func Object(b []byte, fn func(key, v []byte) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
 	}
-	m := memberScan{b, skipSpace(b, i+1)}
-	for {
-		key, v, ok, err := m.next()
-		if !ok || err != nil || !fn(key, v) {
-			return err == nil
+	for i = skipSpace(b, i+1); b[i] != '}'; {
+		end := stringEnd(b, i)
+		key := b[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 || !utf8.Valid(key) {
+			k, err := unquote(b[i:end])
+			if err != nil {
+				return false
+			}
+			key = []byte(k)
+		}
+		i = skipSpace(b, skipSpace(b, end)+1) // past the colon
+		vend := valueEnd(b, i)
+		if !fn(key, b[i:vend]) {
+			return true
+		}
+		if i = skipSpace(b, vend); b[i] == ',' {
+			i = skipSpace(b, i+1)
 		}
 	}
+	return true
 }
 
 // Array calls fn with each element of b, a JSON value that Valid accepted,
