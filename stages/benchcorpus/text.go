@@ -70,7 +70,7 @@ func newMeasure() (*measure, error) {
 // jaccard is the word 3-gram Jaccard similarity of a and b.
 func (m *measure) jaccard(a, b string) float64 {
 	x, y := m.sh3.AppendSet(nil, a), m.sh3.AppendSet(nil, b)
-	n := intersect(x, y)
+	n := minhash.IntersectSorted(x, y)
 	if u := len(x) + len(y) - n; u > 0 {
 		return float64(n) / float64(u)
 	}
@@ -84,26 +84,8 @@ func (m *measure) containment(a, b string) float64 {
 	if len(x) == 0 || len(y) == 0 {
 		return 0
 	}
-	n := float64(intersect(x, y))
+	n := float64(minhash.IntersectSorted(x, y))
 	return max(n/float64(len(x)), n/float64(len(y)))
-}
-
-// intersect counts the common elements of two sorted sets.
-func intersect(a, b []uint64) int {
-	n, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			n++
-			i++
-			j++
-		}
-	}
-	return n
 }
 
 // Words an edit puts in place of another.

@@ -151,7 +151,7 @@ func TestUnrelatedNotFlagged(t *testing.T) {
 		if a == b || sigs[a] == nil || sigs[b] == nil {
 			continue
 		}
-		inter := intersectSorted(sets[a], sets[b])
+		inter := IntersectSorted(sets[a], sets[b])
 		if float64(inter)/float64(len(sets[a])+len(sets[b])-inter) >= 0.5 {
 			related++
 			continue

@@ -32,7 +32,7 @@ func (s *shingleStore) jaccard(id uint64, set []uint64) (float64, bool) {
 		return 0, false
 	}
 	stored := s.hashes[sp.off : sp.off+sp.n]
-	inter := intersectSorted(stored, set)
+	inter := IntersectSorted(stored, set)
 	union := len(stored) + len(set) - inter
 	if union == 0 {
 		return 1, true
@@ -40,8 +40,8 @@ func (s *shingleStore) jaccard(id uint64, set []uint64) (float64, bool) {
 	return float64(inter) / float64(union), true
 }
 
-// intersectSorted counts the common values of two ascending distinct slices.
-func intersectSorted(a, b []uint64) int {
+// IntersectSorted counts the common values of two ascending distinct slices.
+func IntersectSorted(a, b []uint64) int {
 	n, i, j := 0, 0, 0
 	for i < len(a) && j < len(b) {
 		switch {

@@ -87,7 +87,7 @@ func TestEstimateTracksJaccard(t *testing.T) {
 	for i, d := range docs {
 		for _, other := range []string{syntheticEdit(d, 0.04, uint64(i)), docs[(i+1)%len(docs)]} {
 			a, b := sh.AppendSet(nil, d), sh.AppendSet(nil, other)
-			inter := intersectSorted(a, b)
+			inter := IntersectSorted(a, b)
 			exact := float64(inter) / float64(len(a)+len(b)-inter)
 			est := Similarity(m.appendSignature(nil, a), m.appendSignature(nil, b))
 			diff := est - exact
