@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/tuneprep/tuneprep/stages/minhash"
 )
@@ -60,7 +61,7 @@ type bank struct {
 // choose filters a pool (budget, overlap with evaluation records) and
 // selects up to K examples by the strategy within the bank budget.
 func (s *Stage) choose(label string, p *pool, evalIdx *minhash.ContainmentIndex) (bank, error) {
-	b := bank{label: label, stats: BankStats{Label: label, Seen: p.seen}}
+	b := bank{label: label, stats: BankStats{Label: label, Seen: p.seen, Sampled: len(p.h)}}
 	var eligible []*candidate
 	for _, c := range p.sorted() {
 		c.tokens = s.count.Count(rendered(c))
@@ -107,7 +108,54 @@ func (s *Stage) choose(label string, p *pool, evalIdx *minhash.ContainmentIndex)
 	}
 	b.stats.Selected = len(b.examples)
 	b.stats.MinPairwiseDistance = minPairwise(b.examples)
+	if b.stats.Selected < s.cfg.K {
+		b.stats.Short = s.short(b.stats)
+	}
 	return b, nil
+}
+
+// short explains a bank with fewer than k examples: the candidates there
+// were and what each rule removed.
+func (s *Stage) short(st BankStats) string {
+	from := s.cfg.From + " records"
+	if st.Label != "" {
+		from = fmt.Sprintf("%s records labelled %q", s.cfg.From, st.Label)
+	}
+	why := []string{fmt.Sprintf("%d usable %s", st.Seen, from)}
+	if st.Sampled < st.Seen {
+		why = append(why, fmt.Sprintf("%d sampled (fewshot.pool)", st.Sampled))
+	}
+	if st.OverBudget > 0 {
+		why = append(why, fmt.Sprintf("%d over max_example_tokens %d", st.OverBudget, s.cfg.MaxExampleTokens))
+	}
+	if st.OverlapsEval > 0 {
+		why = append(why, fmt.Sprintf("%d overlapping validation or test (containment >= %g)", st.OverlapsEval, s.cfg.OverlapThreshold))
+	}
+	if st.SkippedForBankBudget > 0 {
+		why = append(why, fmt.Sprintf("%d skipped to stay within max_bank_tokens %d", st.SkippedForBankBudget, s.cfg.MaxBankTokens))
+	}
+	msg := strings.Join(why, ", ")
+	if st.Sampled < st.Seen && st.SkippedForBankBudget == 0 {
+		msg += "; a larger fewshot.pool would consider more candidates"
+	}
+	return msg
+}
+
+// Warnings implements pipeline.Warner: every bank with fewer than k
+// examples, and why.
+func (s *Stage) Warnings() []string {
+	var w []string
+	for _, b := range s.banks {
+		if b.stats.Short == "" {
+			continue
+		}
+		name := "the bank"
+		if b.stats.Label != "" {
+			name = fmt.Sprintf("bank %q", b.stats.Label)
+		}
+		w = append(w, fmt.Sprintf("%s has %d of %d examples: %s", name, b.stats.Selected, s.cfg.K, b.stats.Short))
+	}
+	return w
 }
 
 // diverse is greedy max-min selection: start from the first candidate in

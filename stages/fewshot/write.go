@@ -38,6 +38,7 @@ type Overlap struct {
 type BankStats struct {
 	Label                string `json:"label"`
 	Seen                 int    `json:"train_records"`
+	Sampled              int    `json:"sampled"`
 	Pool                 int    `json:"eligible_in_pool"`
 	OverBudget           int    `json:"over_example_budget"`
 	OverlapsEval         int    `json:"overlapping_validation_or_test"`
@@ -50,6 +51,9 @@ type BankStats struct {
 	CostPer1000Requests *float64 `json:"input_cost_per_1000_requests_usd"`
 	MinPairwiseDistance float64  `json:"min_pairwise_distance"`
 	PromptFile          string   `json:"prompt_file"`
+	// Short says why a bank has fewer than k examples: how many candidates
+	// each rule removed.
+	Short string `json:"short,omitempty"`
 }
 
 // bankLine is one line of fewshot/bank.jsonl.

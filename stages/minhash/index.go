@@ -116,12 +116,12 @@ func fold(id uint64) uint32 { return uint32(id ^ id>>32) }
 // slotOf returns the slot of id: the entries under its folded key are
 // confirmed against the full id.
 func (x *Index) slotOf(id uint64) (uint32, bool) {
-	t := &x.bySlot
-	if t.n == 0 {
+	key := fold(id)
+	t, i := x.bySlot.probe(key)
+	if t == nil {
 		return 0, false
 	}
-	key := fold(id)
-	for i := t.home(key); ; i = t.next(i) {
+	for ; ; i = t.next(i) {
 		e := t.slots[i]
 		if e == 0 {
 			return 0, false
@@ -165,8 +165,12 @@ func (x *Index) query(dst []candidate, sig Signature) []candidate {
 	// nothing mutable.
 	for b := range x.params.Bands {
 		key := x.bandKey(sig, b)
-		for i := x.bands.home(key); ; i = x.bands.next(i) {
-			e := x.bands.slots[i]
+		t, i := x.bands.probe(key)
+		if t == nil {
+			continue
+		}
+		for ; ; i = t.next(i) {
+			e := t.slots[i]
 			if e == 0 {
 				break
 			}

@@ -8,69 +8,102 @@ package minhash
 //
 // Equal keys are stored in separate slots of the same probe run; lookups walk
 // the run until an empty slot. Entries are never deleted.
+//
+// The table is cut into tableSegs segments by the key's hash, each its own
+// open-addressing table that grows on its own: growing copies one segment,
+// never the whole table, so a large index grows without a spike of twice
+// its size (at 40 million entries, a 1.25x grow of one table would hold
+// 0.5 GB old and 0.6 GB new slots at once).
 type multiTable struct {
+	segs [tableSegs]segment
+	n    int
+}
+
+// segment is one open-addressing table of a multiTable.
+type segment struct {
 	slots []uint64
 	n     int
 }
 
+// tableSegs is the number of segments: a power of two, so the top bits of
+// the key's hash pick one.
+const (
+	tableSegs    = 64
+	tableSegBits = 6
+)
+
 const minTableSlots = 16
 
-// home returns the first slot for key: the key is spread by a Fibonacci
-// multiply (ids may be sequential) and mapped onto any table size by a
-// multiply-shift, so the table can grow by 1.25x rather than 2x.
-func (t *multiTable) home(key uint32) int {
-	spread := (uint64(key) * 0x9E3779B97F4A7C15) >> 32
-	return int((spread * uint64(len(t.slots))) >> 32)
+// probe returns key's segment and the first slot of key's probe run, or a
+// nil segment when the segment is empty. The key is spread by a Fibonacci
+// multiply (ids may be sequential): the top bits pick the segment, the next
+// 32 are mapped onto any segment size by a multiply-shift, so a segment can
+// grow by 1.25x rather than 2x.
+func (t *multiTable) probe(key uint32) (*segment, int) {
+	spread := uint64(key) * 0x9E3779B97F4A7C15
+	s := &t.segs[spread>>(64-tableSegBits)]
+	if len(s.slots) == 0 {
+		return nil, 0
+	}
+	return s, s.home(spread)
+}
+
+func (s *segment) home(spread uint64) int {
+	return int((uint64(uint32(spread>>(32-tableSegBits))) * uint64(len(s.slots))) >> 32)
 }
 
 // next is the following slot of a probe run.
-func (t *multiTable) next(i int) int {
-	if i++; i == len(t.slots) {
+func (s *segment) next(i int) int {
+	if i++; i == len(s.slots) {
 		return 0
 	}
 	return i
 }
 
-// insert adds (key, val); val must be below 2^32-1. The table grows by 1.25x
-// at 3/4 load, so the load stays in [3/5, 3/4]: 10.7-13.3 bytes per entry.
-// (Growing by 2x would leave it between 3/8 and 3/4, up to 21 bytes.)
+// insert adds (key, val); val must be below 2^32-1. A segment grows by
+// 1.25x at 3/4 load, so the load stays in [3/5, 3/4]: 10.7-13.3 bytes per
+// entry. (Growing by 2x would leave it between 3/8 and 3/4, up to 21 bytes.)
 func (t *multiTable) insert(key, val uint32) {
-	if 4*(t.n+1) > 3*len(t.slots) {
-		t.grow()
+	spread := uint64(key) * 0x9E3779B97F4A7C15
+	s := &t.segs[spread>>(64-tableSegBits)]
+	if 4*(s.n+1) > 3*len(s.slots) {
+		s.grow()
 	}
-	t.put(uint64(key)<<32 | uint64(val+1))
+	s.put(uint64(key)<<32 | uint64(val+1))
+	s.n++
 	t.n++
 }
 
 // put stores an entry in the first empty slot of its probe run.
-func (t *multiTable) put(e uint64) {
-	for i := t.home(uint32(e >> 32)); ; i = t.next(i) {
-		if t.slots[i] == 0 {
-			t.slots[i] = e
+func (s *segment) put(e uint64) {
+	for i := s.home(uint64(uint32(e>>32)) * 0x9E3779B97F4A7C15); ; i = s.next(i) {
+		if s.slots[i] == 0 {
+			s.slots[i] = e
 			return
 		}
 	}
 }
 
-// grow enlarges the table by a quarter (or creates it) and reinserts every
-// entry: each entry is moved about four times over the table's life.
-func (t *multiTable) grow() {
-	old := t.slots
-	t.slots = make([]uint64, max(minTableSlots, len(old)+len(old)/4))
+// grow enlarges the segment by a quarter (or creates it) and reinserts
+// every entry: each entry is moved about four times over the table's life.
+func (s *segment) grow() {
+	old := s.slots
+	s.slots = make([]uint64, max(minTableSlots, len(old)+len(old)/4))
 	for _, e := range old {
 		if e != 0 {
-			t.put(e)
+			s.put(e)
 		}
 	}
 }
 
 // first returns the first value stored under key.
 func (t *multiTable) first(key uint32) (uint32, bool) {
-	if t.n == 0 {
+	s, i := t.probe(key)
+	if s == nil {
 		return 0, false
 	}
-	for i := t.home(key); ; i = t.next(i) {
-		e := t.slots[i]
+	for ; ; i = s.next(i) {
+		e := s.slots[i]
 		if e == 0 {
 			return 0, false
 		}
@@ -81,4 +114,10 @@ func (t *multiTable) first(key uint32) (uint32, bool) {
 }
 
 // bytes is the memory the table holds.
-func (t *multiTable) bytes() int { return 8 * cap(t.slots) }
+func (t *multiTable) bytes() int {
+	n := 0
+	for i := range t.segs {
+		n += 8 * cap(t.segs[i].slots)
+	}
+	return n
+}

@@ -1,35 +1,99 @@
 package split
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
-	"github.com/tuneprep/tuneprep/schemas"
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 )
 
-// exactSplit holds the records and their groups until the input ends.
+// exactSplit keeps, until the input ends, one compact entry per group and
+// no record: the exact and stable methods hold the records in the engine
+// (spilled to disk past Plan.HoldMemory), and find each record's split
+// again by its group key when the engine replays it.
+//
+// A group is known by the 64-bit hash of its key (the key the ledger
+// writes): two keys with the same hash would share a split, which at 10
+// million groups happens with probability about 3e-6 and costs nothing but
+// that.
 type exactSplit struct {
-	docs   []*schemas.Document
-	groups map[string]*group
-	order  []*group // in order of first appearance
+	index  map[uint64]int32 // group hash -> position in groups
+	groups []group          // in order of first appearance
+	// labels interns the labels the groups count by (all "" unstratified).
+	labels  map[string]int32
+	nLabels int32
+	// more holds the label counts of groups with records of several
+	// labels, past the first label (rare: a group is usually one record,
+	// or the near variants of one).
+	more map[int32][]labelCount
 }
 
+// group is 32 bytes: a split's worth of state per group, whatever the size
+// of its records.
 type group struct {
-	key  string
-	u    float64 // seeded hash: the order in which groups are dealt
-	docs []*schemas.Document
-	// fixed is the split a ledger of an earlier run gave the group (-1: none).
-	fixed int
+	hash  uint64
+	u     float64 // seeded hash: the order in which groups are dealt
+	n     int32   // records
+	label int32   // the first record's label; its count is n minus more's
+	// fixed is the split a ledger of an earlier run gave the group (-1:
+	// none); split is the one dealt.
+	fixed, split int8
 }
 
-func (e *exactSplit) add(d *schemas.Document, key string, u float64) {
-	e.docs = append(e.docs, d)
-	g := e.groups[key]
-	if g == nil {
-		g = &group{key: key, u: u, fixed: -1}
-		e.groups[key] = g
-		e.order = append(e.order, g)
+type labelCount struct{ label, n int32 }
+
+func newExactSplit() *exactSplit {
+	return &exactSplit{index: map[uint64]int32{}, labels: map[string]int32{}, more: map[int32][]labelCount{}}
+}
+
+func (e *exactSplit) labelID(l string) int32 {
+	id, ok := e.labels[l]
+	if !ok {
+		id = e.nLabels
+		e.labels[l] = id
+		e.nLabels++
 	}
-	g.docs = append(g.docs, d)
+	return id
+}
+
+// add counts a record of the group with key (label "" unstratified).
+func (e *exactSplit) add(key string, seed uint64, label string) {
+	h := groupHash(key)
+	l := e.labelID(label)
+	i, ok := e.index[h]
+	if !ok {
+		e.index[h] = int32(len(e.groups))
+		e.groups = append(e.groups, group{hash: h, u: keyhash.Unit(seed, key), n: 1, label: l, fixed: -1})
+		return
+	}
+	g := &e.groups[i]
+	g.n++
+	if l == g.label {
+		return
+	}
+	extra := e.more[i]
+	for j := range extra {
+		if extra[j].label == l {
+			extra[j].n++
+			return
+		}
+	}
+	e.more[i] = append(extra, labelCount{l, 1})
+}
+
+// splitOf is the split dealt to the group with key.
+func (e *exactSplit) splitOf(key string) string {
+	return names[e.groups[e.index[groupHash(key)]].split]
+}
+
+// counts lists group i's records per label, the first label first.
+func (e *exactSplit) counts(i int32, buf []labelCount) []labelCount {
+	g := &e.groups[i]
+	first := g.n
+	for _, c := range e.more[i] {
+		first -= c.n
+	}
+	return append(append(buf[:0], labelCount{g.label, first}), e.more[i]...)
 }
 
 // assign deals the groups to splits: the largest groups first (in
@@ -38,73 +102,52 @@ func (e *exactSplit) add(d *schemas.Document, key string, u float64) {
 // last even out what the groups left; with enough single records every
 // split ends within one record of its share of every label. A group whose
 // records carry several labels weighs each label's deficit by its records.
-func (e *exactSplit) assign(shares [4]float64, stratify bool) {
-	labelOf := func(d *schemas.Document) string {
-		if stratify {
-			return d.Label
-		}
-		return ""
-	}
-	totals := map[string]int{}
-	for _, d := range e.docs {
-		totals[labelOf(d)]++
-	}
-	filled := map[string]*[4]int{}
-	for l := range totals {
-		filled[l] = &[4]int{}
-	}
+func (e *exactSplit) assign(shares [4]float64) {
+	totals := make([]int, e.nLabels)
+	filled := make([][4]int, e.nLabels)
+	var buf []labelCount
 	// Groups an earlier run placed keep their split and count toward the
 	// targets; the others are dealt around them.
-	var gs []*group
-	for _, g := range e.order {
+	var deal []int32
+	for i := range e.groups {
+		g := &e.groups[i]
+		buf = e.counts(int32(i), buf)
+		for _, c := range buf {
+			totals[c.label] += int(c.n)
+		}
 		if g.fixed < 0 {
-			gs = append(gs, g)
+			deal = append(deal, int32(i))
 			continue
 		}
-		for _, d := range g.docs {
-			filled[labelOf(d)][g.fixed]++
-			d.Split = names[g.fixed]
+		g.split = g.fixed
+		for _, c := range buf {
+			filled[c.label][g.fixed] += int(c.n)
 		}
 	}
-	sort.Slice(gs, func(i, j int) bool {
-		if len(gs[i].docs) != len(gs[j].docs) {
-			return len(gs[i].docs) > len(gs[j].docs)
-		}
-		if gs[i].u != gs[j].u {
-			return gs[i].u < gs[j].u
-		}
-		return gs[i].key < gs[j].key
+	slices.SortFunc(deal, func(a, b int32) int {
+		ga, gb := &e.groups[a], &e.groups[b]
+		return cmp.Or(cmp.Compare(gb.n, ga.n), cmp.Compare(ga.u, gb.u), cmp.Compare(ga.hash, gb.hash))
 	})
-	for _, g := range gs {
-		n := map[string]int{} // the group's records per label
-		var labels []string
-		for _, d := range g.docs {
-			l := labelOf(d)
-			if n[l] == 0 {
-				labels = append(labels, l)
-			}
-			n[l]++
-		}
+	for _, i := range deal {
+		buf = e.counts(i, buf)
 		best, score := -1, 0.0
-		for i := range shares {
-			if shares[i] == 0 {
+		for s := range shares {
+			if shares[s] == 0 {
 				continue
 			}
 			sc := 0.0
-			for _, l := range labels {
+			for _, c := range buf {
 				// The deficit left after half the group's records of the label.
-				deficit := shares[i]*float64(totals[l]) - float64(filled[l][i]) - float64(n[l])/2
-				sc += float64(n[l]) * deficit
+				deficit := shares[s]*float64(totals[c.label]) - float64(filled[c.label][s]) - float64(c.n)/2
+				sc += float64(c.n) * deficit
 			}
 			if best < 0 || sc > score {
-				best, score = i, sc
+				best, score = s, sc
 			}
 		}
-		for _, l := range labels {
-			filled[l][best] += n[l]
+		for _, c := range buf {
+			filled[c.label][best] += int(c.n)
 		}
-		for _, d := range g.docs {
-			d.Split = names[best]
-		}
+		e.groups[i].split = int8(best)
 	}
 }

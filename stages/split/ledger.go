@@ -108,10 +108,10 @@ func (l *ledger) read(path string) error {
 func groupHash(key string) uint64 { return keyhash.Sum64(key) }
 
 // fix gives the groups the previous run knew their old split.
-func (l *ledger) fix(groups []*group) {
-	for _, g := range groups {
-		if i, ok := l.prev[groupHash(g.key)]; ok {
-			g.fixed = i
+func (l *ledger) fix(groups []group) {
+	for j := range groups {
+		if i, ok := l.prev[groups[j].hash]; ok {
+			groups[j].fixed = int8(i)
 			l.st.Known++
 		} else {
 			l.st.New++
@@ -122,18 +122,17 @@ func (l *ledger) fix(groups []*group) {
 // write records every group of this run and carries over the previous
 // run's groups that did not appear, so that they keep their split if they
 // come back; rows are sorted by group hash.
-func (l *ledger) write(groups []*group) error {
+func (l *ledger) write(groups []group) error {
 	rows := map[uint64]string{}
 	for h, i := range l.prev {
 		rows[h] = names[i]
 	}
 	seen := 0
 	for _, g := range groups {
-		h := groupHash(g.key)
-		if _, ok := rows[h]; ok {
+		if _, ok := rows[g.hash]; ok {
 			seen++
 		}
-		rows[h] = g.docs[0].Split
+		rows[g.hash] = names[g.split]
 	}
 	l.st.Carried = len(l.prev) - seen
 	if l.st.Carried < 0 {

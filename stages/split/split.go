@@ -94,12 +94,13 @@ func Defaults() Config {
 		DecontaminateN: 13, DecontaminateThreshold: 0.5, DecontaminateSide: string(minhash.SidePrompt), DecontaminateBoilerplate: minhash.DefaultMaxRefs}
 }
 
-// Stage is the split stage. Besides the records the exact and stable
-// methods hold, it keeps per record only what the leakage index needs of a
-// validation or test record (see leakage): 9 bytes plus its ID (25 with
-// ingest's 16-character IDs), and its share of the n-gram index. A training
-// record costs nothing in memory: counters, and its compared side spooled
-// to disk for the leakage check.
+// Stage is the split stage. It keeps per record only what the leakage index
+// needs of a validation or test record (see leakage): 9 bytes plus its ID
+// (25 with ingest's 16-character IDs), and its share of the n-gram index. A
+// training record costs nothing in memory: counters, and its compared side
+// spooled to disk for the leakage check. The exact and stable methods add
+// about 60 bytes per group (see exactSplit); the engine holds their records,
+// spilling them to disk.
 type Stage struct {
 	cfg    Config
 	shares [4]float64
@@ -151,7 +152,7 @@ func New(cfg Config) (*Stage, error) {
 	case "", "hash":
 		st.cfg.Method = "hash"
 	case "exact", "stable":
-		st.exact = &exactSplit{groups: map[string]*group{}}
+		st.exact = newExactSplit()
 	default:
 		return nil, fmt.Errorf("method: %q is not hash or exact", cfg.Method)
 	}
@@ -189,7 +190,8 @@ func Active(cfg Config) []string {
 // Active lists the stage's splits.
 func (s *Stage) Active() []string { return Active(s.cfg) }
 
-// Holds implements pipeline.Holder: the exact method needs every record.
+// Holds implements pipeline.Replayer: the exact and stable methods need
+// every record.
 func (s *Stage) Holds() bool { return s.exact != nil }
 
 // Open reads the ledger of the previous run into the same output (stable
@@ -231,37 +233,38 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 }
 
 // Sequence checks and counts each record in input order (hash method) or
-// collects it (exact method, decided in Release).
+// counts it in its group (exact and stable methods, decided in Decide).
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
 	if s.exact != nil {
-		s.exact.add(d, s.groupKey(d), s.hash(s.groupKey(d)))
+		label := ""
+		if s.cfg.Stratify {
+			label = d.Label
+		}
+		s.exact.add(s.groupKey(d), s.cfg.Seed, label)
 		return nil, nil
 	}
 	return s.after(d)
 }
 
-// Release assigns the exact split and then checks the records in input order.
-func (s *Stage) Release(_ context.Context, drop func(*schemas.Document, *schemas.Drop)) error {
+// Decide implements pipeline.Replayer: it deals the groups to the splits
+// (keeping those the ledger of an earlier run placed) and writes this
+// run's ledger.
+func (s *Stage) Decide(context.Context) error {
 	if s.ledger != nil {
-		s.ledger.fix(s.exact.order)
+		s.ledger.fix(s.exact.groups)
 	}
-	s.exact.assign(s.shares, s.cfg.Stratify)
+	s.exact.assign(s.shares)
 	if s.ledger != nil {
-		if err := s.ledger.write(s.exact.order); err != nil {
-			return err
-		}
+		return s.ledger.write(s.exact.groups)
 	}
-	for _, d := range s.exact.docs {
-		why, err := s.after(d)
-		if err != nil {
-			return err
-		}
-		if why != nil {
-			drop(d, why)
-		}
-	}
-	s.exact.docs = nil
 	return nil
+}
+
+// Replay implements pipeline.Replayer: a held record, in input order, gets
+// its group's split and is then checked and counted.
+func (s *Stage) Replay(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
+	d.Split = s.exact.splitOf(s.groupKey(d))
+	return s.after(d)
 }
 
 // after runs once a record has its split: decontamination, leakage, counts.
