@@ -76,6 +76,8 @@ type observed struct {
 	// report and for the message of a run that emitted nothing.
 	detail map[string]string
 	busy   atomic.Int64
+	// held is set by a holding stage's hold (read after the run).
+	held *schemas.HeldReport
 }
 
 func (o *observed) count(b *batch) {
@@ -270,6 +272,7 @@ func (o *observed) report(index int) schemas.StageReport {
 		Stage: o.stage.Name(), Index: index, In: o.in, Out: o.out,
 		Dropped: o.dropped, FirstDetail: o.detail, BytesIn: o.bytes,
 		Timing: schemas.StageTiming{BusySeconds: round(busy)},
+		Held:   o.held,
 	}
 	if busy > 0 {
 		r.Timing.RecordsPerSecond = round(float64(o.in) / busy)

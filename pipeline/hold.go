@@ -41,6 +41,14 @@ type hold struct {
 }
 
 func newHold(o *observed, env *Env, limit int64) *hold {
+	h := newHoldFor(o, env, limit)
+	if h != nil {
+		o.held = &schemas.HeldReport{}
+	}
+	return h
+}
+
+func newHoldFor(o *observed, env *Env, limit int64) *hold {
 	h := &hold{o: o, limit: limit}
 	if r, ok := o.stage.(Replayer); ok && r.Holds() {
 		h.replayer = r
@@ -68,6 +76,8 @@ func (h *hold) pass(ctx context.Context, out chan<- *batch, b *batch) error {
 		if h.replayer == nil || h.dir == "" || h.size+n <= h.limit {
 			h.batches = append(h.batches, b)
 			h.size += n
+			h.o.held.Records += alive(b)
+			h.o.held.MemoryBytes += n
 			return nil
 		}
 		f, err := newSpillFile(h.dir, h.o.stage.Name())
@@ -76,10 +86,25 @@ func (h *hold) pass(ctx context.Context, out chan<- *batch, b *batch) error {
 		}
 		h.spill = f
 	}
-	if err := h.spill.write(b); err != nil {
+	n, err := h.spill.write(b)
+	if err != nil {
 		return fmt.Errorf("%s: %w", h.o.stage.Name(), err)
 	}
+	h.o.held.Records += alive(b)
+	h.o.held.SpilledRecords += alive(b)
+	h.o.held.SpilledBytes += n
 	return nil
+}
+
+// alive counts the batch's records that are neither dropped nor rejected.
+func alive(b *batch) int64 {
+	n := int64(0)
+	for _, d := range b.docs {
+		if d.Alive() {
+			n++
+		}
+	}
+	return n
 }
 
 // release lets the stage decide, then counts and sends the held batches in
@@ -226,23 +251,25 @@ func (e *Env) TempFile(pattern string) (*os.File, error) {
 	return f, nil
 }
 
-func (s *spillFile) write(b *batch) error {
+// write appends a batch and returns the bytes written.
+func (s *spillFile) write(b *batch) (int64, error) {
 	p := binary.AppendUvarint(s.buf[:0], uint64(len(b.docs)))
 	for _, d := range b.docs {
 		var err error
 		if p, err = appendDoc(p, d); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	s.buf = p
 	var n [binary.MaxVarintLen64]byte
-	if _, err := s.w.Write(n[:binary.PutUvarint(n[:], uint64(len(p)))]); err != nil {
-		return fmt.Errorf("spill: %w", err)
+	head := n[:binary.PutUvarint(n[:], uint64(len(p)))]
+	if _, err := s.w.Write(head); err != nil {
+		return 0, fmt.Errorf("spill: %w", err)
 	}
 	if _, err := s.w.Write(p); err != nil {
-		return fmt.Errorf("spill: %w", err)
+		return 0, fmt.Errorf("spill: %w", err)
 	}
-	return nil
+	return int64(len(head) + len(p)), nil
 }
 
 // rewind ends writing and starts reading from the beginning.

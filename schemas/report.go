@@ -15,8 +15,22 @@ type StageReport struct {
 	// BytesIn is the size, as read, of the records that entered the stage.
 	BytesIn int64       `json:"bytes_in"`
 	Timing  StageTiming `json:"timing"`
+	// Held is what a stage that needs the whole input before any record
+	// leaves it (an exact split, a survivor rule) held, and how much of it
+	// went to disk.
+	Held *HeldReport `json:"held,omitempty"`
 	// Stats holds stage-specific statistics (cluster sizes, PII counts, ...).
 	Stats any `json:"stats,omitempty"`
+}
+
+// HeldReport counts the records a holding stage kept until the input
+// ended: those kept in memory (their estimated size) and those spilled to
+// the staging directory (bytes written).
+type HeldReport struct {
+	Records        int64 `json:"records"`
+	MemoryBytes    int64 `json:"memory_bytes"`
+	SpilledRecords int64 `json:"spilled_records"`
+	SpilledBytes   int64 `json:"spilled_bytes"`
 }
 
 // StageTiming is how long a stage worked: BusySeconds sums the time its

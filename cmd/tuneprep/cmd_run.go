@@ -46,6 +46,9 @@ type runOptions struct {
 	profile   string
 	memprof   string
 	preview   int
+	// memLimit and holdMemory are --memory-limit and --hold-memory.
+	memLimit   string
+	holdMemory string
 	// status prints live counts; set only when stderr is a terminal.
 	status *statusLine
 	// set records which flags were given, for precedence over env and file.
@@ -87,6 +90,8 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	fs.StringVar(&o.memprof, "memprofile", "", "write a heap profile to this file at the end of the run (for go tool pprof)")
 	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
+	fs.StringVar(&o.memLimit, "memory-limit", "", "soft limit of the Go heap, e.g. 1.5GiB: the garbage collector works harder near it (default: GOMEMLIMIT, else none)")
+	fs.StringVar(&o.holdMemory, "hold-memory", "", "records a holding stage (exact split, survivor rules) keeps in memory before spilling the rest to the staging directory, e.g. 256MiB (default 64MiB)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -115,6 +120,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 			return err
 		}
 		return preview(ctx, plan, o.preview, stdout)
+	}
+	if err := tuneMemory(o.memLimit, os.LookupEnv); err != nil {
+		return err
 	}
 	if o.profile != "" {
 		stop, err := startProfile(o.profile)
@@ -305,6 +313,16 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 		return nil, err
 	}
 	plan.Logger = logger
+	if o.holdMemory != "" {
+		n, err := parseSize(o.holdMemory)
+		if err != nil {
+			return nil, usageError{"--hold-memory: " + err.Error()}
+		}
+		if n == 0 {
+			n = -1 // spill every batch (Plan.HoldMemory 0 is the default)
+		}
+		plan.HoldMemory = n
+	}
 	if o.status != nil {
 		plan.Progress = o.status.update
 	}

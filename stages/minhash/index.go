@@ -10,11 +10,12 @@ import (
 // Index is an LSH index over compact MinHash signatures.
 //
 // What it keeps per inserted document, and why:
-//   - the signature, reduced to the low 16 bits of each value (b-bit MinHash),
-//     in one flat chunked slab: 2*NumPerm bytes (256 at 128 permutations)
-//     instead of 512. Two unrelated values agree on 16 bits with probability
-//     2^-16; similarity corrects for it, and the added noise is negligible
-//     next to the sampling error of 128 permutations (about 0.035 at 0.8);
+//   - the signature, reduced to the low 8 bits of each value (b-bit MinHash,
+//     Li and König 2010), in one flat chunked slab: NumPerm bytes (128 at 128
+//     permutations) instead of 512. Two unrelated values agree on 8 bits
+//     with probability 2^-8; similarity corrects for it, and the added
+//     noise (a standard deviation of 0.004 at 0.8 over 128 values) is small
+//     next to the sampling error of 128 permutations (0.035 at 0.8);
 //   - one 32-bit hash per band in a shared open-addressing table (8 bytes per
 //     band over a load factor of 0.6-0.75: 10.7-13.3 bytes). Two different
 //     bands may hash alike; such a false candidate costs one similarity
@@ -24,13 +25,13 @@ import (
 //     id, so ids that fold alike (2^32 apart) stay distinct.
 //
 // It never keeps texts. At the defaults (128 permutations, 20 bands) this is
-// 256 + 213..267 + 19..23 = 489-546 bytes per document; 515 measured at 1M
-// documents (TestIndexMemoryPerDoc, BenchmarkIndexMemory). Growing tables
-// briefly hold old and new slots (+25%). Exact Jaccard verification needs
+// 128 + 213..267 + 19..23 = 361-418 bytes per document (BenchmarkIndexMemory
+// and TestIndexMemoryPerDoc measure it). A growing table segment briefly
+// holds old and new slots (+25% of one 64th of the table). Exact Jaccard verification needs
 // the shingle sets: see shingleStore, an opt-in store with its own cost.
 //
-// Band keys are computed from the same 16-bit values, so a query with a full
-// 32-bit signature finds exactly the bands that were stored.
+// Band keys are computed from the low 16 bits of the full signature at
+// insert and at query, so they do not depend on what the slab keeps.
 //
 // Deduper inserts only documents it keeps and verifies each candidate's
 // similarity before calling a document a duplicate; it exposes the index for
@@ -38,7 +39,7 @@ import (
 // concurrent query calls are safe.
 type Index struct {
 	params Params
-	chunks [][]uint16 // signature slab: chunkDocs signatures per chunk
+	chunks [][]uint8 // signature slab: chunkDocs signatures per chunk
 	ids    []uint64   // slot -> caller id
 	bySlot multiTable // fold(caller id) -> slot
 	bands  multiTable // band hash -> slot
@@ -75,7 +76,7 @@ func (x *Index) Len() int { return len(x.ids) }
 func (x *Index) Bytes() int {
 	n := 8*cap(x.ids) + x.bySlot.bytes() + x.bands.bytes()
 	for _, c := range x.chunks {
-		n += 2 * cap(c)
+		n += cap(c)
 	}
 	return n
 }
@@ -95,11 +96,11 @@ func (x *Index) insert(id uint64, sig Signature) error {
 		return fmt.Errorf("minhash: insert %d: index full", id)
 	}
 	if int(slot)%chunkDocs == 0 {
-		x.chunks = append(x.chunks, make([]uint16, 0, chunkDocs*k))
+		x.chunks = append(x.chunks, make([]uint8, 0, chunkDocs*k))
 	}
 	c := &x.chunks[len(x.chunks)-1]
 	for _, v := range sig {
-		*c = append(*c, uint16(v))
+		*c = append(*c, uint8(v))
 	}
 	x.ids = append(x.ids, id)
 	x.bySlot.insert(fold(id), slot)
@@ -132,8 +133,8 @@ func (x *Index) slotOf(id uint64) (uint32, bool) {
 	}
 }
 
-// stored returns the 16-bit signature in slot.
-func (x *Index) stored(slot uint32) []uint16 {
+// stored returns the 8-bit signature in slot.
+func (x *Index) stored(slot uint32) []uint8 {
 	k := x.params.NumPerm
 	c := x.chunks[int(slot)/chunkDocs]
 	off := (int(slot) % chunkDocs) * k
@@ -190,18 +191,18 @@ func (x *Index) query(dst []candidate, sig Signature) []candidate {
 	return dst[:start+len(found)]
 }
 
-// collide16 is the chance that two unrelated 16-bit minima agree.
-const collide16 = 1.0 / 65536
+// collide8 is the chance that two unrelated 8-bit minima agree.
+const collide8 = 1.0 / 256
 
-// similarity estimates Jaccard from the fraction E of equal 16-bit values:
-// E = J + (1-J)*2^-16, so J = (E - 2^-16) / (1 - 2^-16), clamped to [0, 1].
+// similarity estimates Jaccard from the fraction E of equal 8-bit values:
+// E = J + (1-J)*2^-8, so J = (E - 2^-8) / (1 - 2^-8), clamped to [0, 1].
 func (x *Index) similarity(sig Signature, slot uint32) float64 {
 	eq := 0
 	for i, v := range x.stored(slot) {
-		if v == uint16(sig[i]) {
+		if v == uint8(sig[i]) {
 			eq++
 		}
 	}
 	e := float64(eq) / float64(len(sig))
-	return max(0, (e-collide16)/(1-collide16))
+	return max(0, (e-collide8)/(1-collide8))
 }

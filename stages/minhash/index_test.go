@@ -150,8 +150,8 @@ func TestIndexMemoryPerDoc(t *testing.T) {
 	}
 	perDoc, heldPerDoc := measureIndexMemory(t, 1_000_000)
 	t.Logf("index at %dx%d, 1M docs: %.1f bytes/doc HeapAlloc delta, %.1f bytes/doc held by Index.Bytes", defaultParams().Bands, defaultParams().Rows, perDoc, heldPerDoc)
-	if perDoc >= 600 {
-		t.Errorf("index uses %.1f bytes/doc, want < 600", perDoc)
+	if perDoc >= 450 {
+		t.Errorf("index uses %.1f bytes/doc, want < 450", perDoc)
 	}
 }
 
