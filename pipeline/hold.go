@@ -238,13 +238,17 @@ func createTemp(dir, pattern string) (f *os.File, name string, err error) {
 // and is not where the user pointed the output. Where the platform allows,
 // the file is unlinked at once, so nothing outlives the process; else it
 // goes with the staging directory when the run ends. The caller closes it,
-// by Finish at the latest. An Env that Run did not make has no staging
-// directory, and TempFile returns an error.
+// by Finish at the latest. An Env that Run did not make (a preview, a
+// sampler) has no staging directory: the file goes to the system's
+// temporary directory then, unlinked where the platform allows.
 func (e *Env) TempFile(pattern string) (*os.File, error) {
-	if e.out == nil {
-		return nil, fmt.Errorf("temporary file %s: no output directory (only pipeline.Run gives an Env one)", pattern)
+	dir := os.TempDir()
+	if e.out != nil {
+		dir = filepath.Join(e.out.tmp, spillDir)
+	} else {
+		pattern = "tuneprep-" + pattern
 	}
-	f, _, err := createTemp(filepath.Join(e.out.tmp, spillDir), pattern)
+	f, _, err := createTemp(dir, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("temporary file: %w", err)
 	}

@@ -503,7 +503,7 @@ func (s *spooler) Finish(context.Context) error {
 }
 
 // TestTempFile: a stage's temporary file lives in the staging directory and
-// is gone from the committed output; a caller-made Env has none.
+// is gone from the committed output.
 func TestTempFile(t *testing.T) {
 	s := &spooler{}
 	_, out, err := runPlan(t, Plan{Source: &counter{n: 100}, Stages: []Stage{s}})
@@ -518,8 +518,19 @@ func TestTempFile(t *testing.T) {
 			t.Fatalf("%s left in the output", name)
 		}
 	}
-	if _, err := (&Env{}).TempFile("x-*"); err == nil {
-		t.Fatal("a caller-made Env made a temporary file")
+	// A caller-made Env (a preview) spools to the system's temporary
+	// directory, and leaves nothing there.
+	t.Setenv("TMPDIR", t.TempDir())
+	f, err := (&Env{}).TempFile("x-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("spooled"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(os.TempDir()); runtime.GOOS != "windows" && len(left) != 0 {
+		t.Errorf("%d files left in the temporary directory", len(left))
 	}
 }
 

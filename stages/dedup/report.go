@@ -87,8 +87,15 @@ func (s *Stage) record(c *cluster) ClusterRecord {
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 
-// Finish writes dedup/clusters.jsonl, clusters in the order of their first record.
+// Finish writes dedup/clusters.jsonl, clusters in the order of their
+// first record, and lets the near-duplicate index go: every record has
+// passed, and the later stages' Finish (the overlap index, the banks) may
+// use the memory.
 func (s *Stage) Finish(context.Context) error {
+	if s.dd != nil {
+		s.index.docs, s.index.bytes = int64(s.dd.Index().Len()), int64(s.dd.Index().Bytes())
+		s.dd = nil
+	}
 	sort.Slice(s.order, func(i, j int) bool { return s.order[i].rep < s.order[j].rep })
 	enc := json.NewEncoder(s.out)
 	enc.SetEscapeHTML(false)
@@ -103,11 +110,11 @@ func (s *Stage) Finish(context.Context) error {
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any {
 	st := Stats{counts: s.st, Survivor: s.cfg.Survivor, Conflict: s.cfg.Conflicts, Clusters: len(s.order)}
-	if s.dd != nil {
+	if s.params.NumPerm > 0 {
 		n := s.cfg.Near
 		st.Near = &NearReport{Shingle: n.Shingle, N: s.mh.Shingler().Config().N, Verify: n.Verify, Params: s.params,
 			Formula: "bands x rows minimise fp_weight x integral[0,t] P + fn_weight x integral[t,1] (1-P), P(s) = 1-(1-s^rows)^bands"}
-		st.KeptIndex = int64(s.dd.Index().Len())
+		st.KeptIndex = s.index.docs
 	}
 	sizes := map[int]int{}
 	for _, c := range s.order {
@@ -127,10 +134,7 @@ func (s *Stage) Stats() any {
 	}
 	kept := int64(s.ids.len())
 	if kept > 0 {
-		var idx int64
-		if s.dd != nil {
-			idx = int64(s.dd.Index().Bytes())
-		}
+		idx := s.index.bytes
 		// The exact map takes about 30 bytes per key (measured by
 		// BenchmarkRetainedPerRecord).
 		n := idx + s.ids.bytes() + int64(len(s.exact))*30 + int64(8*cap(s.conflicts)+16*cap(s.reps))

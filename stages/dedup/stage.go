@@ -23,9 +23,13 @@ import (
 // holding, the sequence number and survivor score (16 bytes). Duplicates
 // add a cluster member each; no Document is kept.
 type Stage struct {
-	cfg    Config
-	mh     *minhash.MinHasher
-	dd     *minhash.Deduper
+	cfg Config
+	mh  *minhash.MinHasher
+	dd  *minhash.Deduper
+	// index is the near-duplicate index's size, noted when Finish lets the
+	// index go (the largest state of a run: nothing needs it after the
+	// last record).
+	index  struct{ docs, bytes int64 }
 	params minhash.Params
 	holds  bool
 

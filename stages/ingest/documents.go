@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/docread"
@@ -73,15 +72,15 @@ func readMbox(src *source, e *emitter) error {
 
 // readParquet makes each row a record, streamed by record batches. Parquet
 // needs random access: an uncompressed file on disk is read in place, any
-// other is spooled to an unlinked temporary file first.
+// other is spooled to a temporary file in the run's staging directory
+// first (unlinked at once where the platform allows it).
 func readParquet(src *source, e *emitter) error {
 	ra := src.readerAt()
 	if ra == nil {
-		f, err := os.CreateTemp("", "tuneprep-parquet-*")
+		f, err := e.env.TempFile("parquet-*")
 		if err != nil {
 			return err
 		}
-		os.Remove(f.Name())
 		defer f.Close()
 		if _, err := io.Copy(f, io.LimitReader(src.r, src.limit)); err != nil {
 			return err

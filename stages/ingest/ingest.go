@@ -187,6 +187,7 @@ type emitter struct {
 	path    string
 	format  string
 	emit    func(*schemas.Document) error
+	env     *pipeline.Env
 	last    int // last line or row handed out, for file-level rejects
 	records int64
 }
@@ -295,7 +296,7 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 		env.Logger.Info("unsupported file type skipped", "path", p)
 		return nil
 	}
-	e := &emitter{g: g, path: p, format: format, emit: emit}
+	e := &emitter{g: g, path: p, format: format, emit: emit, env: env}
 	f, err := g.fsys.Open(p)
 	if err != nil {
 		return unwrapEmit(e.reject(0, "unreadable", err.Error()))

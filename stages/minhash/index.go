@@ -39,7 +39,7 @@ import (
 // concurrent query calls are safe.
 type Index struct {
 	params Params
-	chunks [][]uint8 // signature slab: chunkDocs signatures per chunk
+	chunks [][]uint8  // signature slab: chunkDocs signatures per chunk
 	ids    []uint64   // slot -> caller id
 	bySlot multiTable // fold(caller id) -> slot
 	bands  multiTable // band hash -> slot

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/minhash"
 )
@@ -56,7 +57,9 @@ type leakage struct {
 	other  evalRecords
 	spool  *os.File
 	w      *bufio.Writer
-	st     LeakStats
+	// temp creates the spool: Env.TempFile, in the run's staging directory.
+	temp func(pattern string) (*os.File, error)
+	st   LeakStats
 }
 
 // evalRecords are the IDs and splits of the indexed records, by index id,
@@ -148,11 +151,14 @@ func (l *leakage) add(d *schemas.Document) error {
 		return nil // the bank is neither trained on nor evaluated
 	}
 	if l.spool == nil {
-		f, err := os.CreateTemp("", "tuneprep-leakage-*.jsonl")
+		temp := l.temp
+		if temp == nil {
+			temp = (&pipeline.Env{}).TempFile // outside a run: the system's
+		}
+		f, err := temp("leakage-*.jsonl")
 		if err != nil {
 			return fmt.Errorf("leakage spool: %w", err)
 		}
-		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
 		l.spool, l.w = f, bufio.NewWriterSize(f, 1<<20)
 	}
 	b, _ := json.Marshal(spooled{d.ID, l.side.Text(d.Example, d.Text)})

@@ -194,9 +194,13 @@ func (s *Stage) Active() []string { return Active(s.cfg) }
 // every record.
 func (s *Stage) Holds() bool { return s.exact != nil }
 
-// Open reads the ledger of the previous run into the same output (stable
-// method) and creates this run's.
+// Open spools the leakage check's training side to the run's staging
+// directory, reads the ledger of the previous run into the same output
+// (stable method) and creates this run's.
 func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
+	if s.leak != nil {
+		s.leak.temp = env.TempFile
+	}
 	if s.cfg.Method != "stable" {
 		return nil
 	}
