@@ -44,6 +44,11 @@ type NearReport struct {
 	Verify  string         `json:"verify"`
 	Params  minhash.Params `json:"lsh"`
 	Formula string         `json:"formula"`
+	// BucketCap and PastCap: each band bucket keeps its first BucketCap
+	// records; PastCap band entries found their bucket full (templated
+	// text: many records sharing a band).
+	BucketCap int   `json:"bucket_cap"`
+	PastCap   int64 `json:"band_entries_past_bucket_cap"`
 }
 
 // SizeBucket counts clusters of one size.
@@ -93,7 +98,8 @@ func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 // use the memory.
 func (s *Stage) Finish(context.Context) error {
 	if s.dd != nil {
-		s.index.docs, s.index.bytes = int64(s.dd.Index().Len()), int64(s.dd.Index().Bytes())
+		x := s.dd.Index()
+		s.index.docs, s.index.bytes, s.index.full = int64(x.Len()), int64(x.Bytes()), x.Full()
 		s.dd = nil
 	}
 	sort.Slice(s.order, func(i, j int) bool { return s.order[i].rep < s.order[j].rep })
@@ -113,7 +119,8 @@ func (s *Stage) Stats() any {
 	if s.params.NumPerm > 0 {
 		n := s.cfg.Near
 		st.Near = &NearReport{Shingle: n.Shingle, N: s.mh.Shingler().Config().N, Verify: n.Verify, Params: s.params,
-			Formula: "bands x rows minimise fp_weight x integral[0,t] P + fn_weight x integral[t,1] (1-P), P(s) = 1-(1-s^rows)^bands"}
+			Formula:   "bands x rows minimise fp_weight x integral[0,t] P + fn_weight x integral[t,1] (1-P), P(s) = 1-(1-s^rows)^bands",
+			BucketCap: minhash.BucketCap, PastCap: s.index.full}
 		st.KeptIndex = s.index.docs
 	}
 	sizes := map[int]int{}

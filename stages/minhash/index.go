@@ -43,7 +43,21 @@ type Index struct {
 	ids    []uint64   // slot -> caller id
 	bySlot multiTable // fold(caller id) -> slot
 	bands  multiTable // band hash -> slot
+	// full counts band entries not stored because their bucket already
+	// held BucketCap documents.
+	full int64
 }
+
+// BucketCap is the most documents one band bucket keeps: the first ones
+// inserted, its anchors (NeMo Curator compares each bucket's documents
+// with a few anchors; datatrove links them to the bucket's first). A
+// document whose band falls in a full bucket is still indexed under its
+// other bands, and a query walks at most BucketCap entries per band, so
+// templated text, where thousands of records share a band, costs no more
+// per record as the index grows. A near-duplicate is missed only if every
+// band it shares with its match is in a bucket that filled before the match
+// arrived.
+const BucketCap = 32
 
 // chunkDocs signatures per slab chunk (256 KB at 128 permutations): the slab
 // never reallocates, so its overhead is at most one chunk.
@@ -67,6 +81,10 @@ func newIndex(p Params) (*Index, error) {
 	}
 	return &Index{params: p}, nil
 }
+
+// Full returns the band entries not stored because their bucket was full
+// (see BucketCap).
+func (x *Index) Full() int64 { return x.full }
 
 // Len returns the number of inserted documents.
 func (x *Index) Len() int { return len(x.ids) }
@@ -105,7 +123,9 @@ func (x *Index) insert(id uint64, sig Signature) error {
 	x.ids = append(x.ids, id)
 	x.bySlot.insert(fold(id), slot)
 	for b := range x.params.Bands {
-		x.bands.insert(x.bandKey(sig, b), slot)
+		if !x.bands.insertCapped(x.bandKey(sig, b), slot, BucketCap) {
+			x.full++
+		}
 	}
 	return nil
 }

@@ -269,3 +269,47 @@ func TestIndexWideIDs(t *testing.T) {
 		t.Errorf("near copy of %d: %+v, %v", big+5, v, err)
 	}
 }
+
+// TestBucketCap: when thousands of documents share one band (templated
+// text), the bucket keeps its first BucketCap; a query sharing only that
+// band sees those and no more, while a document sharing another band with
+// a later member still finds it there.
+func TestBucketCap(t *testing.T) {
+	p := defaultParams()
+	x := mustIndex(t, p)
+	rng := rand.New(rand.NewPCG(7, 9))
+	shared := randomSig(rng, p.NumPerm)
+	const n = 5000
+	sigs := make([]Signature, n)
+	for i := range n {
+		s := randomSig(rng, p.NumPerm)
+		copy(s[:p.Rows], shared[:p.Rows]) // band 0 shared by all
+		sigs[i] = s
+		if err := x.insert(uint64(i), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if x.Full() != n-BucketCap {
+		t.Errorf("full: %d entries not stored, want %d", x.Full(), n-BucketCap)
+	}
+	q := randomSig(rng, p.NumPerm)
+	copy(q[:p.Rows], shared[:p.Rows])
+	got := x.query(nil, q)
+	if len(got) != BucketCap {
+		t.Fatalf("query through the shared band: %d candidates, want the bucket's %d", len(got), BucketCap)
+	}
+	for i, c := range got {
+		if c.ID != uint64(i) {
+			t.Fatalf("candidate %d is %d: the bucket keeps the first documents", i, c.ID)
+		}
+	}
+	// A late document is still found through its own bands.
+	late := slices.Clone(sigs[n-1])
+	found := false
+	for _, c := range x.query(nil, late) {
+		found = found || (c.ID == n-1 && c.Similarity == 1)
+	}
+	if !found {
+		t.Error("the last document is not found through its other bands")
+	}
+}

@@ -74,6 +74,32 @@ func (t *multiTable) insert(key, val uint32) {
 	t.n++
 }
 
+// insertCapped adds (key, val) unless key already holds limit values, and
+// reports whether it did. The count comes free from the probe to the empty
+// slot, which walks every entry of key.
+func (t *multiTable) insertCapped(key, val uint32, limit int) bool {
+	spread := uint64(key) * 0x9E3779B97F4A7C15
+	s := &t.segs[spread>>(64-tableSegBits)]
+	if 4*(s.n+1) > 3*len(s.slots) {
+		s.grow()
+	}
+	n := 0
+	for i := s.home(spread); ; i = s.next(i) {
+		e := s.slots[i]
+		if e == 0 {
+			s.slots[i] = uint64(key)<<32 | uint64(val+1)
+			s.n++
+			t.n++
+			return true
+		}
+		if uint32(e>>32) == key {
+			if n++; n >= limit {
+				return false
+			}
+		}
+	}
+}
+
 // put stores an entry in the first empty slot of its probe run.
 func (s *segment) put(e uint64) {
 	for i := s.home(uint64(uint32(e>>32)) * 0x9E3779B97F4A7C15); ; i = s.next(i) {

@@ -2,15 +2,19 @@ package split
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/minhash"
+	"golang.org/x/sync/errgroup"
 )
 
 // LeakStats is the leakage report: training records whose n-grams overlap
@@ -183,29 +187,115 @@ func (l *leakage) finish() error {
 	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(l.spool)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		var r spooled
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+	return l.check(l.spool, runtime.GOMAXPROCS(0))
+}
+
+// checkBatch is a run of spooled training records and, once a worker has
+// queried them, their matches.
+type checkBatch struct {
+	lines   [][]byte
+	ids     []string
+	matches [][]minhash.Match
+	err     error
+	done    chan struct{}
+}
+
+// check queries every spooled training record against the index, on
+// workers goroutines, and counts the results in spool order: the report
+// does not depend on the number of workers.
+func (l *leakage) check(r io.Reader, workers int) error {
+	const batchLines = 512
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	jobs := make(chan *checkBatch, workers)
+	order := make(chan *checkBatch, 2*workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { // read: batches to the workers, in order to the counter
+		defer close(jobs)
+		defer close(order)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 256<<20)
+		b := &checkBatch{done: make(chan struct{})}
+		send := func() error {
+			for _, ch := range []chan *checkBatch{order, jobs} {
+				select {
+				case ch <- b:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			b = &checkBatch{done: make(chan struct{})}
+			return nil
+		}
+		for sc.Scan() {
+			b.lines = append(b.lines, bytes.Clone(sc.Bytes()))
+			if len(b.lines) == batchLines {
+				if err := send(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := sc.Err(); err != nil {
 			return fmt.Errorf("leakage spool: %w", err)
 		}
-		l.st.Checked++
-		ms := l.idx.QueryEither(r.Text, l.thr)
-		if len(ms) > 0 {
-			l.st.Records++
+		if len(b.lines) > 0 {
+			return send()
 		}
-		for _, m := range ms {
-			c := max(m.Containment, m.RefContainment)
-			l.st.Pairs++
-			l.st.Worst = append(l.st.Worst, LeakPair{Train: r.ID, Other: l.other.id(m.ID), Split: l.other.split(m.ID), Containment: float64(int(c*1000+0.5)) / 1000})
-		}
-		if len(l.st.Worst) > 200 {
-			l.trim()
-		}
+		return nil
+	})
+	for range workers {
+		g.Go(func() error {
+			for b := range jobs {
+				for _, line := range b.lines {
+					var rec spooled
+					if err := json.Unmarshal(line, &rec); err != nil {
+						b.err = fmt.Errorf("leakage spool: %w", err)
+						break
+					}
+					b.ids = append(b.ids, rec.ID)
+					b.matches = append(b.matches, l.idx.QueryEither(rec.Text, l.thr))
+				}
+				b.lines = nil
+				close(b.done)
+			}
+			return nil
+		})
 	}
+	g.Go(func() error { // count, in spool order
+		for b := range order {
+			select {
+			case <-b.done:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			if b.err != nil {
+				return b.err
+			}
+			for k, ms := range b.matches {
+				l.count(b.ids[k], ms)
+			}
+		}
+		return nil
+	})
+	err := g.Wait()
 	l.trim()
-	return sc.Err()
+	return err
+}
+
+// count adds one training record's matches to the report.
+func (l *leakage) count(id string, ms []minhash.Match) {
+	l.st.Checked++
+	if len(ms) > 0 {
+		l.st.Records++
+	}
+	for _, m := range ms {
+		c := max(m.Containment, m.RefContainment)
+		l.st.Pairs++
+		l.st.Worst = append(l.st.Worst, LeakPair{Train: id, Other: l.other.id(m.ID), Split: l.other.split(m.ID), Containment: float64(int(c*1000+0.5)) / 1000})
+	}
+	if len(l.st.Worst) > 200 {
+		l.trim()
+	}
 }
 
 // trim keeps the 20 worst pairs, highest containment first, then by IDs.

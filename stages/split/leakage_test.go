@@ -1,12 +1,15 @@
 package split
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/pipeline"
@@ -178,5 +181,49 @@ func BenchmarkLeakageTemplated(b *testing.B) {
 				b.ReportMetric(float64(st.Pairs), "pairs")
 			})
 		}
+	}
+}
+
+// TestLeakageWorkers: the training records are checked on several
+// goroutines, and the report is the same at any number of them; a bad
+// spool line is an error, not a silent skip.
+func TestLeakageWorkers(t *testing.T) {
+	cfg := Defaults()
+	cfg.GroupKey = "g"
+	cfg.Leakage.Fields = "all"
+	docs, _ := plantedTickets(t, cfg)
+	st := runDocs(t, cfg, docs)
+	l := st.leak
+	spool := func() io.Reader {
+		var b bytes.Buffer
+		for _, d := range docs {
+			if d.Split == "" {
+				d.Split = st.assign(st.groupKey(d))
+			}
+			if d.Split == Train {
+				line, _ := json.Marshal(spooled{d.ID, l.side.Text(d.Example, d.Text)})
+				b.Write(append(line, '\n'))
+			}
+		}
+		return &b
+	}
+	var want []byte
+	for _, workers := range []int{1, 2, 7} {
+		l.st.Checked, l.st.Records, l.st.Pairs, l.st.Worst = 0, 0, 0, nil
+		if err := l.check(spool(), workers); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(l.st)
+		if l.st.Records == 0 || l.st.Checked == 0 {
+			t.Fatalf("%d workers: nothing found: %s", workers, got)
+		}
+		if want == nil {
+			want = got
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%d workers: %s\nwant %s", workers, got, want)
+		}
+	}
+	if err := l.check(strings.NewReader("{\"i\":\"x\",\"t\":\"a b c\"}\nnot json\n"), 2); err == nil {
+		t.Error("a bad spool line passed")
 	}
 }
