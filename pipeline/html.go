@@ -31,7 +31,13 @@ Version {{.M.Version}}.</p>
 <table><tr><th>file</th><th>records</th><th>bytes</th></tr>
 {{range .M.Outputs}}<tr><td>{{.Path}}</td><td class="n">{{if .Records}}{{.Records}}{{end}}</td><td class="n">{{.Bytes}}</td></tr>{{end}}
 </table>
-<h2>Stage statistics</h2>
+{{range .Sections}}<h2>{{.Title}}</h2>
+{{range .Lead}}<p>{{.}}</p>
+{{end}}{{range .Tables}}<table>{{if .Caption}}<caption>{{.Caption}}</caption>{{end}}<tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+{{end}}{{if .Notes}}<ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{end}}<h2>Stage statistics</h2>
 {{range .Stats}}<details><summary>{{.Name}}</summary><pre>{{.JSON}}</pre></details>{{end}}
 </body></html>
 `))
@@ -41,12 +47,39 @@ type statBlock struct {
 	JSON string
 }
 
+// Section is a part of report.html that a stage's statistics add for
+// people, before the raw statistics: paragraphs, tables of text cells and
+// notes, all escaped. A Reporter's Stats value that is a Sectioner gets
+// one; the engine knows nothing of what it says.
+type Section struct {
+	Title  string
+	Lead   []string
+	Tables []SectionTable
+	Notes  []string
+}
+
+// SectionTable is a table of a Section.
+type SectionTable struct {
+	Caption string
+	Header  []string
+	Rows    [][]string
+}
+
+// Sectioner is implemented by statistics that add a Section to report.html.
+type Sectioner interface {
+	Section() Section
+}
+
 // writeHTML renders the report page.
 func writeHTML(env *Env, m *schemas.RunManifest, reports []schemas.StageReport) error {
 	var blocks []statBlock
+	var sections []Section
 	for _, r := range reports {
 		if r.Stats == nil {
 			continue
+		}
+		if sc, ok := r.Stats.(Sectioner); ok {
+			sections = append(sections, sc.Section())
 		}
 		b, err := json.MarshalIndent(r.Stats, "", "  ")
 		if err != nil {
@@ -56,10 +89,11 @@ func writeHTML(env *Env, m *schemas.RunManifest, reports []schemas.StageReport) 
 	}
 	var buf bytes.Buffer
 	if err := reportPage.Execute(&buf, struct {
-		M       *schemas.RunManifest
-		Reports []schemas.StageReport
-		Stats   []statBlock
-	}{m, reports, blocks}); err != nil {
+		M        *schemas.RunManifest
+		Reports  []schemas.StageReport
+		Sections []Section
+		Stats    []statBlock
+	}{m, reports, sections, blocks}); err != nil {
 		return err
 	}
 	f, err := env.Create("reports/report.html")

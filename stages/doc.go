@@ -26,6 +26,7 @@
 //   - emit: writes the fine-tuning files, one per split in each configured format
 //   - corpus: writes corpus.parquet, every kept document with its annotations
 //   - fewshot: builds token-budgeted few-shot example banks that never overlap validation or test
+//   - advise: weighs fine-tuning against prompting with the banks from the emitted examples' counts and tokens (with advise.enabled); also reads a finished output and writes evaluation kits for tuneprep advise
 //
 // # Libraries
 //

@@ -145,6 +145,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
 	if m != nil && !o.quiet {
 		printSummary(stdout, m)
+		if aerr := printRunAdvice(stdout, m); aerr != nil {
+			logger.Warn("advice not shown", "err", aerr)
+		}
 	}
 	var ge *pipeline.GateError
 	if errors.As(err, &ge) {
@@ -259,6 +262,7 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	if cfg.Fewshot.Enabled && cfg.Fewshot.From == "bank" && cfg.Split.Bank == 0 {
 		return p, configError{fmt.Errorf("fewshot.from: bank needs a split.bank share")}
 	}
+	var banks *fewshot.Stage // the advice reads the banks it built
 	steps := []struct {
 		section string
 		build   func() (pipeline.Stage, error)
@@ -286,8 +290,11 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 			if !cfg.Fewshot.Enabled {
 				return nil, nil
 			}
-			return fewshot.New(fcfg, tok.Tokenizer, tok.Model)
+			var err error
+			banks, err = fewshot.New(fcfg, tok.Tokenizer, tok.Model)
+			return banks, err
 		}},
+		{"advise", func() (pipeline.Stage, error) { return adviseStage(cfg.Advise, cfg.Tokens.Model, tok, banks) }},
 	}
 	for _, s := range steps {
 		st, err := s.build()

@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tuneprep/tuneprep/stages/advise"
 	"github.com/tuneprep/tuneprep/stages/corpus"
 	"github.com/tuneprep/tuneprep/stages/dedup"
 	"github.com/tuneprep/tuneprep/stages/emit"
@@ -43,6 +44,7 @@ type Config struct {
 	Emit      emit.Config      `yaml:"emit" doc:"fine-tuning output formats"`
 	Corpus    corpus.Config    `yaml:"corpus" doc:"corpus.parquet: every kept document with its annotations"`
 	Fewshot   fewshot.Config   `yaml:"fewshot" doc:"few-shot example banks for prompting"`
+	Advise    advise.Config    `yaml:"advise" doc:"prompt or fine-tune: the request volume and the thresholds of the rules (tuneprep advise; the run's advice with advise.enabled)"`
 }
 
 // InputConfig adds the input directory to the ingest stage's settings.
@@ -71,6 +73,7 @@ func defaultConfig() Config {
 		Emit:      emit.Defaults(),
 		Corpus:    corpus.Defaults(),
 		Fewshot:   fewshot.Defaults(),
+		Advise:    advise.Defaults(),
 	}
 }
 

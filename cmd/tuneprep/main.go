@@ -35,6 +35,7 @@ var commands = []command{
 	{"run", "run the pipeline over an input directory", runCommand},
 	{"validate", "check a fine-tuning file: format, roles, tokens, cost", validateCommand},
 	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
+	{"advise", "prompt or fine-tune? advice on a run's output, with the numbers and an evaluation kit", adviseCommand},
 	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
 	{"init", "write a commented default config, or one guessed from --in DIR", initCommand},
 	{"bench-corpus", "generate a corpus with planted duplicates, PII and leaks, and its ground truth", benchCorpusCommand},

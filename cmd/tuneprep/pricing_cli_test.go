@@ -10,7 +10,7 @@ import (
 // TestCLIRunUnknownPriceIsNull: a run for a model without a known training
 // price reports its fine-tuning cost as null, not $0.
 func TestCLIRunUnknownPriceIsNull(t *testing.T) {
-	t.Setenv("TUNEPREP_TOKENS_MODEL", "gpt-4.1")
+	t.Setenv("TUNEPREP_TOKENS_MODEL", "gpt-3.5-turbo")
 	out := filepath.Join(t.TempDir(), "out")
 	runOK(t, "--out", out) // the embedded samples
 	reports, _ := filepath.Glob(filepath.Join(out, "reports", "*-split.json"))

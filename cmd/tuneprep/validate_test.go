@@ -262,7 +262,7 @@ func TestValidateUnknownFacts(t *testing.T) {
 		{[]string{"--model", "gpt-4o-mini"}, true, true, true, nil},
 		{[]string{"--model", "gpt-5"}, false, false, true, []string{"unknown-limit", "unknown-price"}},
 		{[]string{"--model", "o4-mini"}, false, false, true, []string{"unknown-limit", "unknown-price"}},
-		{[]string{"--model", "gpt-4.1"}, true, false, true, []string{"unknown-price"}},
+		{[]string{"--model", "gpt-3.5-turbo"}, true, false, true, []string{"unknown-price"}},
 		{[]string{"--model", "gemini-2.5-flash"}, true, false, false, []string{"unknown-encoding", "unknown-price"}},
 		{[]string{"--model", "gemini-2.5-flash", "--encoding", "o200k_base"}, true, false, true, []string{"approximate-tokens", "unknown-price"}},
 	}

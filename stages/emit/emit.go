@@ -145,6 +145,9 @@ type idLine struct {
 	Line   int64          `json:"line"` // 1-based record number in the split file (array element for .json)
 	ID     string         `json:"id"`
 	Source schemas.Source `json:"source"`
+	// Label is the record's label, so that a line's label is known
+	// without the corpus (tuneprep advise reads it).
+	Label string `json:"label,omitempty"`
 }
 
 // Stats are the emit report's statistics.
@@ -333,7 +336,7 @@ func (sp *split) write(line []byte, d *schemas.Document) error {
 	if err := sp.w.Write(line); err != nil {
 		return fmt.Errorf("emit %s: %w", sp.out.Path(), err)
 	}
-	if err := sp.idEnc.Encode(idLine{Line: sp.w.Records(), ID: d.ID, Source: d.Source}); err != nil {
+	if err := sp.idEnc.Encode(idLine{Line: sp.w.Records(), ID: d.ID, Source: d.Source, Label: d.Label}); err != nil {
 		return fmt.Errorf("emit %s: %w", sp.ids.Path(), err)
 	}
 	if sp.pq != nil {

@@ -107,8 +107,7 @@ func (s *Stage) write() error {
 		}
 		b.stats.TokensPerRequest = b.tokens
 		b.stats.PromptTokens = s.count.Count(prompt)
-		if _, ok := s.model.InputPrice(); ok {
-			cost := pricing.PerThousandRequests(s.model, b.tokens)
+		if cost, ok := pricing.PerThousandRequests(s.model, b.tokens); ok {
 			b.stats.CostPer1000Requests = &cost
 		}
 		b.stats.PromptFile = name

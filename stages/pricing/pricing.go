@@ -6,7 +6,10 @@ package pricing
 
 import (
 	"fmt"
+	"math"
+	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -15,17 +18,24 @@ const AsOf = "2026-11"
 
 // Model is one target model, as the table and the config file give it.
 // A figure left out (zero) is unknown, not free: read the figures through
-// Limit, TrainPrice, InputPrice and OutputPrice, which say whether they are
-// known. The fields stay plain numbers because they are the config file's
-// keys (its JSON Schema is derived from them).
+// Limit, Context, TrainPrice, InputPrice, OutputPrice, FineTunedInputPrice
+// and FineTunedOutputPrice, which say whether they are known. The fields
+// stay plain numbers because they are the config file's keys (its JSON
+// Schema is derived from them).
 type Model struct {
 	Name string `yaml:"name" json:"name" doc:"model name (a prefix matches dated snapshots and ft: names)"`
 	// TrainLimit is the maximum tokens of one training example (0: unknown).
 	TrainLimit int `yaml:"train_limit" json:"train_limit" doc:"maximum tokens of one training example"`
+	// ContextWindow is the tokens of one request, input and output (0: unknown).
+	ContextWindow int `yaml:"context_window" json:"context_window" doc:"context window of the base model, in tokens (the share a few-shot bank takes of it)"`
 	// Prices in US dollars per 1M tokens (0: unknown).
 	Train  float64 `yaml:"train_price" json:"train_price" doc:"fine-tuning price, USD per 1M trained tokens"`
 	Input  float64 `yaml:"input_price" json:"input_price" doc:"base model input price, USD per 1M tokens (prompting with few-shot banks)"`
 	Output float64 `yaml:"output_price" json:"output_price" doc:"base model output price, USD per 1M tokens"`
+	// FTInput and FTOutput price requests to the fine-tuned model, which
+	// providers price above its base model.
+	FTInput  float64 `yaml:"ft_input_price" json:"ft_input_price" doc:"fine-tuned model input price, USD per 1M tokens"`
+	FTOutput float64 `yaml:"ft_output_price" json:"ft_output_price" doc:"fine-tuned model output price, USD per 1M tokens"`
 }
 
 // Limit returns the maximum tokens of one training example, and whether it is known.
@@ -40,16 +50,57 @@ func (m Model) InputPrice() (float64, bool) { return m.Input, m.Input > 0 }
 // OutputPrice returns the base model's output price (USD per 1M tokens), and whether it is known.
 func (m Model) OutputPrice() (float64, bool) { return m.Output, m.Output > 0 }
 
-// Defaults is the default table (OpenAI and Google figures as seen in
-// late 2026 on public pages; verify before relying on them).
+// FineTunedInputPrice returns the fine-tuned model's input price (USD per 1M tokens), and whether it is known.
+func (m Model) FineTunedInputPrice() (float64, bool) { return m.FTInput, m.FTInput > 0 }
+
+// FineTunedOutputPrice returns the fine-tuned model's output price (USD per 1M tokens), and whether it is known.
+func (m Model) FineTunedOutputPrice() (float64, bool) { return m.FTOutput, m.FTOutput > 0 }
+
+// Context returns the base model's context window in tokens, and whether it is known.
+func (m Model) Context() (int, bool) { return m.ContextWindow, m.ContextWindow > 0 }
+
+// Defaults is the default table: the models that can be fine-tuned on
+// OpenAI, Vertex AI and Amazon Bedrock, with figures as seen on public
+// pages in late 2026 (verify before relying on them). A figure none of the
+// sources gave is left out (unknown), never guessed.
+//
+// Sources:
+//   - OpenAI gpt-4o-mini, gpt-4o: training, fine-tuned and base prices and
+//     the 65,536-token example limit as gathered in the project's reference
+//     notes (OpenAI pricing and fine-tuning docs); 128,000-token context
+//     (OpenAI and Azure OpenAI model tables).
+//   - OpenAI gpt-4.1, -mini, -nano: training $25.00 / $5.00 / $1.50,
+//     fine-tuned use $3.00/$12.00, $0.80/$3.20, $0.20/$0.80 and base prices
+//     from OpenAI's pricing page (fine-tuning section, as copied into public
+//     repositories and price tables such as LiteLLM's); 1,047,576-token
+//     context (OpenAI model pages); the example limit as for gpt-4o.
+//   - Vertex AI gemini-2.5-flash and -flash-lite: 131,072 tokens per
+//     training example (Vertex supervised-tuning limits); base prices and
+//     the 1,048,576-token context from Google's price and model pages.
+//     gemini-2.0-flash: base prices on Vertex AI. The tuning price and the
+//     price of a tuned model's requests were not found: unknown.
+//   - Bedrock claude-3-haiku, nova-micro, nova-lite, nova-pro: base prices
+//     from the Amazon Bedrock pricing page; context windows from the model
+//     pages (Claude 3 Haiku 200,000; Nova Micro 128,000; Lite and Pro
+//     300,000). Customization (training) prices and example limits were not
+//     found: unknown. A customized Claude 3 Haiku is served only with
+//     Provisioned Throughput (billed per model-unit hour, not per token) and
+//     a customized Nova model on demand at a per-token price not found:
+//     fine-tuned prices unknown.
 var Defaults = []Model{
-	{Name: "gpt-4o-mini", TrainLimit: 65536, Train: 3.00, Input: 0.15, Output: 0.60},
-	{Name: "gpt-4o", TrainLimit: 65536, Train: 25.00, Input: 2.50, Output: 10.00},
-	{Name: "gpt-4.1-nano", TrainLimit: 65536, Input: 0.10, Output: 0.40},
-	{Name: "gpt-4.1-mini", TrainLimit: 65536, Input: 0.40, Output: 1.60},
-	{Name: "gpt-4.1", TrainLimit: 65536, Input: 2.00, Output: 8.00},
-	{Name: "gpt-3.5-turbo", TrainLimit: 16385},
-	{Name: "gemini-2.5-flash", TrainLimit: 131072},
+	{Name: "gpt-4o-mini", TrainLimit: 65536, ContextWindow: 128000, Train: 3.00, Input: 0.15, Output: 0.60, FTInput: 0.30, FTOutput: 1.20},
+	{Name: "gpt-4o", TrainLimit: 65536, ContextWindow: 128000, Train: 25.00, Input: 2.50, Output: 10.00, FTInput: 3.75, FTOutput: 15.00},
+	{Name: "gpt-4.1-nano", TrainLimit: 65536, ContextWindow: 1047576, Train: 1.50, Input: 0.10, Output: 0.40, FTInput: 0.20, FTOutput: 0.80},
+	{Name: "gpt-4.1-mini", TrainLimit: 65536, ContextWindow: 1047576, Train: 5.00, Input: 0.40, Output: 1.60, FTInput: 0.80, FTOutput: 3.20},
+	{Name: "gpt-4.1", TrainLimit: 65536, ContextWindow: 1047576, Train: 25.00, Input: 2.00, Output: 8.00, FTInput: 3.00, FTOutput: 12.00},
+	{Name: "gpt-3.5-turbo", TrainLimit: 16385, ContextWindow: 16385},
+	{Name: "gemini-2.5-flash", TrainLimit: 131072, ContextWindow: 1048576, Input: 0.30, Output: 2.50},
+	{Name: "gemini-2.5-flash-lite", TrainLimit: 131072, ContextWindow: 1048576, Input: 0.10, Output: 0.40},
+	{Name: "gemini-2.0-flash", ContextWindow: 1048576, Input: 0.15, Output: 0.60},
+	{Name: "claude-3-haiku", ContextWindow: 200000, Input: 0.25, Output: 1.25},
+	{Name: "nova-micro", ContextWindow: 128000, Input: 0.035, Output: 0.14},
+	{Name: "nova-lite", ContextWindow: 300000, Input: 0.06, Output: 0.24},
+	{Name: "nova-pro", ContextWindow: 300000, Input: 0.80, Output: 3.20},
 }
 
 // Table is a set of models, looked up by name.
@@ -150,27 +201,61 @@ func FineTune(m Model, lengths []int) Estimate {
 	}
 	e.BilledTokens = sum * int64(e.Epochs)
 	if price, ok := m.TrainPrice(); ok {
-		cost := round4(float64(e.BilledTokens) / 1e6 * price)
+		cost := Round4(Cost(e.BilledTokens, price))
 		e.TrainPrice, e.CostUSD = &price, &cost
 	}
 	return e
 }
 
 // PerThousandRequests is the input cost of sending tokens with each of
-// 1,000 requests; 0 when the input price is unknown (check InputPrice).
-func PerThousandRequests(m Model, tokens int) float64 {
-	return round4(float64(tokens) * 1000 / 1e6 * m.Input)
+// 1,000 requests, and whether the model's input price is known.
+func PerThousandRequests(m Model, tokens int) (float64, bool) {
+	price, ok := m.InputPrice()
+	if !ok {
+		return 0, false
+	}
+	return Round4(Cost(int64(tokens)*1000, price)), true
 }
 
-func round4(x float64) float64 { return float64(int64(x*1e4+0.5)) / 1e4 }
+// Price is a price per 1M tokens as an exact fraction: the decimal the
+// float64 prints as (0.15 is 15/100, not the binary fraction nearest it),
+// so that costs add up exactly.
+func Price(perMillion float64) *big.Rat {
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(perMillion, 'f', -1, 64))
+	if !ok { // NaN or Inf: Check rejects them before a price is used
+		return new(big.Rat)
+	}
+	return r
+}
+
+// Cost is the exact cost in USD of tokens at a price per 1M tokens.
+func Cost(tokens int64, perMillion float64) *big.Rat {
+	c := new(big.Rat).Mul(new(big.Rat).SetInt64(tokens), Price(perMillion))
+	return c.Quo(c, big.NewRat(1_000_000, 1))
+}
+
+// Round4 rounds an exact amount to 4 decimal places, halves away from zero.
+func Round4(r *big.Rat) float64 { return Round(r, 4) }
+
+// Round rounds an exact amount to places decimal places, halves away from
+// zero, and returns the nearest float64 of that decimal.
+func Round(r *big.Rat, places int) float64 {
+	f, _ := strconv.ParseFloat(r.FloatString(places), 64)
+	return f
+}
 
 // Check validates a table entry.
 func (m Model) Check() error {
 	if m.Name == "" {
 		return fmt.Errorf("model without a name")
 	}
-	if m.TrainLimit < 0 || m.Train < 0 || m.Input < 0 || m.Output < 0 {
-		return fmt.Errorf("model %s: negative limit or price", m.Name)
+	if m.TrainLimit < 0 || m.ContextWindow < 0 {
+		return fmt.Errorf("model %s: negative limit or context window", m.Name)
+	}
+	for _, p := range []float64{m.Train, m.Input, m.Output, m.FTInput, m.FTOutput} {
+		if p < 0 || math.IsNaN(p) || math.IsInf(p, 0) {
+			return fmt.Errorf("model %s: a price is negative or not a number", m.Name)
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package pricing
 
 import (
 	"encoding/json"
+	"math/big"
 	"strings"
 	"testing"
 )
@@ -30,8 +31,64 @@ func TestLookupAndEstimate(t *testing.T) {
 	if e.Epochs != 25 || e.BilledTokens != 250*25 || e.CostUSD == nil || *e.CostUSD != 0.0125 || *e.TrainPrice != 2 || *e.TrainLimit != 100 {
 		t.Errorf("%+v", e)
 	}
-	if got := PerThousandRequests(Model{Input: 0.15}, 2000); got != 0.3 {
-		t.Errorf("per 1000 requests: %v", got)
+	if got, ok := PerThousandRequests(Model{Input: 0.15}, 2000); !ok || got != 0.3 {
+		t.Errorf("per 1000 requests: %v, %v", got, ok)
+	}
+	if got, ok := PerThousandRequests(Model{Name: "unpriced"}, 2000); ok {
+		t.Errorf("per 1000 requests without an input price: %v, known", got)
+	}
+}
+
+// TestExactCosts: prices are the decimals they are written as, so costs
+// add up exactly where float64 arithmetic would not (0.1 + 0.2).
+func TestExactCosts(t *testing.T) {
+	sum := new(big.Rat).Add(Cost(1_000_000, 0.1), Cost(1_000_000, 0.2))
+	if sum.Cmp(big.NewRat(3, 10)) != 0 {
+		t.Errorf("0.1 + 0.2 = %s", sum.RatString())
+	}
+	for _, c := range []struct {
+		tokens int64
+		price  float64
+		want   float64
+	}{
+		{1000, 0.15, 0.0002},         // 0.00015 rounds half away from zero
+		{3, 0.5, 0},                  // 0.0000015
+		{1_000_000, 1.23455, 1.2346}, // a half at the 5th decimal
+		{250 * 25, 2, 0.0125},
+	} {
+		if got := Round4(Cost(c.tokens, c.price)); got != c.want {
+			t.Errorf("Round4(Cost(%d, %v)) = %v, want %v", c.tokens, c.price, got, c.want)
+		}
+	}
+}
+
+// TestTable: every fine-tunable model the table prices has its fine-tuned
+// prices above its base prices (providers charge more for a fine-tuned
+// model), figures are non-negative, and names are unique.
+func TestTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, m := range Defaults {
+		if err := m.Check(); err != nil {
+			t.Error(err)
+		}
+		if seen[m.Name] {
+			t.Errorf("%s twice", m.Name)
+		}
+		seen[m.Name] = true
+		if in, ok := m.FineTunedInputPrice(); ok && in <= m.Input {
+			t.Errorf("%s: fine-tuned input %v not above base %v", m.Name, in, m.Input)
+		}
+		if out, ok := m.FineTunedOutputPrice(); ok && out <= m.Output {
+			t.Errorf("%s: fine-tuned output %v not above base %v", m.Name, out, m.Output)
+		}
+	}
+	for _, name := range []string{"gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gemini-2.5-flash", "claude-3-haiku", "nova-micro", "nova-lite", "nova-pro"} {
+		if !seen[name] {
+			t.Errorf("%s missing from the table", name)
+		}
+	}
+	if err := (Model{Name: "x", FTOutput: -1}).Check(); err == nil {
+		t.Error("negative fine-tuned price accepted")
 	}
 }
 
@@ -39,10 +96,13 @@ func TestLookupAndEstimate(t *testing.T) {
 // unknown (ok false, null in JSON), never a zero that reads as a fact.
 func TestUnknownIsNotZero(t *testing.T) {
 	tab := With(nil)
-	for _, name := range []string{"gpt-3.5-turbo", "gpt-4.1", "gemini-2.5-flash"} {
+	for _, name := range []string{"gpt-3.5-turbo", "gemini-2.5-flash", "claude-3-haiku", "nova-pro"} {
 		m, _ := tab.Lookup(name)
 		if _, ok := m.TrainPrice(); ok {
 			t.Errorf("%s: a training price is known", name)
+		}
+		if _, ok := m.FineTunedInputPrice(); ok {
+			t.Errorf("%s: a fine-tuned input price is known", name)
 		}
 	}
 	m, _ := tab.Lookup("gpt-4o")

@@ -18,7 +18,7 @@ type Config struct {
 	Model    string `yaml:"model" doc:"target model: picks the encoding, the training limit and the prices"`
 	Encoding string `yaml:"encoding" doc:"tokenizer encoding (cl100k_base, o200k_base, ...); default: the model's"`
 	// Models override or extend the built-in limits and prices.
-	Models []pricing.Model `yaml:"models" doc:"limits and prices that override or extend the built-in table (name, train_limit, train_price, input_price, output_price)"`
+	Models []pricing.Model `yaml:"models" doc:"limits and prices that override or extend the built-in table (name, train_limit, context_window, train_price, input_price, output_price, ft_input_price, ft_output_price)"`
 }
 
 // Defaults targets gpt-4o-mini (o200k_base).
