@@ -221,14 +221,19 @@ func runSource(ctx context.Context, s Source, env *Env, o *observed, size int, o
 	defer close(out)
 	var seq int64
 	b := &batch{docs: make([]*schemas.Document, 0, size)}
+	// blocked is the time spent waiting for the next stage to take a
+	// batch: not the source's work, so not in its busy time.
+	var blocked time.Duration
 	send := func() error {
 		o.countSource(b)
 		read.Add(int64(len(b.docs)))
+		wait := time.Now()
 		select {
 		case out <- b:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		blocked += time.Since(wait)
 		b = &batch{docs: make([]*schemas.Document, 0, size)}
 		return nil
 	}
@@ -242,7 +247,7 @@ func runSource(ctx context.Context, s Source, env *Env, o *observed, size int, o
 		}
 		return nil
 	})
-	o.busy.Add(int64(time.Since(start)))
+	o.busy.Add(int64(time.Since(start) - blocked))
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.Name(), err)
 	}

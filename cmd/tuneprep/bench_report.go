@@ -24,16 +24,21 @@ type benchResult struct {
 	RecordsPerSecond float64 `json:"records_per_second"`
 	// PeakRSSMB is the child's peak resident set (10^6 bytes); null where
 	// the platform does not report it.
-	PeakRSSMB       *float64     `json:"peak_rss_mb"`
-	Workers         int          `json:"workers"`
-	Emitted         int64        `json:"emitted"`
-	Dropped         int64        `json:"dropped"`
-	Rejected        int64        `json:"rejected"`
-	ExitCode        int          `json:"exit_code"`
-	GenerateSeconds float64      `json:"generate_seconds,omitempty"`
-	Stages          []benchStage `json:"stages"`
-	Corpus          string       `json:"corpus,omitempty"`
-	Out             string       `json:"out,omitempty"`
+	PeakRSSMB *float64 `json:"peak_rss_mb"`
+	// PeakLiveMB is the largest heap a garbage collection left live (10^6
+	// bytes), from the child's GC trace; LiveBytesPerRecord divides it by
+	// the records read: the state a run keeps per record.
+	PeakLiveMB         float64      `json:"peak_live_heap_mb"`
+	LiveBytesPerRecord float64      `json:"live_bytes_per_record"`
+	Workers            int          `json:"workers"`
+	Emitted            int64        `json:"emitted"`
+	Dropped            int64        `json:"dropped"`
+	Rejected           int64        `json:"rejected"`
+	ExitCode           int          `json:"exit_code"`
+	GenerateSeconds    float64      `json:"generate_seconds,omitempty"`
+	Stages             []benchStage `json:"stages"`
+	Corpus             string       `json:"corpus,omitempty"`
+	Out                string       `json:"out,omitempty"`
 }
 
 // benchStage is a stage's busy time and its share of all stages' busy time.
@@ -67,6 +72,10 @@ func (m measured) fill(res *benchResult, out string) error {
 	if m.peakRSS > 0 {
 		mb := round2(float64(m.peakRSS) / 1e6)
 		res.PeakRSSMB = &mb
+	}
+	res.PeakLiveMB = round2(float64(m.peakLive) / 1e6)
+	if t.Read > 0 {
+		res.LiveBytesPerRecord = math.Round(float64(m.peakLive) / float64(t.Read))
 	}
 	reports, err := filepath.Glob(filepath.Join(out, "reports", "*.json"))
 	if err != nil {
@@ -109,7 +118,7 @@ func printBenchTable(w io.Writer, results []benchResult) {
 			}
 		}
 	}
-	head := []string{"records", "MB", "wall s", "MB/s", "records/s", "peak RSS MB"}
+	head := []string{"records", "MB", "wall s", "MB/s", "records/s", "peak RSS MB", "live B/rec"}
 	rows := [][]string{append(head, stages...)}
 	for _, r := range results {
 		rss := "n/a"
@@ -117,7 +126,7 @@ func printBenchTable(w io.Writer, results []benchResult) {
 			rss = fmt.Sprintf("%.0f", *r.PeakRSSMB)
 		}
 		row := []string{fmt.Sprint(r.Records), fmt.Sprintf("%.1f", r.MB), fmt.Sprintf("%.2f", r.WallSeconds),
-			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), rss}
+			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), rss, fmt.Sprintf("%.0f", r.LiveBytesPerRecord)}
 		share := map[string]float64{}
 		for _, s := range r.Stages {
 			share[s.Stage] = s.Share
@@ -145,6 +154,6 @@ func printBenchTable(w io.Writer, results []benchResult) {
 	}
 	if len(results) > 0 {
 		r := results[0]
-		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
+		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; live B/rec: the largest heap a GC left live, per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
 	}
 }

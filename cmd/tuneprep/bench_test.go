@@ -342,12 +342,19 @@ func TestBenchCommand(t *testing.T) {
 		if runtime.GOOS == "linux" && (r.PeakRSSMB == nil || *r.PeakRSSMB <= 1) {
 			t.Errorf("no peak RSS: %+v", r)
 		}
+		if r.PeakLiveMB <= 0 || r.LiveBytesPerRecord <= 0 {
+			t.Errorf("no live heap from the GC trace: %+v", r)
+		}
 		if r.Emitted+r.Dropped+r.Rejected != r.Records {
 			t.Errorf("result %+v does not balance", r)
 		}
 	}
 	if testing.Short() {
 		return
+	}
+	// The GC trace is the parent's to read, not the user's.
+	if strings.Contains(stderr, "gc 1 @") {
+		t.Errorf("GC trace lines passed on to stderr:\n%s", stderr)
 	}
 	// The text table: a header and a row per size.
 	code, stdout, stderr = cli(t, "bench", "--kind", "contracts", "--records", "150", "--builtin", "--tmpdir", t.TempDir())
@@ -373,5 +380,27 @@ func TestBenchUsageErrors(t *testing.T) {
 		if code, _, stderr := cli(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", args, code, exitUsage, stderr)
 		}
+	}
+}
+
+// TestGCTrace: the trace's live heaps are read and the other lines passed
+// on, however the writes split them.
+func TestGCTrace(t *testing.T) {
+	in := "time=x level=INFO msg=\"run started\"\n" +
+		"gc 1 @0.012s 1%: 0.01+1.2+0.02 ms clock, 0.02+0.1/0.5/0+0.04 ms cpu, 4->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"gc 2 @0.5s 2%: 0.01+1.2+0.02 ms clock, 0.02+0.1/0.5/0+0.04 ms cpu, 900->910->612 MB, 920 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"gc 3 @0.9s 2%: 0.01+1.2+0.02 ms clock, 0.02+0.1/0.5/0+0.04 ms cpu, 700->701->300 MB, 918 MB goal, 0 MB stacks, 0 MB globals, 2 P\n" +
+		"last line without a newline"
+	var out bytes.Buffer
+	g := &gcTrace{w: &out}
+	for i := 0; i < len(in); i += 7 {
+		g.Write([]byte(in[i:min(i+7, len(in))]))
+	}
+	g.flush()
+	if g.peakLive != 612<<20 {
+		t.Errorf("peak live %d MiB, want 612", g.peakLive>>20)
+	}
+	if want := "time=x level=INFO msg=\"run started\"\nlast line without a newline"; out.String() != want {
+		t.Errorf("passed on %q, want %q", out.String(), want)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -376,7 +377,51 @@ func benchOne(ctx context.Context, o benchOptions, exe, work string, n int, stde
 type measured struct {
 	wall     time.Duration
 	peakRSS  int64 // bytes; 0 when the platform does not report it
+	peakLive int64 // bytes: the largest heap a collection left live
 	exitCode int
+}
+
+// gcTrace passes the child's stderr on, less the runtime's GC trace lines
+// (GODEBUG=gctrace=1), from which it keeps the largest live heap: "gc 12
+// @3.1s 2%: ..., 410->415->202 MB, ..." says 202 MB were live after
+// collection 12.
+type gcTrace struct {
+	w        io.Writer
+	line     []byte
+	peakLive int64
+}
+
+func (g *gcTrace) Write(p []byte) (int, error) {
+	for _, c := range p {
+		g.line = append(g.line, c)
+		if c == '\n' {
+			if err := g.flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// flush handles one line (or a last line without a newline).
+func (g *gcTrace) flush() error {
+	line := g.line
+	g.line = g.line[:0]
+	if !bytes.HasPrefix(line, []byte("gc ")) || !bytes.Contains(line, []byte(" MB, ")) {
+		_, err := g.w.Write(line)
+		return err
+	}
+	for _, f := range strings.Split(string(line), ", ") {
+		heap, ok := strings.CutSuffix(f, " MB")
+		parts := strings.Split(heap, "->")
+		if !ok || len(parts) != 3 {
+			continue
+		}
+		if live, err := strconv.ParseInt(parts[2], 10, 64); err == nil {
+			g.peakLive = max(g.peakLive, live<<20)
+		}
+	}
+	return nil
 }
 
 // measureRun runs tuneprep as a child process: the wall time includes
@@ -384,12 +429,18 @@ type measured struct {
 // passed on as SIGINT, so the child removes its partial output.
 func measureRun(ctx context.Context, exe string, args []string, stderr io.Writer) (measured, error) {
 	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	trace := &gcTrace{w: stderr}
+	cmd.Stdout, cmd.Stderr = io.Discard, trace
+	cmd.Env = append(os.Environ(), "GODEBUG="+strings.TrimPrefix(os.Getenv("GODEBUG")+",gctrace=1", ","))
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 30 * time.Second
 	start := time.Now()
 	err := cmd.Run()
 	m := measured{wall: time.Since(start)}
+	if len(trace.line) > 0 {
+		trace.flush()
+	}
+	m.peakLive = trace.peakLive
 	if cmd.ProcessState != nil {
 		m.peakRSS = peakRSS(cmd.ProcessState)
 		m.exitCode = cmd.ProcessState.ExitCode()

@@ -90,7 +90,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	fs.StringVar(&o.memprof, "memprofile", "", "write a heap profile to this file at the end of the run (for go tool pprof)")
 	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
-	fs.StringVar(&o.memLimit, "memory-limit", "", "soft limit of the Go heap, e.g. 1.5GiB: the garbage collector works harder near it (default: GOMEMLIMIT, else none)")
+	fs.StringVar(&o.memLimit, "memory-limit", "", "soft limit of the Go heap, e.g. 1.5GiB, or auto (the live heap + 25%, followed as it grows: less memory, more time): the garbage collector works harder near it (default: GOMEMLIMIT, else 90% of the container's memory limit, else none)")
 	fs.StringVar(&o.holdMemory, "hold-memory", "", "records a holding stage (exact split, survivor rules) keeps in memory before spilling the rest to the staging directory, e.g. 256MiB (default 64MiB)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -121,9 +121,11 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 		}
 		return preview(ctx, plan, o.preview, stdout)
 	}
-	if err := tuneMemory(o.memLimit, os.LookupEnv); err != nil {
+	restore, err := tuneMemory(o.memLimit, os.LookupEnv)
+	if err != nil {
 		return err
 	}
+	defer restore()
 	if o.profile != "" {
 		stop, err := startProfile(o.profile)
 		if err != nil {

@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // defaultGOGC is the garbage collector's target when GOGC is not set: the
@@ -15,22 +18,104 @@ import (
 // on 500,000 support tickets, peak RSS 917 -> 700 MB for 2% more time.
 const defaultGOGC = 50
 
-// tuneMemory applies the run's memory settings: GOGC defaultGOGC unless the
-// GOGC variable is set, and the soft memory limit of --memory-limit (the
-// runtime reads GOMEMLIMIT itself).
-func tuneMemory(limit string, lookup func(string) (string, bool)) error {
+// tuneMemory applies the run's memory settings and returns a function that
+// undoes them. GOGC is defaultGOGC unless the GOGC variable is set. The
+// soft memory limit is:
+//   - --memory-limit SIZE;
+//   - --memory-limit auto: a governor's, the live heap plus a quarter of it
+//     (at least 128 MiB), followed as the heap grows. On 2 million tickets
+//     it cut peak RSS from 1.77 to 1.36 GB and cost 40% more wall time
+//     (the collector runs twice as often and the runtime returns memory to
+//     the system sooner, faulting it back in), so it is not the default;
+//   - else GOMEMLIMIT, which the runtime reads itself;
+//   - else, in a container with a memory limit (cgroup), 90% of it, so that
+//     the collector works harder before the kernel kills the run.
+//
+// The governor never goes above the container's 90% either.
+func tuneMemory(limit string, lookup func(string) (string, bool)) (func(), error) {
+	gogc := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gogc)
 	if _, ok := lookup("GOGC"); !ok {
 		debug.SetGCPercent(defaultGOGC)
 	}
-	if limit == "" {
-		return nil
+	before := debug.SetMemoryLimit(-1)
+	undo := func() { debug.SetGCPercent(gogc); debug.SetMemoryLimit(before) }
+	switch _, env := lookup("GOMEMLIMIT"); {
+	case limit == "auto":
+		stop := govern(cgroupMemory())
+		return func() { stop(); undo() }, nil
+	case limit != "":
+		n, err := parseSize(limit)
+		if err != nil {
+			undo()
+			return nil, usageError{"--memory-limit: " + err.Error()}
+		}
+		debug.SetMemoryLimit(n)
+	case !env:
+		if c := cgroupMemory(); c > 0 {
+			debug.SetMemoryLimit(c)
+		}
 	}
-	n, err := parseSize(limit)
-	if err != nil {
-		return usageError{"--memory-limit: " + err.Error()}
+	return undo, nil
+}
+
+// governorFloor is the least headroom the governor leaves above the live
+// heap, so that a small run collects no more often than GOGC says.
+const governorFloor = 128 << 20
+
+// govern keeps the soft memory limit at the live heap plus a quarter (at
+// least governorFloor), capped at ceiling (0: none), until stop is called.
+// It samples the live heap twice a second; between samples the limit can
+// only be too high, never below what is live, so a collection can always
+// get under it.
+func govern(ceiling int64) (stop func()) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	set := func() {
+		metrics.Read(sample)
+		if sample[0].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		live := int64(sample[0].Value.Uint64())
+		limit := live + max(live/4, governorFloor)
+		if ceiling > 0 {
+			limit = min(limit, ceiling)
+		}
+		debug.SetMemoryLimit(limit)
 	}
-	debug.SetMemoryLimit(n)
-	return nil
+	set()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				set()
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// cgroupMemory is 90% of the memory limit of the process's cgroup (v2
+// memory.max, else v1 memory.limit_in_bytes), or 0 when there is none.
+func cgroupMemory() int64 {
+	for _, path := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || n <= 0 || n >= 1<<60 { // "max", or v1's "no limit"
+			return 0
+		}
+		return n / 10 * 9
+	}
+	return 0
 }
 
 // sizeUnits are the suffixes parseSize knows, longest first.

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -79,4 +82,68 @@ func TestHoldMemorySpills(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(outs["0"], ".spill")); !os.IsNotExist(err) {
 		t.Errorf("spill directory left in the output: %v", err)
 	}
+}
+
+// TestMemoryGovernor: with --memory-limit auto the run's soft limit follows
+// the live heap (live + max(live/4, 128 MiB), capped by a ceiling); with a
+// size or GOMEMLIMIT the limit is theirs; without either it is left alone
+// outside a container; the settings are restored when the run ends.
+func TestMemoryGovernor(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	if cgroupMemory() == 0 {
+		restore, err := tuneMemory("", env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if debug.SetMemoryLimit(-1) != before {
+			t.Errorf("no container limit, no flag: the limit changed")
+		}
+		restore()
+	}
+	restore, err := tuneMemory("auto", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ballast := make([]byte, 300<<20) // live: the limit must leave room above it
+	for i := range ballast {
+		ballast[i] = 1
+	}
+	runtime.GC()
+	time.Sleep(1200 * time.Millisecond) // two samples
+	got := debug.SetMemoryLimit(-1)
+	if got < 300<<20+governorFloor || got > 1<<30 {
+		t.Errorf("governed limit %d MiB with 300 MiB live", got>>20)
+	}
+	runtime.KeepAlive(ballast)
+	restore()
+	if debug.SetMemoryLimit(-1) != before {
+		t.Errorf("limit not restored")
+	}
+
+	restore, err = tuneMemory("", env(map[string]string{"GOMEMLIMIT": "1GiB"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if debug.SetMemoryLimit(-1) != before {
+		t.Errorf("GOMEMLIMIT set, but tuneprep changed the limit")
+	}
+	restore()
+	restore, err = tuneMemory("700MiB", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := debug.SetMemoryLimit(-1); got != 700<<20 {
+		t.Errorf("--memory-limit 700MiB: limit %d", got)
+	}
+	restore()
+
+	stop := govern(64 << 20) // a ceiling below the floor wins
+	if got := debug.SetMemoryLimit(-1); got != 64<<20 {
+		t.Errorf("ceiling 64 MiB: limit %d", got)
+	}
+	stop()
+	debug.SetMemoryLimit(before)
 }
