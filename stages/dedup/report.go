@@ -100,6 +100,7 @@ func (s *Stage) Finish(context.Context) error {
 	if s.dd != nil {
 		x := s.dd.Index()
 		s.index.docs, s.index.bytes, s.index.full = int64(x.Len()), int64(x.Bytes()), x.Full()
+		s.dd.Release()
 		s.dd = nil
 	}
 	sort.Slice(s.order, func(i, j int) bool { return s.order[i].rep < s.order[j].rep })

@@ -85,6 +85,9 @@ func BenchmarkRetainedPerRecord(b *testing.B) {
 					d.Stash = nil
 				}
 				used := float64(heapInUse()) - float64(base)
+				if s.dd != nil {
+					used += float64(s.dd.Index().OffHeap()) // the index's tables off the heap
+				}
 				runtime.KeepAlive(s)
 				b.ReportMetric(used/n, "B/record")
 				b.ReportMetric(used/float64(s.ids.len()), "B/kept")

@@ -94,6 +94,10 @@ func NewExactDeduper(p Params) (*Deduper, error) {
 // Index returns the index of kept documents (for reports: Len, Bytes).
 func (d *Deduper) Index() *Index { return d.idx }
 
+// Release frees the index's memory off the heap (see Index.Release); the
+// Deduper must not be used after it.
+func (d *Deduper) Release() { d.idx.Release() }
+
 // Check decides whether the document id with signature sig duplicates a kept
 // document; if not, it keeps it (inserts it). Documents must be checked in
 // input order. An error (wrong signature length, repeated id, or an exact

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 )
 
@@ -46,6 +47,9 @@ type Index struct {
 	// full counts band entries not stored because their bucket already
 	// held BucketCap documents.
 	full int64
+	// mem holds the signature slab and the large table segments off the
+	// heap; Release frees it.
+	mem *arena
 }
 
 // BucketCap is the most documents one band bucket keeps: the first ones
@@ -79,7 +83,21 @@ func newIndex(p Params) (*Index, error) {
 	if p.Bands < 1 || p.Rows < 1 || p.Bands*p.Rows > p.NumPerm {
 		return nil, fmt.Errorf("minhash: index bands %d x rows %d: want >= 1 and bands*rows <= num_perm %d", p.Bands, p.Rows, p.NumPerm)
 	}
-	return &Index{params: p}, nil
+	x := &Index{params: p, mem: newArena()}
+	x.bySlot.mem, x.bands.mem = x.mem, x.mem
+	runtime.AddCleanup(x, (*arena).release, x.mem)
+	return x, nil
+}
+
+// OffHeap returns the bytes of the index's tables kept off the Go heap
+// (counted in Bytes too): what heap statistics do not show.
+func (x *Index) OffHeap() int64 { return x.mem.mapped() }
+
+// Release frees the index's memory off the heap at once, rather than when
+// the index becomes unreachable; the index must not be used after it.
+func (x *Index) Release() {
+	x.mem.release()
+	*x = Index{params: x.params, mem: x.mem}
 }
 
 // Full returns the band entries not stored because their bucket was full
@@ -114,7 +132,7 @@ func (x *Index) insert(id uint64, sig Signature) error {
 		return fmt.Errorf("minhash: insert %d: index full", id)
 	}
 	if int(slot)%chunkDocs == 0 {
-		x.chunks = append(x.chunks, make([]uint8, 0, chunkDocs*k))
+		x.chunks = append(x.chunks, x.mem.bytes(chunkDocs*k))
 	}
 	c := &x.chunks[len(x.chunks)-1]
 	for _, v := range sig {

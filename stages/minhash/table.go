@@ -17,6 +17,8 @@ package minhash
 type multiTable struct {
 	segs [tableSegs]segment
 	n    int
+	// mem holds the large segments off the heap (nil: all on the heap).
+	mem *arena
 }
 
 // segment is one open-addressing table of a multiTable.
@@ -67,7 +69,7 @@ func (t *multiTable) insert(key, val uint32) {
 	spread := uint64(key) * 0x9E3779B97F4A7C15
 	s := &t.segs[spread>>(64-tableSegBits)]
 	if 4*(s.n+1) > 3*len(s.slots) {
-		s.grow()
+		s.grow(t.mem)
 	}
 	s.put(uint64(key)<<32 | uint64(val+1))
 	s.n++
@@ -81,7 +83,7 @@ func (t *multiTable) insertCapped(key, val uint32, limit int) bool {
 	spread := uint64(key) * 0x9E3779B97F4A7C15
 	s := &t.segs[spread>>(64-tableSegBits)]
 	if 4*(s.n+1) > 3*len(s.slots) {
-		s.grow()
+		s.grow(t.mem)
 	}
 	n := 0
 	for i := s.home(spread); ; i = s.next(i) {
@@ -112,13 +114,22 @@ func (s *segment) put(e uint64) {
 
 // grow enlarges the segment by a quarter (or creates it) and reinserts
 // every entry: each entry is moved about four times over the table's life.
-func (s *segment) grow() {
+// With an arena, large segments live off the heap.
+func (s *segment) grow(mem *arena) {
 	old := s.slots
-	s.slots = make([]uint64, max(minTableSlots, len(old)+len(old)/4))
+	n := max(minTableSlots, len(old)+len(old)/4)
+	if mem != nil {
+		s.slots = mem.words(n)
+	} else {
+		s.slots = make([]uint64, n)
+	}
 	for _, e := range old {
 		if e != 0 {
 			s.put(e)
 		}
+	}
+	if mem != nil {
+		mem.free(firstWord(old))
 	}
 }
 

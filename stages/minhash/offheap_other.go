@@ -1,0 +1,10 @@
+//go:build !unix
+
+package minhash
+
+import "errors"
+
+// mapMemory is not available here: every table stays on the heap.
+func mapMemory(int) ([]byte, error) { return nil, errors.ErrUnsupported }
+
+func unmapMemory([]byte) {}
