@@ -28,17 +28,22 @@ type benchResult struct {
 	// PeakLiveMB is the largest heap a garbage collection left live (10^6
 	// bytes), from the child's GC trace; LiveBytesPerRecord divides it by
 	// the records read: the state a run keeps per record.
-	PeakLiveMB         float64      `json:"peak_live_heap_mb"`
-	LiveBytesPerRecord float64      `json:"live_bytes_per_record"`
-	Workers            int          `json:"workers"`
-	Emitted            int64        `json:"emitted"`
-	Dropped            int64        `json:"dropped"`
-	Rejected           int64        `json:"rejected"`
-	ExitCode           int          `json:"exit_code"`
-	GenerateSeconds    float64      `json:"generate_seconds,omitempty"`
-	Stages             []benchStage `json:"stages"`
-	Corpus             string       `json:"corpus,omitempty"`
-	Out                string       `json:"out,omitempty"`
+	PeakLiveMB         float64 `json:"peak_live_heap_mb"`
+	LiveBytesPerRecord float64 `json:"live_bytes_per_record"`
+	// OffHeapMB is the near-duplicate index kept off the Go heap (the dedup
+	// report's index_off_heap_bytes); StateBytesPerRecord adds it to the
+	// peak live heap, per record read: all the state a run keeps.
+	OffHeapMB           float64      `json:"index_off_heap_mb"`
+	StateBytesPerRecord float64      `json:"state_bytes_per_record"`
+	Workers             int          `json:"workers"`
+	Emitted             int64        `json:"emitted"`
+	Dropped             int64        `json:"dropped"`
+	Rejected            int64        `json:"rejected"`
+	ExitCode            int          `json:"exit_code"`
+	GenerateSeconds     float64      `json:"generate_seconds,omitempty"`
+	Stages              []benchStage `json:"stages"`
+	Corpus              string       `json:"corpus,omitempty"`
+	Out                 string       `json:"out,omitempty"`
 }
 
 // benchStage is a stage's busy time and its share of all stages' busy time.
@@ -74,9 +79,6 @@ func (m measured) fill(res *benchResult, out string) error {
 		res.PeakRSSMB = &mb
 	}
 	res.PeakLiveMB = round2(float64(m.peakLive) / 1e6)
-	if t.Read > 0 {
-		res.LiveBytesPerRecord = math.Round(float64(m.peakLive) / float64(t.Read))
-	}
 	reports, err := filepath.Glob(filepath.Join(out, "reports", "*.json"))
 	if err != nil {
 		return err
@@ -92,7 +94,19 @@ func (m measured) fill(res *benchResult, out string) error {
 			return fmt.Errorf("bench: %s: %w", filepath.Base(p), err)
 		}
 		res.Stages = append(res.Stages, benchStage{Stage: r.Stage, BusySeconds: r.Timing.BusySeconds})
+		if r.Stage == "dedup" {
+			var st struct {
+				OffHeap int64 `json:"index_off_heap_bytes"`
+			}
+			if raw, err := json.Marshal(r.Stats); err == nil && json.Unmarshal(raw, &st) == nil {
+				res.OffHeapMB = round2(float64(st.OffHeap) / 1e6)
+			}
+		}
 		total += r.Timing.BusySeconds
+	}
+	if t.Read > 0 {
+		res.LiveBytesPerRecord = math.Round(float64(m.peakLive) / float64(t.Read))
+		res.StateBytesPerRecord = math.Round((float64(m.peakLive) + res.OffHeapMB*1e6) / float64(t.Read))
 	}
 	for i := range res.Stages {
 		if total > 0 {
@@ -118,7 +132,7 @@ func printBenchTable(w io.Writer, results []benchResult) {
 			}
 		}
 	}
-	head := []string{"records", "MB", "wall s", "MB/s", "records/s", "peak RSS MB", "live B/rec"}
+	head := []string{"records", "MB", "wall s", "MB/s", "records/s", "peak RSS MB", "state B/rec"}
 	rows := [][]string{append(head, stages...)}
 	for _, r := range results {
 		rss := "n/a"
@@ -126,7 +140,7 @@ func printBenchTable(w io.Writer, results []benchResult) {
 			rss = fmt.Sprintf("%.0f", *r.PeakRSSMB)
 		}
 		row := []string{fmt.Sprint(r.Records), fmt.Sprintf("%.1f", r.MB), fmt.Sprintf("%.2f", r.WallSeconds),
-			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), rss, fmt.Sprintf("%.0f", r.LiveBytesPerRecord)}
+			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), rss, fmt.Sprintf("%.0f", r.StateBytesPerRecord)}
 		share := map[string]float64{}
 		for _, s := range r.Stages {
 			share[s.Stage] = s.Share
@@ -154,6 +168,6 @@ func printBenchTable(w io.Writer, results []benchResult) {
 	}
 	if len(results) > 0 {
 		r := results[0]
-		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; live B/rec: the largest heap a GC left live, per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
+		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; state B/rec: the largest heap a GC left live plus the MinHash index off the heap, per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
 	}
 }

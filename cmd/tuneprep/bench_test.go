@@ -342,7 +342,7 @@ func TestBenchCommand(t *testing.T) {
 		if runtime.GOOS == "linux" && (r.PeakRSSMB == nil || *r.PeakRSSMB <= 1) {
 			t.Errorf("no peak RSS: %+v", r)
 		}
-		if r.PeakLiveMB <= 0 || r.LiveBytesPerRecord <= 0 {
+		if r.PeakLiveMB <= 0 || r.LiveBytesPerRecord <= 0 || r.StateBytesPerRecord < r.LiveBytesPerRecord {
 			t.Errorf("no live heap from the GC trace: %+v", r)
 		}
 		if r.Emitted+r.Dropped+r.Rejected != r.Records {

@@ -29,8 +29,11 @@ type Stats struct {
 	SizeHist  []SizeBucket    `json:"cluster_sizes"`
 	Largest   []ClusterRecord `json:"largest_clusters"`
 	KeptIndex int64           `json:"kept_records_indexed"`
+	// IndexOffHeap is the part of the near-duplicate index kept off the Go
+	// heap (mapped memory), which heap statistics do not show.
+	IndexOffHeap int64 `json:"index_off_heap_bytes"`
 	// BytesPerKept is the stage's memory per kept record: the
-	// near-duplicate index (band keys and 16-bit signatures), the exact-key
+	// near-duplicate index (band keys and 8-bit signatures), the exact-key
 	// map, the IDs and, with conflict fields or a holding survivor rule,
 	// their tables (see Stage).
 	BytesPerKept float64 `json:"bytes_per_kept_record"`
@@ -99,7 +102,7 @@ func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 func (s *Stage) Finish(context.Context) error {
 	if s.dd != nil {
 		x := s.dd.Index()
-		s.index.docs, s.index.bytes, s.index.full = int64(x.Len()), int64(x.Bytes()), x.Full()
+		s.index.docs, s.index.bytes, s.index.full, s.index.offHeap = int64(x.Len()), int64(x.Bytes()), x.Full(), x.OffHeap()
 		s.dd.Release()
 		s.dd = nil
 	}
@@ -123,6 +126,7 @@ func (s *Stage) Stats() any {
 			Formula:   "bands x rows minimise fp_weight x integral[0,t] P + fn_weight x integral[t,1] (1-P), P(s) = 1-(1-s^rows)^bands",
 			BucketCap: minhash.BucketCap, PastCap: s.index.full}
 		st.KeptIndex = s.index.docs
+		st.IndexOffHeap = s.index.offHeap
 	}
 	sizes := map[int]int{}
 	for _, c := range s.order {

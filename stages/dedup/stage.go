@@ -29,7 +29,7 @@ type Stage struct {
 	// index is the near-duplicate index's size, noted when Finish lets the
 	// index go (the largest state of a run: nothing needs it after the
 	// last record).
-	index  struct{ docs, bytes, full int64 }
+	index  struct{ docs, bytes, full, offHeap int64 }
 	params minhash.Params
 	holds  bool
 

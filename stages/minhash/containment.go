@@ -45,19 +45,22 @@ type ContainmentIndex struct {
 	sh      *Shingler
 	maxRefs int
 
-	mu      sync.RWMutex
-	pending []posting // added since the last build
-	keys    []uint64  // distinct n-gram hashes, ascending
-	offs    []uint32  // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
-	refs    []uint32  // reference ids, ascending per key
-	lookup  []uint32  // open addressing: key's top bits -> index into keys, +1
-	shift   uint8     // 64 - log2(len(lookup))
-	bpKeys  []uint64  // boilerplate n-grams, ascending (a subset of keys)
-	bpRefs  []uint32  // bpKeys[i] is in bpRefs[i] references
-	sizes   []uint32  // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
-	nrefs   int
-	top     []CommonNgram
-	scratch sync.Pool // *hitCounter, one per concurrent query
+	mu sync.RWMutex
+	// pendingHash[i] is in reference pendingID[i]: the postings added since
+	// the last build, 12 bytes each (a posting struct would pad to 16).
+	pendingHash []uint64
+	pendingID   []uint32
+	keys        []uint64 // distinct n-gram hashes, ascending
+	offs        []uint32 // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
+	refs        []uint32 // reference ids, ascending per key
+	lookup      []uint32 // open addressing: key's top bits -> index into keys, +1
+	shift       uint8    // 64 - log2(len(lookup))
+	bpKeys      []uint64 // boilerplate n-grams, ascending (a subset of keys)
+	bpRefs      []uint32 // bpKeys[i] is in bpRefs[i] references
+	sizes       []uint32 // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
+	nrefs       int
+	top         []CommonNgram
+	scratch     sync.Pool // *hitCounter, one per concurrent query
 
 	// Work done by queries, for Stats (updated once per query).
 	queries, queryNgrams, visited, bpHits, skipped atomic.Int64
@@ -178,7 +181,8 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	c.sizes[id] = uint32(min(len(set), 1<<32-2)) + 1
 	c.nrefs++
 	for _, h := range set {
-		c.pending = append(c.pending, posting{hash: h, id: id})
+		c.pendingHash = append(c.pendingHash, h)
+		c.pendingID = append(c.pendingID, id)
 	}
 	return len(set), nil
 }
@@ -302,17 +306,21 @@ func (c *ContainmentIndex) Stats() IndexStats {
 // maxRefs now becomes so, and its postings are dropped.
 func (c *ContainmentIndex) ensureBuilt() {
 	c.mu.RLock()
-	clean := len(c.pending) == 0
+	clean := len(c.pendingHash) == 0
 	c.mu.RUnlock()
 	if clean {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
+	if len(c.pendingHash) == 0 {
 		return
 	}
-	all := c.pending
+	all := make([]posting, len(c.pendingHash), len(c.pendingHash)+len(c.refs))
+	for i, h := range c.pendingHash {
+		all[i] = posting{hash: h, id: c.pendingID[i]}
+	}
+	c.pendingHash, c.pendingID = nil, nil
 	for i, k := range c.keys {
 		for _, id := range c.refs[c.offs[i]:c.offs[i+1]] {
 			all = append(all, posting{hash: k, id: id})
@@ -350,7 +358,7 @@ func (c *ContainmentIndex) ensureBuilt() {
 	for ; j < len(c.bpKeys); j++ {
 		b.boilerplate(c.bpKeys[j], c.bpRefs[j], nil)
 	}
-	c.keys, c.offs, c.refs, c.pending = b.keys, append(b.offs, uint32(len(b.refs))), b.refs, nil
+	c.keys, c.offs, c.refs = b.keys, append(b.offs, uint32(len(b.refs))), b.refs
 	c.bpKeys, c.bpRefs = b.bpKeys, b.bpRefs
 	c.top = b.top
 	c.buildLookup()

@@ -21,14 +21,18 @@ import (
 //     band over a load factor of 0.6-0.75: 10.7-13.3 bytes). Two different
 //     bands may hash alike; such a false candidate costs one similarity
 //     computation and is dropped by the caller's verification;
-//   - the caller's 64-bit id (8-10 bytes) and an id -> slot table keyed by
-//     the id folded to 32 bits (10.7-13.3 bytes); a lookup confirms the full
-//     id, so ids that fold alike (2^32 apart) stay distinct.
+//   - unless the ids are 0, 1, 2, ... in insertion order (a Deduper's
+//     kept ordinals), the caller's 64-bit id (8-10 bytes) and an id -> slot
+//     table keyed by the id folded to 32 bits (10.7-13.3 bytes); a lookup
+//     confirms the full id, so ids that fold alike (2^32 apart) stay
+//     distinct.
 //
 // It never keeps texts. At the defaults (128 permutations, 20 bands) this is
-// 128 + 213..267 + 19..23 = 361-418 bytes per document (BenchmarkIndexMemory
-// and TestIndexMemoryPerDoc measure it). A growing table segment briefly
-// holds old and new slots (+25% of one 64th of the table). Exact Jaccard verification needs
+// 128 + 213..267 = 341-395 bytes per document with ordinal ids, 19-23 more
+// with others (BenchmarkIndexMemory and TestIndexMemoryPerDoc measure it).
+// The signatures and large table segments are off the Go heap (see arena).
+// A growing table segment briefly holds old and new slots (+25% of one
+// 64th of the table). Exact Jaccard verification needs
 // the shingle sets: see shingleStore, an opt-in store with its own cost.
 //
 // Band keys are computed from the low 16 bits of the full signature at
@@ -40,9 +44,14 @@ import (
 // concurrent query calls are safe.
 type Index struct {
 	params Params
-	chunks [][]uint8  // signature slab: chunkDocs signatures per chunk
-	ids    []uint64   // slot -> caller id
-	bySlot multiTable // fold(caller id) -> slot
+	chunks [][]uint8 // signature slab: chunkDocs signatures per chunk
+	// n documents are stored. While every id has equalled its slot (ids
+	// 0, 1, 2, ...: a Deduper's kept ordinals), ids and bySlot stay empty
+	// and cost nothing; the first other id fills them.
+	n      int
+	dense  bool
+	ids    []uint64   // slot -> caller id, unless dense
+	bySlot multiTable // fold(caller id) -> slot, unless dense
 	bands  multiTable // band hash -> slot
 	// full counts band entries not stored because their bucket already
 	// held BucketCap documents.
@@ -83,7 +92,7 @@ func newIndex(p Params) (*Index, error) {
 	if p.Bands < 1 || p.Rows < 1 || p.Bands*p.Rows > p.NumPerm {
 		return nil, fmt.Errorf("minhash: index bands %d x rows %d: want >= 1 and bands*rows <= num_perm %d", p.Bands, p.Rows, p.NumPerm)
 	}
-	x := &Index{params: p, mem: newArena()}
+	x := &Index{params: p, mem: newArena(), dense: true}
 	x.bySlot.mem, x.bands.mem = x.mem, x.mem
 	runtime.AddCleanup(x, (*arena).release, x.mem)
 	return x, nil
@@ -97,7 +106,7 @@ func (x *Index) OffHeap() int64 { return x.mem.mapped() }
 // the index becomes unreachable; the index must not be used after it.
 func (x *Index) Release() {
 	x.mem.release()
-	*x = Index{params: x.params, mem: x.mem}
+	*x = Index{params: x.params, mem: x.mem, dense: true}
 }
 
 // Full returns the band entries not stored because their bucket was full
@@ -105,7 +114,7 @@ func (x *Index) Release() {
 func (x *Index) Full() int64 { return x.full }
 
 // Len returns the number of inserted documents.
-func (x *Index) Len() int { return len(x.ids) }
+func (x *Index) Len() int { return x.n }
 
 // Bytes returns the memory held by the index's data structures (capacities,
 // not just lengths), for a stage report's bytes-per-document figure.
@@ -127,7 +136,7 @@ func (x *Index) insert(id uint64, sig Signature) error {
 	if _, dup := x.slotOf(id); dup {
 		return fmt.Errorf("minhash: insert %d: id already in the index", id)
 	}
-	slot := uint32(len(x.ids))
+	slot := uint32(x.n)
 	if slot == math.MaxUint32-1 {
 		return fmt.Errorf("minhash: insert %d: index full", id)
 	}
@@ -138,8 +147,20 @@ func (x *Index) insert(id uint64, sig Signature) error {
 	for _, v := range sig {
 		*c = append(*c, uint8(v))
 	}
-	x.ids = append(x.ids, id)
-	x.bySlot.insert(fold(id), slot)
+	if x.dense && id != uint64(slot) {
+		// The first id that is not its slot: from now on, keep them all.
+		x.dense = false
+		x.ids = make([]uint64, slot, max(16, 2*int(slot)))
+		for i := range x.ids {
+			x.ids[i] = uint64(i)
+			x.bySlot.insert(fold(uint64(i)), uint32(i))
+		}
+	}
+	if !x.dense {
+		x.ids = append(x.ids, id)
+		x.bySlot.insert(fold(id), slot)
+	}
+	x.n++
 	for b := range x.params.Bands {
 		if !x.bands.insertCapped(x.bandKey(sig, b), slot, BucketCap) {
 			x.full++
@@ -155,6 +176,9 @@ func fold(id uint64) uint32 { return uint32(id ^ id>>32) }
 // slotOf returns the slot of id: the entries under its folded key are
 // confirmed against the full id.
 func (x *Index) slotOf(id uint64) (uint32, bool) {
+	if x.dense {
+		return uint32(id), id < uint64(x.n)
+	}
 	key := fold(id)
 	t, i := x.bySlot.probe(key)
 	if t == nil {
@@ -169,6 +193,14 @@ func (x *Index) slotOf(id uint64) (uint32, bool) {
 			return slot, true
 		}
 	}
+}
+
+// id is the caller's id of slot.
+func (x *Index) id(slot uint32) uint64 {
+	if x.dense {
+		return uint64(slot)
+	}
+	return x.ids[slot]
 }
 
 // stored returns the 8-bit signature in slot.
@@ -195,7 +227,7 @@ func (x *Index) bandKey(sig Signature, b int) uint32 {
 // signature of the wrong length finds nothing. With enough capacity in dst it
 // does not allocate.
 func (x *Index) query(dst []candidate, sig Signature) []candidate {
-	if len(sig) != x.params.NumPerm || len(x.ids) == 0 {
+	if len(sig) != x.params.NumPerm || x.n == 0 {
 		return dst
 	}
 	start := len(dst)
@@ -223,7 +255,7 @@ func (x *Index) query(dst []candidate, sig Signature) []candidate {
 	found = slices.CompactFunc(found, func(a, b candidate) bool { return a.ID == b.ID })
 	for i := range found {
 		slot := uint32(found[i].ID)
-		found[i] = candidate{ID: x.ids[slot], Similarity: x.similarity(sig, slot)}
+		found[i] = candidate{ID: x.id(slot), Similarity: x.similarity(sig, slot)}
 	}
 	slices.SortFunc(found, func(a, b candidate) int { return cmp.Compare(a.ID, b.ID) })
 	return dst[:start+len(found)]

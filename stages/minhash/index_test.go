@@ -314,3 +314,41 @@ func TestBucketCap(t *testing.T) {
 		t.Error("the last document is not found through its other bands")
 	}
 }
+
+// TestIndexOrdinalIDs: ordinal ids (0, 1, 2, ...) keep no id table; the
+// first other id converts the index, and every document is still found
+// under its own id, and a repeated id is still refused.
+func TestIndexOrdinalIDs(t *testing.T) {
+	p := defaultParams()
+	rng := rand.New(rand.NewPCG(3, 5))
+	x := mustIndex(t, p)
+	ids := []uint64{}
+	for i := range 1000 {
+		ids = append(ids, uint64(i))
+	}
+	ids = append(ids, 1<<40, 7_000_000, 1000)
+	sigs := map[uint64]Signature{}
+	for k, id := range ids {
+		sigs[id] = randomSig(rng, p.NumPerm)
+		if err := x.insert(id, sigs[id]); err != nil {
+			t.Fatal(err)
+		}
+		if k == 999 && (!x.dense || len(x.ids) != 0 || x.bySlot.n != 0) {
+			t.Fatalf("ordinal ids: dense %v, %d ids, %d table entries", x.dense, len(x.ids), x.bySlot.n)
+		}
+	}
+	if x.dense || x.Len() != len(ids) {
+		t.Fatalf("after other ids: dense %v, len %d", x.dense, x.Len())
+	}
+	for id, sig := range sigs {
+		got, ok := similarityOf(x, id, sig)
+		if !ok || got != 1 {
+			t.Errorf("id %d: similarity %v, found %v", id, got, ok)
+		}
+	}
+	for _, id := range []uint64{0, 999, 1 << 40} {
+		if err := x.insert(id, sigs[id]); err == nil {
+			t.Errorf("id %d inserted twice", id)
+		}
+	}
+}
