@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"sync"
 	"sync/atomic"
 )
@@ -79,11 +80,6 @@ type hitCounter struct {
 	counts  []uint32
 	touched []uint32
 	set     []uint64
-}
-
-type posting struct {
-	hash uint64
-	id   uint32
 }
 
 // Match is a reference record found by a containment query.
@@ -316,25 +312,22 @@ func (c *ContainmentIndex) ensureBuilt() {
 	if len(c.pendingHash) == 0 {
 		return
 	}
-	all := make([]posting, len(c.pendingHash), len(c.pendingHash)+len(c.refs))
-	for i, h := range c.pendingHash {
-		all[i] = posting{hash: h, id: c.pendingID[i]}
-	}
+	// The postings of an earlier build join the pending ones, and all are
+	// sorted in place, as two parallel slices: no copy of 16-byte pairs.
+	all := pendingSort{c.pendingHash, c.pendingID}
 	c.pendingHash, c.pendingID = nil, nil
 	for i, k := range c.keys {
 		for _, id := range c.refs[c.offs[i]:c.offs[i+1]] {
-			all = append(all, posting{hash: k, id: id})
+			all.hash, all.id = append(all.hash, k), append(all.id, id)
 		}
 	}
-	slices.SortFunc(all, func(a, b posting) int {
-		return cmp.Or(cmp.Compare(a.hash, b.hash), cmp.Compare(a.id, b.id))
-	})
-	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)), offs: make([]uint32, 0, len(c.offs)), refs: make([]uint32, 0, len(all))}
+	sort.Sort(all)
+	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)), offs: make([]uint32, 0, len(c.offs)), refs: make([]uint32, 0, len(all.id))}
 	j := 0 // next old boilerplate n-gram
-	for lo := 0; lo < len(all); {
-		h := all[lo].hash
+	for lo := 0; lo < len(all.hash); {
+		h := all.hash[lo]
 		hi := lo + 1
-		for hi < len(all) && all[hi].hash == h {
+		for hi < len(all.hash) && all.hash[hi] == h {
 			hi++
 		}
 		for ; j < len(c.bpKeys) && c.bpKeys[j] < h; j++ {
@@ -342,16 +335,14 @@ func (c *ContainmentIndex) ensureBuilt() {
 		}
 		n := hi - lo
 		if j < len(c.bpKeys) && c.bpKeys[j] == h {
-			b.boilerplate(h, c.bpRefs[j]+uint32(n), all[lo:hi])
+			b.boilerplate(h, c.bpRefs[j]+uint32(n), all.id[lo:hi])
 			j++
 		} else if n > c.maxRefs {
-			b.boilerplate(h, uint32(n), all[lo:hi])
+			b.boilerplate(h, uint32(n), all.id[lo:hi])
 		} else {
 			b.keys = append(b.keys, h)
 			b.offs = append(b.offs, uint32(len(b.refs)))
-			for _, p := range all[lo:hi] {
-				b.refs = append(b.refs, p.id)
-			}
+			b.refs = append(b.refs, all.id[lo:hi]...)
 		}
 		lo = hi
 	}
@@ -362,6 +353,21 @@ func (c *ContainmentIndex) ensureBuilt() {
 	c.bpKeys, c.bpRefs = b.bpKeys, b.bpRefs
 	c.top = b.top
 	c.buildLookup()
+}
+
+// pendingSort sorts postings held as parallel slices by hash, then id.
+type pendingSort struct {
+	hash []uint64
+	id   []uint32
+}
+
+func (p pendingSort) Len() int { return len(p.hash) }
+func (p pendingSort) Less(i, j int) bool {
+	return p.hash[i] < p.hash[j] || p.hash[i] == p.hash[j] && p.id[i] < p.id[j]
+}
+func (p pendingSort) Swap(i, j int) {
+	p.hash[i], p.hash[j] = p.hash[j], p.hash[i]
+	p.id[i], p.id[j] = p.id[j], p.id[i]
 }
 
 // builder collects a rebuilt index.
@@ -378,14 +384,14 @@ type builder struct {
 const maxTop = 5
 
 // boilerplate adds boilerplate n-gram h found in refs references; fresh
-// are its postings not yet discounted from their references' sizes.
-func (b *builder) boilerplate(h uint64, refs uint32, fresh []posting) {
+// are the references of its postings not yet discounted from their sizes.
+func (b *builder) boilerplate(h uint64, refs uint32, fresh []uint32) {
 	b.keys = append(b.keys, h)
 	b.offs = append(b.offs, uint32(len(b.refs)))
 	b.bpKeys = append(b.bpKeys, h)
 	b.bpRefs = append(b.bpRefs, refs)
-	for _, p := range fresh {
-		b.c.sizes[p.id]--
+	for _, id := range fresh {
+		b.c.sizes[id]--
 	}
 	// Keep the maxTop most common, ties by ascending hash (keys arrive in
 	// ascending order, so a tie never displaces an earlier one).
