@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
@@ -536,7 +538,43 @@ func compileSchema(f formats.Format) (*jsonschema.Schema, error) {
 
 // schemaMessage shortens a validation error to its first line.
 func schemaMessage(err error) string {
-	msg := err.Error()
+	var ve *jsonschema.ValidationError
+	if errors.As(err, &ve) {
+		// The validator lists a record's causes in no fixed order: report
+		// the one at the first location (then the first message), so the
+		// same file always gets the same message.
+		best, bestAt := "", ""
+		var walk func(v *jsonschema.ValidationError)
+		walk = func(v *jsonschema.ValidationError) {
+			if len(v.Causes) > 0 {
+				for _, c := range v.Causes {
+					walk(c)
+				}
+				return
+			}
+			// Property lists come in map order too.
+			switch k := v.ErrorKind.(type) {
+			case *kind.AdditionalProperties:
+				slices.Sort(k.Properties)
+			case *kind.Required:
+				slices.Sort(k.Missing)
+			}
+			at, msg := "/"+strings.Join(v.InstanceLocation, "/"), firstCause(v.Error())
+			if best == "" || at < bestAt || at == bestAt && msg < best {
+				best, bestAt = msg, at
+			}
+		}
+		walk(ve)
+		if best != "" {
+			return best
+		}
+	}
+	return firstCause(err.Error())
+}
+
+// firstCause is the first "- at ...: ..." line of a validation error's
+// text, or its text when there is none.
+func firstCause(msg string) string {
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		rest := strings.TrimSpace(msg[i+1:])
 		if j := strings.IndexByte(rest, '\n'); j >= 0 {

@@ -296,3 +296,32 @@ func TestValidateUnknownFacts(t *testing.T) {
 		t.Errorf("bad --encoding: exit %d", code)
 	}
 }
+
+// TestValidateSchemaMessageStable: a record that breaks the schema in
+// several places gets the same message every time (the validator's causes
+// come in no fixed order): the one at the first location.
+func TestValidateSchemaMessageStable(t *testing.T) {
+	good := `{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}`
+	lines := []string{`{"messages":[{"role":"robot","content":"Hi"},{"role":"assistant","content":"x","zz":1}],"extra":1,"more":2}`}
+	for len(lines) < 12 {
+		lines = append(lines, good)
+	}
+	path := filepath.Join(t.TempDir(), "multi.jsonl")
+	os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	seen := map[string]bool{}
+	for range 25 {
+		_, out, _ := cli(t, "validate", path, "--json", "--format", "openai-chat")
+		var v validation
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range v.Problems {
+			if p.Code == "schema" {
+				seen[p.Message] = true
+			}
+		}
+	}
+	if len(seen) != 1 {
+		t.Errorf("schema messages vary between runs: %v", seen)
+	}
+}
