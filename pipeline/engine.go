@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +39,14 @@ type Plan struct {
 	// Progress, when set, is called about twice a second with the records
 	// read so far and those that have passed every stage, and once at the end.
 	Progress func(read, done int64)
+	// Excerpt, when set, gives the excerpt of a dropped record in its stage
+	// report's samples (report.html). It is called once the input has ended,
+	// at most schemas.MaxDropSamples times per stage and reason, with the
+	// stage that dropped the record and the record as it was then (ID,
+	// Source, Fields, Text, Example). What it returns is written to the
+	// reports, so it must hold no raw sensitive value: a record dropped
+	// before redaction still holds them. Without it samples have no excerpt.
+	Excerpt func(stage string, d *schemas.Document) string
 }
 
 // progress counts records for Plan.Progress; shared by the source and the sink.
@@ -78,6 +88,70 @@ type observed struct {
 	busy   atomic.Int64
 	// held is set by a holding stage's hold (read after the run).
 	held *schemas.HeldReport
+	// samples are the first records dropped per reason, for the report.
+	samples dropSamples
+}
+
+// dropSamples keeps, per reason, the schemas.MaxDropSamples dropped records
+// with the smallest sequence numbers: the first in input order whichever
+// goroutine dropped them, so the samples do not depend on the workers or on
+// what a hold spilled. It is safe for concurrent use; a record it keeps
+// holds on to its content (which the drop releases otherwise), so memory is
+// bounded by MaxDropSamples records per reason.
+type dropSamples struct {
+	mu sync.Mutex
+	by map[string][]*schemas.Document // reason -> ascending Seq
+}
+
+// add offers a record the stage is dropping (Drop set) or the source
+// rejected (Reject set), before its content is released.
+func (s *dropSamples) add(d *schemas.Document, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := s.by[reason]
+	if len(list) == schemas.MaxDropSamples && list[len(list)-1].Seq < d.Seq {
+		return
+	}
+	keep := &schemas.Document{Seq: d.Seq, ID: d.ID, Source: d.Source, Fields: d.Fields, Text: d.Text,
+		Example: d.Example, Label: d.Label, Drop: d.Drop, Reject: d.Reject}
+	i := sort.Search(len(list), func(i int) bool { return list[i].Seq > d.Seq })
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = keep
+	if len(list) > schemas.MaxDropSamples {
+		list = list[:schemas.MaxDropSamples]
+	}
+	if s.by == nil {
+		s.by = map[string][]*schemas.Document{}
+	}
+	s.by[reason] = list
+}
+
+// report turns the kept records into the report's samples; excerpt (may be
+// nil) gives a dropped record's excerpt. Rejected records have no text.
+func (s *dropSamples) report(stage string, excerpt func(string, *schemas.Document) string) map[string][]schemas.DropSample {
+	if len(s.by) == 0 {
+		return nil
+	}
+	out := make(map[string][]schemas.DropSample, len(s.by))
+	for reason, list := range s.by {
+		samples := make([]schemas.DropSample, len(list))
+		for i, d := range list {
+			ds := schemas.DropSample{ID: d.ID, Source: d.Source}
+			switch {
+			case d.Reject != nil:
+				ds.Detail = d.Reject.Detail
+			case d.Drop != nil:
+				ds.Detail = d.Drop.Detail
+				if excerpt != nil {
+					ds.Excerpt = excerpt(stage, d)
+				}
+			}
+			samples[i] = ds
+		}
+		out[reason] = samples
+	}
+	return out
 }
 
 func (o *observed) count(b *batch) {
@@ -127,12 +201,12 @@ func warnings(p Plan) []schemas.Gate {
 	return out
 }
 
-// execute runs the plan into env and returns the stage reports and outcome
-// totals. Every goroutine belongs to one errgroup; the first error or a
-// cancelled ctx stops them all, and execute returns only once all of them
-// have. Finish gets ctx itself: the errgroup's context is cancelled as soon
-// as the group is done.
-func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, schemas.Totals, error) {
+// execute runs the plan into env and returns the stage reports, the
+// outcome totals and what was emitted. Every goroutine belongs to one
+// errgroup; the first error or a cancelled ctx stops them all, and execute
+// returns only once all of them have. Finish gets ctx itself: the
+// errgroup's context is cancelled as soon as the group is done.
+func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, schemas.Totals, *emitted, error) {
 	var totals schemas.Totals
 	workers := p.Workers
 	if workers <= 0 {
@@ -155,20 +229,20 @@ func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 		obs[i] = &observed{stage: s, dropped: map[string]int64{}}
 		if op, ok := s.(Opener); ok {
 			if err := op.Open(ctx, env); err != nil {
-				return nil, totals, fmt.Errorf("%s: %w", s.Name(), err)
+				return nil, totals, nil, fmt.Errorf("%s: %w", s.Name(), err)
 			}
 		}
 	}
 	if op, ok := p.Source.(Opener); ok {
 		if err := op.Open(ctx, env); err != nil {
-			return nil, totals, fmt.Errorf("%s: %w", p.Source.Name(), err)
+			return nil, totals, nil, fmt.Errorf("%s: %w", p.Source.Name(), err)
 		}
 	}
 	// Everything that can fail before the records flow fails before any
 	// goroutine starts.
 	sink, err := newSink(env)
 	if err != nil {
-		return nil, totals, err
+		return nil, totals, nil, err
 	}
 
 	prog := &progress{}
@@ -197,23 +271,23 @@ func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 	}
 	g.Go(func() error { return sink.drain(gctx, ch, &totals, &prog.done) })
 	if err := g.Wait(); err != nil {
-		return nil, totals, err
+		return nil, totals, nil, err
 	}
 	if err := sink.close(); err != nil {
-		return nil, totals, err
+		return nil, totals, nil, err
 	}
 	for _, s := range append([]Stage{p.Source}, p.Stages...) {
 		if f, ok := s.(Finisher); ok {
 			if err := f.Finish(ctx); err != nil {
-				return nil, totals, fmt.Errorf("%s: %w", s.Name(), err)
+				return nil, totals, nil, fmt.Errorf("%s: %w", s.Name(), err)
 			}
 		}
 	}
 	reports := make([]schemas.StageReport, 0, len(obs)+1)
 	for i, o := range append([]*observed{src}, obs...) {
-		reports = append(reports, o.report(i+1))
+		reports = append(reports, o.report(i+1, p.Excerpt))
 	}
-	return reports, totals, nil
+	return reports, totals, &sink.emitted, nil
 }
 
 // runSource reads the source into batches and counts what it read.
@@ -265,19 +339,21 @@ func (o *observed) countSource(b *batch) {
 		o.bytes += int64(d.Bytes)
 		if d.Reject != nil {
 			o.dropped[d.Reject.Reason]++
+			o.samples.add(d, d.Reject.Reason)
 		} else {
 			o.out++
 		}
 	}
 }
 
-func (o *observed) report(index int) schemas.StageReport {
+func (o *observed) report(index int, excerpt func(string, *schemas.Document) string) schemas.StageReport {
 	busy := time.Duration(o.busy.Load()).Seconds()
 	r := schemas.StageReport{
 		Stage: o.stage.Name(), Index: index, In: o.in, Out: o.out,
 		Dropped: o.dropped, FirstDetail: o.detail, BytesIn: o.bytes,
-		Timing: schemas.StageTiming{BusySeconds: round(busy)},
-		Held:   o.held,
+		Timing:  schemas.StageTiming{BusySeconds: round(busy)},
+		Held:    o.held,
+		Samples: o.samples.report(o.stage.Name(), excerpt),
 	}
 	if busy > 0 {
 		r.Timing.RecordsPerSecond = round(float64(o.in) / busy)

@@ -116,7 +116,7 @@ func (h *hold) release(ctx context.Context, out chan<- *batch) error {
 	if h.holder != nil {
 		err := h.holder.Release(ctx, func(d *schemas.Document, why *schemas.Drop) {
 			if d.Alive() {
-				markDropped(h.o.stage, d, why)
+				markDropped(h.o, d, why)
 			}
 		})
 		if err != nil {
@@ -185,7 +185,7 @@ func (h *hold) replay(ctx context.Context, out chan<- *batch, b *batch) error {
 			if err != nil {
 				return wrap(h.o.stage, d, err)
 			}
-			markDropped(h.o.stage, d, drop)
+			markDropped(h.o, d, drop)
 		}
 		h.o.busy.Add(int64(time.Since(start)))
 	}

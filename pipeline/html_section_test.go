@@ -37,7 +37,7 @@ func TestReportSection(t *testing.T) {
 	}
 	page := readFile(t, filepath.Join(out, "reports/report.html"))
 	for _, want := range []string{"<h2>Advice &lt;&amp;&gt;</h2>", "<p>use &lt;b&gt;this&lt;/b&gt;</p>", "<caption>figures</caption>",
-		"<th>label</th><th>n</th>", "<td>a&amp;b</td><td>1</td>", "<li>a note</li>"} {
+		"<th>label</th><th>n</th>", "<td>a&amp;b</td><td class=\"n\">1</td>", "<li>a note</li>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html lacks %s", want)
 		}
@@ -45,7 +45,7 @@ func TestReportSection(t *testing.T) {
 	if strings.Index(page, "<h2>Advice") > strings.Index(page, "<h2>Stage statistics") {
 		t.Error("the section comes after the raw statistics")
 	}
-	if strings.Count(page, "<h2>") != 4 { // stages, outputs, the section, statistics
+	if strings.Count(page, "<h2>") != 7 { // gates, funnel, drops, the section, timings, outputs, statistics
 		t.Errorf("%d sections:\n%s", strings.Count(page, "<h2>"), page)
 	}
 }

@@ -64,18 +64,24 @@ func openOutput(final string) (*output, error) {
 // abort removes the temporary directory.
 func (o *output) abort() error { return os.RemoveAll(o.tmp) }
 
-// commit puts the finished output in place of the previous one: an atomic
-// exchange where the platform has one, else two renames.
-func (o *output) commit() error {
-	parent := filepath.Dir(o.final)
-	if _, err := os.Lstat(o.final); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(o.tmp, o.final); err != nil {
+// commit puts the finished output in place of the previous one at dest
+// (the final directory, or a sibling of it): an atomic exchange where the
+// platform has one, else two renames.
+func (o *output) commit(dest string) error {
+	parent := filepath.Dir(dest)
+	if dest != o.final {
+		if err := checkReplaceable(dest); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
+		if err := os.Rename(o.tmp, dest); err != nil {
 			return fmt.Errorf("output: %w", err)
 		}
 		return syncDir(parent)
 	}
-	if err := exchange(o.tmp, o.final); err != nil {
-		return fmt.Errorf("output: replace %s: %w", o.final, err)
+	if err := exchange(o.tmp, dest); err != nil {
+		return fmt.Errorf("output: replace %s: %w", dest, err)
 	}
 	if err := syncDir(parent); err != nil {
 		return err

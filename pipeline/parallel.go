@@ -117,7 +117,7 @@ func process(ctx context.Context, p Processor, o *observed, b *batch) error {
 		if err != nil {
 			return wrap(o.stage, d, err)
 		}
-		markDropped(o.stage, d, drop)
+		markDropped(o, d, drop)
 	}
 	return nil
 }
@@ -135,7 +135,7 @@ func sequence(ctx context.Context, s Sequencer, o *observed, b *batch, count boo
 			return wrap(o.stage, d, err)
 		}
 		d.Stash = nil
-		markDropped(o.stage, d, drop)
+		markDropped(o, d, drop)
 	}
 	o.busy.Add(int64(time.Since(start)))
 	if count {
@@ -144,14 +144,15 @@ func sequence(ctx context.Context, s Sequencer, o *observed, b *batch, count boo
 	return nil
 }
 
-// markDropped records a drop and releases the record's content: only its ID,
-// source and the reason travel on.
-func markDropped(s Stage, d *schemas.Document, drop *schemas.Drop) {
+// markDropped records a drop, offers the record to the stage's samples and
+// releases its content: only its ID, source and the reason travel on.
+func markDropped(o *observed, d *schemas.Document, drop *schemas.Drop) {
 	if drop == nil {
 		return
 	}
-	drop.Stage = s.Name()
+	drop.Stage = o.stage.Name()
 	d.Drop = drop
+	o.samples.add(d, drop.Reason)
 	d.Fields, d.Text, d.Example, d.Stash = nil, "", nil, nil
 }
 

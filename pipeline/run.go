@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"time"
@@ -20,16 +22,65 @@ type RunOptions struct {
 	Version string
 	// Config is the effective configuration, copied into run.json.
 	Config any
+	// RunID names the run in run.json (execution.run_id) and in the lock.
+	RunID string
+	// Wait is how long Run waits while another run holds the output's lock;
+	// 0 returns a *LockedError at once.
+	Wait time.Duration
+	// Gates evaluates the run's quality gates once every stage has finished
+	// and its report is made: the verdict of every configured gate, passed
+	// or not (run.json's gate_results). A failed one fails the run as a
+	// Gater's gate does.
+	Gates func(f *Facts) []schemas.GateResult
+	// BlockOutput keeps the previous output in place when a gate failed:
+	// the run's output is committed beside it, as <OutDir>.failed, for a
+	// person to look at, and its run.json has status "blocked".
+	BlockOutput bool
+	// Sections adds sections (with charts) to report.html, after the
+	// drop reasons and before the stage timings.
+	Sections func(f *Facts) []Section
+	// Write writes further files into the output through env.Create (a
+	// dataset card), after report.html and before run.json.
+	Write func(env *Env, f *Facts) error
 }
 
-// Run executes the plan into a temporary sibling of OutDir, writes the stage
-// reports and run.json (last), and swaps the result into place. On error or
-// cancellation the temporary directory is removed and OutDir is untouched.
-// When quality gates failed, the output is committed and Run returns the
+// Facts is a finished run as the RunOptions hooks see it. Gates sees the
+// manifest before its gates are final; Sections and Write see it complete,
+// but for the outputs written after report.html.
+type Facts struct {
+	Manifest *schemas.RunManifest
+	// Reports are the stage reports, Stats as the stages returned them.
+	Reports []schemas.StageReport
+	// Labels counts the emitted examples per label ("" for none).
+	Labels map[string]int64
+}
+
+// Run takes the output's lock, executes the plan into a temporary sibling
+// of OutDir, writes the stage reports and run.json (last), and swaps the
+// result into place. On error or cancellation the temporary directory is
+// removed and OutDir is untouched. When quality gates failed, the output is
+// committed (to <OutDir>.failed with BlockOutput) and Run returns the
 // manifest together with a *GateError.
 func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
+	abs, err := filepath.Abs(opts.OutDir)
+	if err != nil {
+		return nil, fmt.Errorf("output %s: %w", opts.OutDir, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	lock, err := lockOutput(ctx, abs, opts.Wait, opts.RunID, logger(opts.Plan))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.release()
+	if opts.BlockOutput { // fail now, not after the run, if it cannot go there
+		if err := checkReplaceable(abs + FailedSuffix); err != nil {
+			return nil, err
+		}
+	}
 	started := time.Now()
-	out, err := openOutput(opts.OutDir)
+	out, err := openOutput(abs)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +93,11 @@ func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 		out.abort()
 		return nil, err
 	}
-	if err := out.commit(); err != nil {
+	dest := out.final
+	if m.Status == schemas.StatusBlocked {
+		dest += FailedSuffix
+	}
+	if err := out.commit(dest); err != nil {
 		out.abort()
 		return nil, err
 	}
@@ -52,13 +107,20 @@ func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 	return m, nil
 }
 
-func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (*schemas.RunManifest, error) {
-	logger := opts.Plan.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+// FailedSuffix names where a blocked run's output goes: beside the output
+// it did not replace (see RunOptions.BlockOutput).
+const FailedSuffix = ".failed"
+
+func logger(p Plan) *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
 	}
-	env := &Env{out: out, Logger: logger}
-	reports, totals, err := execute(ctx, opts.Plan, env)
+	return p.Logger
+}
+
+func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (*schemas.RunManifest, error) {
+	env := &Env{out: out, Logger: logger(opts.Plan)}
+	reports, totals, emitted, err := execute(ctx, opts.Plan, env)
 	if cerr := env.closeAll(); err == nil {
 		err = cerr
 	}
@@ -81,9 +143,13 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 	m := &schemas.RunManifest{
 		Tool: "tuneprep", Version: opts.Version, Config: opts.Config,
 		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries,
-		Gates:    append(gates(opts.Plan), emptyRunGates(opts.Plan, reports, totals)...),
-		Warnings: warnings(opts.Plan),
+		Status:      schemas.StatusOK,
+		Gates:       append(gates(opts.Plan), emptyRunGates(opts.Plan, reports, totals)...),
+		GateResults: []schemas.GateResult{},
+		Splits:      emitted.summaries(),
+		Warnings:    warnings(opts.Plan),
 		Execution: schemas.Execution{
+			RunID:   opts.RunID,
 			Workers: env.Workers, GoVersion: runtime.Version(),
 			Started:  started.UTC().Format(time.RFC3339),
 			Finished: finished.UTC().Format(time.RFC3339),
@@ -93,10 +159,36 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 	if m.Inputs == nil {
 		m.Inputs = []schemas.FileEntry{}
 	}
+	facts := &Facts{Manifest: m, Reports: reports, Labels: emitted.labels}
+	if opts.Gates != nil {
+		m.GateResults = opts.Gates(facts)
+		for _, g := range m.GateResults {
+			if !g.Passed {
+				m.Gates = append(m.Gates, schemas.Gate{Stage: "gates", Message: g.Gate + ": " + g.Message})
+			}
+		}
+	}
+	switch {
+	case len(m.Gates) == 0:
+	case opts.BlockOutput:
+		m.Status = schemas.StatusBlocked
+	default:
+		m.Status = schemas.StatusFailed
+	}
+	var sections []Section
+	if opts.Sections != nil {
+		sections = opts.Sections(facts)
+	}
 	// The page shows the manifest as it stands before the page itself and
 	// run.json are written; neither is listed among the outputs it shows.
-	if err := writeHTML(env, m, reports); err != nil {
+	if err := writeHTML(env, m, reports, sections); err != nil {
 		return nil, err
+	}
+	if opts.Write != nil {
+		m.Outputs = env.outputs()
+		if err := opts.Write(env, facts); err != nil {
+			return nil, err
+		}
 	}
 	m.Outputs = env.outputs()
 	// run.json is written last and is not listed among the outputs it lists.

@@ -21,6 +21,7 @@ const (
 type sink struct {
 	dropped, rejected       *OutFile
 	droppedEnc, rejectedEnc *json.Encoder
+	emitted                 emitted
 }
 
 func newSink(env *Env) (*sink, error) {
@@ -53,6 +54,7 @@ func (s *sink) drain(ctx context.Context, in <-chan *batch, t *schemas.Totals, d
 				err = s.droppedEnc.Encode(schemas.DroppedRecord{ID: d.ID, Source: d.Source, Stage: d.Drop.Stage, Reason: d.Drop.Reason, Detail: d.Drop.Detail})
 			default:
 				t.Emitted++
+				s.emitted.add(d)
 			}
 			if err != nil {
 				return fmt.Errorf("outcomes: %w", err)

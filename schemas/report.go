@@ -21,6 +21,24 @@ type StageReport struct {
 	Held *HeldReport `json:"held,omitempty"`
 	// Stats holds stage-specific statistics (cluster sizes, PII counts, ...).
 	Stats any `json:"stats,omitempty"`
+	// Samples are, per drop reason, the first records (in input order, at
+	// most MaxDropSamples) the stage dropped for it: for a person to see
+	// what a reason means. An excerpt is never raw sensitive text.
+	Samples map[string][]DropSample `json:"samples,omitempty"`
+}
+
+// MaxDropSamples is how many records a stage report shows per drop reason.
+const MaxDropSamples = 5
+
+// DropSample is one record a stage dropped (or the source rejected), as
+// report.html shows it: where it came from, why, and the start of its text
+// with sensitive values replaced by their type ("" when the run has no
+// excerpt function or the record had no text).
+type DropSample struct {
+	ID      string `json:"id,omitempty"`
+	Source  Source `json:"source"`
+	Detail  string `json:"detail,omitempty"`
+	Excerpt string `json:"excerpt,omitempty"`
 }
 
 // HeldReport counts the records a holding stage kept until the input
@@ -70,6 +88,8 @@ type StageSummary struct {
 // Execution describes how the run was carried out; like Timing it may differ
 // between runs that produce identical data.
 type Execution struct {
+	// RunID names the run in its logs (every line carries it) and metrics.
+	RunID     string  `json:"run_id,omitempty"`
 	Workers   int     `json:"workers"`
 	GoVersion string  `json:"go_version"`
 	Started   string  `json:"started"`
@@ -83,6 +103,61 @@ type Gate struct {
 	Message string `json:"message"`
 }
 
+// GateResult is the verdict of one configured quality gate, passed or not.
+// Value is the figure compared with Threshold (for a gate over several
+// splits, labels or banks, the worst of them); nil when the run has no such
+// figure (e.g. no redact report), which fails the gate.
+type GateResult struct {
+	Gate      string   `json:"gate"`
+	Threshold float64  `json:"threshold"`
+	Value     *float64 `json:"value"`
+	Passed    bool     `json:"passed"`
+	// Message says what was measured, and for a failed gate what failed.
+	Message string `json:"message"`
+}
+
+// Run statuses (RunManifest.Status).
+const (
+	// StatusOK: every gate passed.
+	StatusOK = "ok"
+	// StatusFailed: a gate failed; the output was committed all the same.
+	StatusFailed = "failed"
+	// StatusBlocked: a gate failed and gates.block_output kept the previous
+	// output; this output was set aside beside it (see RunManifest.Status).
+	StatusBlocked = "blocked"
+)
+
+// SplitSummary is what a run emitted into one split (train, validation,
+// test, bank; "" for records that no split stage assigned): examples and
+// the distribution of their token counts.
+type SplitSummary struct {
+	Split    string        `json:"split"`
+	Examples int64         `json:"examples"`
+	Labels   int           `json:"labels"`
+	Tokens   *TokenSummary `json:"tokens,omitempty"`
+}
+
+// TokenSummary is the distribution of the examples' token counts in one
+// split: exact percentiles by the lower nearest rank, and a histogram with
+// power-of-two bins (UpTo 16, 32, 64, ...).
+type TokenSummary struct {
+	Encoding  string      `json:"encoding,omitempty"`
+	Total     int64       `json:"total"`
+	Min       int         `json:"min"`
+	P50       int         `json:"p50"`
+	P95       int         `json:"p95"`
+	Max       int         `json:"max"`
+	Mean      int         `json:"mean"`
+	Histogram []LengthBin `json:"histogram"`
+}
+
+// LengthBin counts the examples longer than the previous bin's UpTo and at
+// most UpTo tokens long.
+type LengthBin struct {
+	UpTo     int   `json:"up_to"`
+	Examples int64 `json:"examples"`
+}
+
 // RunManifest is run.json, written last.
 type RunManifest struct {
 	Tool    string         `json:"tool"`
@@ -92,8 +167,15 @@ type RunManifest struct {
 	Outputs []FileEntry    `json:"outputs"`
 	Totals  Totals         `json:"totals"`
 	Stages  []StageSummary `json:"stages"`
+	// Status is StatusOK, StatusFailed or StatusBlocked.
+	Status string `json:"status"`
 	// Gates lists the quality gates that failed (empty when all passed).
 	Gates []Gate `json:"gates"`
+	// GateResults are the configured gates' verdicts, passed or not.
+	GateResults []GateResult `json:"gate_results"`
+	// Splits are the emitted examples per split, in the order train,
+	// validation, test, bank, then any other.
+	Splits []SplitSummary `json:"splits"`
 	// Warnings are findings that do not fail the run, by stage.
 	Warnings  []Gate    `json:"warnings,omitempty"`
 	Execution Execution `json:"execution"`

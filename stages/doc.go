@@ -33,6 +33,7 @@
 //   - benchcorpus: generates benchmark corpora (support tickets, contract clauses) with planted duplicates, PII and leaks, and their ground truth
 //   - docread: extracts text and metadata from whole documents (HTML, DOCX, email, text)
 //   - formats: the table of fine-tuning file formats: schemas, detection, reading and writing examples
+//   - gates: the quality gates (config section, --gate flag) and their verdicts on a finished run
 //   - glob: matches slash-separated paths against patterns with "**"
 //   - jsonl: reads JSON Lines and JSON array files record by record, with limits and line numbers
 //   - keyhash: seeded 64-bit hashes of record keys for split assignment, sampling and the split ledger
@@ -41,6 +42,7 @@
 //   - parquetio: reads Parquet files into records and writes the corpus file
 //   - pii: PII and secret detectors and the replacer that rewrites what they find
 //   - pricing: model training limits and prices, and the cost of a fine-tuning run or a few-shot bank
+//   - report: reads a run's output into one model: the terminal report, run comparison, report.html sections, dataset card, Prometheus metrics
 //   - testcorpora: finds the shared third-party corpora for tests and benchmarks
 //   - tokencount: counts an example's tokens by the fine-tuning chat formula; resolves the tokenizer and model
 //   - tokenizer: tiktoken-exact encodings (cl100k_base, o200k_base, ...), offline

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -26,6 +28,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/minhash"
 	"github.com/tuneprep/tuneprep/stages/normalize"
 	"github.com/tuneprep/tuneprep/stages/redact"
+	"github.com/tuneprep/tuneprep/stages/report"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
 	"github.com/tuneprep/tuneprep/stages/tokens"
@@ -49,7 +52,15 @@ type runOptions struct {
 	// memLimit and holdMemory are --memory-limit and --hold-memory.
 	memLimit   string
 	holdMemory string
-	// status prints live counts; set only when stderr is a terminal.
+	// gates are the --gate name=value flags, over the config's gates.
+	gates gateFlags
+	// wait is how long to wait for another run that holds the output's lock.
+	wait time.Duration
+	// metrics is --metrics-file: Prometheus text metrics of the run.
+	metrics string
+	// runID names the run on every log line and in run.json.
+	runID string
+	// status prints live counts; set only when stdin and stderr are terminals.
 	status *statusLine
 	// set records which flags were given, for precedence over env and file.
 	set map[string]bool
@@ -92,6 +103,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
 	fs.StringVar(&o.memLimit, "memory-limit", "", "soft limit of the Go heap, e.g. 1.5GiB, or auto (the live heap + 25%, followed as it grows: less memory, more time): the garbage collector works harder near it (default: GOMEMLIMIT, else 90% of the container's memory limit, else none)")
 	fs.StringVar(&o.holdMemory, "hold-memory", "", "records a holding stage (exact split, survivor rules) keeps in memory before spilling the rest to the staging directory, e.g. 256MiB (default 64MiB)")
+	fs.Var(&o.gates, "gate", "a quality gate, name=value (repeatable; over the config's gates:), e.g. max_drop_rate=0.3, min_examples.train=100")
+	fs.DurationVar(&o.wait, "wait", 0, "wait this long (e.g. 10m) for another run that holds the output's lock, instead of exiting 1")
+	fs.StringVar(&o.metrics, "metrics-file", "", "write Prometheus text metrics of the run to this file, atomically (for node_exporter's textfile collector)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -104,7 +118,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	if err != nil {
 		return err
 	}
-	if !o.quiet && o.logFormat == "text" && isTerminal(stderr) {
+	o.runID = newRunID()
+	logger = logger.With("run_id", o.runID)
+	if !o.quiet && o.logFormat == "text" && isTerminal(stderr) && isTerminal(os.Stdin) {
 		o.status = &statusLine{w: stderr, start: time.Now()}
 	}
 	if o.preview < 0 {
@@ -144,16 +160,59 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 			}
 		}()
 	}
-	m, err := runPipeline(ctx, o, os.LookupEnv, logger)
+	started := time.Now()
+	m, out, err := runPipeline(ctx, o, os.LookupEnv, logger)
 	if m != nil && !o.quiet {
 		printSummary(stdout, m)
-		if aerr := printRunAdvice(stdout, m); aerr != nil {
+		if m.Status == schemas.StatusBlocked { // its report is not in output.dir
+		} else if aerr := printRunAdvice(stdout, m); aerr != nil {
 			logger.Warn("advice not shown", "err", aerr)
 		}
 	}
 	var ge *pipeline.GateError
 	if errors.As(err, &ge) {
-		return gateError{ge.Error()}
+		lines := make([]string, len(ge.Failed))
+		for i, g := range ge.Failed {
+			lines[i] = "quality gate failed: " + gateText(g)
+		}
+		if m.Status == schemas.StatusBlocked {
+			kept := out + " still holds the previous output"
+			if _, serr := os.Stat(filepath.Join(out, "run.json")); serr != nil {
+				kept = "nothing was written to " + out
+			}
+			lines = append(lines, "output blocked: "+kept+"; this run's output is in "+out+pipeline.FailedSuffix)
+		}
+		err = gateError{strings.Join(lines, "\n")}
+	}
+	var le *pipeline.LockedError
+	locked := errors.As(err, &le)
+	if locked {
+		err = lockMessage(err)
+	}
+	// A run refused by another's lock did not run: the metrics stay those
+	// of the run that holds it.
+	if o.metrics != "" && !locked {
+		if out == "" { // the config did not resolve: name the output as given
+			out, _ = filepath.Abs(cmp.Or(o.out, "out"))
+		}
+		oc := report.Outcome{Output: out, ExitCode: codeFor(ctx, err), Started: started, Finished: time.Now()}
+		if merr := writeMetricsFile(o.metrics, m, oc); merr != nil {
+			logger.Error("metrics file not written", "path", o.metrics, "err", merr)
+			if err == nil {
+				err = fmt.Errorf("--metrics-file: %w", merr)
+			}
+		}
+	}
+	if err != nil && o.logFormat == "json" && !errors.Is(err, errHelp) {
+		// JSON logs stay JSON to the last line, each with the run ID.
+		code, msg := codeFor(ctx, err), err.Error()
+		if code == exitInterrupted {
+			msg = "interrupted; the previous output is untouched"
+		}
+		for _, line := range strings.Split(msg, "\n") {
+			logger.Error(line, "exit_code", code)
+		}
+		return loggedError{err}
 	}
 	return err
 }
@@ -212,6 +271,9 @@ func resolveConfig(o runOptions, lookup func(string) (string, bool)) (Config, fs
 	if o.set["formats"] {
 		cfg.Emit.Formats = splitList(o.formats)
 	}
+	if err := applyGateFlags(&cfg, o.gates); err != nil {
+		return cfg, nil, err
+	}
 	if cfg.Workers < 0 {
 		return cfg, nil, configError{fmt.Errorf("workers: %d is negative", cfg.Workers)}
 	}
@@ -250,6 +312,7 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	}
 	scfg := cfg.Split
 	scfg.CostModel = &tok.Model
+	scfg.MinPerSplit = 0 // an alias of gates.min_examples, which the run's gates check
 	fcfg := cfg.Fewshot
 	if fcfg.Enabled {
 		// split indexes validation and test once; fewshot reads that index
@@ -311,14 +374,32 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 	return p, nil
 }
 
-// runPipeline resolves the config, builds the plan and runs it.
-func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string, bool), logger *slog.Logger) (*schemas.RunManifest, error) {
+// runPipeline resolves the config, builds the plan and runs it. It returns
+// the manifest (nil when the run did not complete) and the absolute output
+// directory ("" when the config did not resolve).
+func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string, bool), logger *slog.Logger) (*schemas.RunManifest, string, error) {
 	cfg, fsys, err := resolveConfig(o, lookup)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := filepath.Abs(cfg.Output.Dir)
+	if err != nil {
+		return nil, "", configError{fmt.Errorf("output.dir: %w", err)}
+	}
+	m, err := runResolved(ctx, o, cfg, fsys, lookup, logger)
+	return m, out, err
+}
+
+// runResolved builds the plan of a resolved config and runs it.
+func runResolved(ctx context.Context, o runOptions, cfg Config, fsys fs.FS, lookup func(string) (string, bool), logger *slog.Logger) (*schemas.RunManifest, error) {
+	plan, err := buildPlan(cfg, fsys, lookup)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := buildPlan(cfg, fsys, lookup)
-	if err != nil {
+	if err := checkGates(cfg, plan); err != nil {
+		return nil, err
+	}
+	if plan.Excerpt, err = newExcerpter(cfg, plan, lookup); err != nil {
 		return nil, err
 	}
 	plan.Logger = logger
@@ -345,7 +426,9 @@ func runPipeline(ctx context.Context, o runOptions, lookup func(string) (string,
 		return nil, err
 	}
 	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
-	m, err := pipeline.Run(ctx, pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON})
+	opts := pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON, RunID: o.runID, Wait: o.wait}
+	runHooks(&opts, cfg.Gates)
+	m, err := pipeline.Run(ctx, opts)
 	o.status.clear()
 	if m == nil {
 		return nil, err
@@ -385,9 +468,27 @@ func printSummary(w io.Writer, m *schemas.RunManifest) {
 	for _, g := range m.Warnings {
 		fmt.Fprintf(w, "  WARNING  %s: %s\n", g.Stage, g.Message)
 	}
-	for _, g := range m.Gates {
-		fmt.Fprintf(w, "  GATE FAILED  %s: %s\n", g.Stage, g.Message)
+	passed := 0
+	for _, g := range m.GateResults {
+		if g.Passed {
+			passed++
+		}
 	}
+	if passed > 0 {
+		fmt.Fprintf(w, "  gates: %d passed, %d failed\n", passed, len(m.Gates))
+	}
+	for _, g := range m.Gates {
+		fmt.Fprintf(w, "  GATE FAILED  %s\n", gateText(g))
+	}
+}
+
+// gateText is a failed gate on one line: a configured gate's message starts
+// with its name; a built-in one's is prefixed with its stage.
+func gateText(g schemas.Gate) string {
+	if g.Stage == "gates" {
+		return g.Message
+	}
+	return g.Stage + ": " + g.Message
 }
 
 // isExampleFile reports whether an output holds training or bank examples

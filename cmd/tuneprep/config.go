@@ -19,6 +19,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/emit"
 	"github.com/tuneprep/tuneprep/stages/fewshot"
 	"github.com/tuneprep/tuneprep/stages/filter"
+	"github.com/tuneprep/tuneprep/stages/gates"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
 	"github.com/tuneprep/tuneprep/stages/redact"
@@ -45,6 +46,7 @@ type Config struct {
 	Corpus    corpus.Config    `yaml:"corpus" doc:"corpus.parquet: every kept document with its annotations"`
 	Fewshot   fewshot.Config   `yaml:"fewshot" doc:"few-shot example banks for prompting"`
 	Advise    advise.Config    `yaml:"advise" doc:"prompt or fine-tune: the request volume and the thresholds of the rules (tuneprep advise; the run's advice with advise.enabled)"`
+	Gates     gates.Config     `yaml:"gates" doc:"quality gates: thresholds on the run's figures that fail it (exit 3); --gate name=value sets one from the command line"`
 }
 
 // InputConfig adds the input directory to the ingest stage's settings.
@@ -74,6 +76,7 @@ func defaultConfig() Config {
 		Corpus:    corpus.Defaults(),
 		Fewshot:   fewshot.Defaults(),
 		Advise:    advise.Defaults(),
+		Gates:     gates.Defaults(),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -35,6 +36,7 @@ var commands = []command{
 	{"run", "run the pipeline over an input directory", runCommand},
 	{"validate", "check a fine-tuning file: format, roles, tokens, cost", validateCommand},
 	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
+	{"report", "a run's report on one screen, or what changed between two runs", reportCommand},
 	{"advise", "prompt or fine-tune? advice on a run's output, with the numbers and an evaluation kit", adviseCommand},
 	{"redact", "redact sensitive values from text, a file or JSONL", redactCommand},
 	{"init", "write a commented default config, or one guessed from --in DIR", initCommand},
@@ -60,6 +62,13 @@ type gateError struct{ msg string }
 
 func (e gateError) Error() string { return e.msg }
 
+// loggedError is an error already logged (as JSON log lines): main does not
+// print it again, only maps it to its exit code.
+type loggedError struct{ err error }
+
+func (e loggedError) Error() string { return e.err.Error() }
+func (e loggedError) Unwrap() error { return e.err }
+
 // dispatch runs a subcommand and returns the exit code.
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -81,22 +90,33 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitUsage
 }
 
+// exitCode prints err (one "tuneprep:" line per line of it) and returns
+// the exit code it maps to.
 func exitCode(ctx context.Context, err error, stderr io.Writer) int {
-	if err == nil {
-		return exitOK
-	}
-	if errors.Is(err, errHelp) {
-		return exitOK
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+	code := codeFor(ctx, err)
+	var le loggedError
+	switch {
+	case err == nil || errors.Is(err, errHelp) || errors.As(err, &le):
+	case code == exitInterrupted:
 		fmt.Fprintln(stderr, "tuneprep: interrupted; the previous output is untouched")
-		return exitInterrupted
+	default:
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "tuneprep:", line)
+		}
 	}
-	fmt.Fprintln(stderr, "tuneprep:", err)
+	return code
+}
+
+// codeFor maps an error to its exit code.
+func codeFor(ctx context.Context, err error) int {
 	var ue usageError
 	var ce configError
 	var ge gateError
 	switch {
+	case err == nil, errors.Is(err, errHelp):
+		return exitOK
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		return exitInterrupted
 	case errors.As(err, &ue), errors.As(err, &ce):
 		return exitUsage
 	case errors.As(err, &ge):

@@ -51,8 +51,10 @@ type Config struct {
 	// GroupKey names a field whose records always share a split; empty means
 	// the duplicate cluster from dedup, else the record ID.
 	GroupKey string `yaml:"group_key" doc:"field whose equal values always share a split (default: the dedup cluster, so near variants never straddle splits)"`
-	// MinPerSplit is a quality gate: a split with a share but fewer records fails the run (exit 3).
-	MinPerSplit int `yaml:"min_per_split" doc:"quality gate: every split with a share needs at least this many records (exit 3 otherwise)"`
+	// MinPerSplit is a quality gate: a split with a share but fewer records
+	// fails the run (exit 3). The CLI reads it as an alias of
+	// gates.min_examples, which counts the examples emitted per split.
+	MinPerSplit int `yaml:"min_per_split" doc:"alias of gates.min_examples (used when that is 0): every split with a share needs at least this many examples (exit 3 otherwise)"`
 	// Leakage configures the train vs validation/test overlap report.
 	Leakage LeakageConfig `yaml:"leakage" doc:"n-gram containment between train and the evaluation splits, reported"`
 	// Decontaminate lists evaluation sets (JSONL or CSV); contaminated training records are dropped.
