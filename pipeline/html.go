@@ -288,7 +288,12 @@ func group(n any) string {
 	case int:
 		v = int64(x)
 	}
-	s := strconv.FormatInt(v, 10)
+	return Thousands(v)
+}
+
+// Thousands formats n with thousands separators: 1234567 is "1,234,567".
+func Thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
 	var b strings.Builder

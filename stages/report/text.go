@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/tuneprep/tuneprep/pipeline"
 )
 
 // maxBankRows is how many banks the terminal page lists; --json has all.
@@ -225,22 +227,7 @@ func secs(s float64) string {
 }
 
 // Group formats n with thousands separators.
-func Group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func Group(n int64) string { return pipeline.Thousands(n) }
 
 // printer writes formatted text and keeps the first error.
 type printer struct {
