@@ -40,28 +40,22 @@ type hold struct {
 	spill    *spillFile
 }
 
+// newHold returns the hold of a stage that holds this run, or nil; the
+// stage's report then says what was held (o.held).
 func newHold(o *observed, env *Env, limit int64) *hold {
-	h := newHoldFor(o, env, limit)
-	if h != nil {
-		o.held = &schemas.HeldReport{}
-	}
-	return h
-}
-
-func newHoldFor(o *observed, env *Env, limit int64) *hold {
 	h := &hold{o: o, limit: limit}
 	if r, ok := o.stage.(Replayer); ok && r.Holds() {
 		h.replayer = r
 		if env != nil && env.out != nil {
 			h.dir = filepath.Join(env.out.tmp, spillDir)
 		}
-		return h
-	}
-	if hd, ok := o.stage.(Holder); ok && hd.Holds() {
+	} else if hd, ok := o.stage.(Holder); ok && hd.Holds() {
 		h.holder = hd
-		return h
+	} else {
+		return nil
 	}
-	return nil
+	o.held = &schemas.HeldReport{}
+	return h
 }
 
 func (h *hold) pass(ctx context.Context, out chan<- *batch, b *batch) error {

@@ -16,7 +16,7 @@ import (
 // same numbers as the JSON reports. It is one self-contained file: inline
 // CSS and SVG, no script, nothing fetched.
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"group": group, "seconds": seconds, "source": sourceText, "numeric": numeric,
+	"group": group, "seconds": Duration, "source": sourceText, "numeric": numeric,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>tuneprep run: {{.Verdict}}</title>
@@ -230,7 +230,7 @@ func dropChart(reports []schemas.StageReport, read int64) Chart {
 func timingChart(reports []schemas.StageReport) Chart {
 	c := Chart{Title: "Busy seconds per stage"}
 	for _, r := range reports {
-		note := seconds(r.Timing.BusySeconds)
+		note := Duration(r.Timing.BusySeconds)
 		if r.Timing.MBPerSecond > 0 {
 			note += fmt.Sprintf(", %.1f MB/s", r.Timing.MBPerSecond)
 		}
@@ -309,7 +309,8 @@ func Thousands(n int64) string {
 	return b.String()
 }
 
-func seconds(s float64) string {
+// Duration formats seconds for people: "12.3 s", "1.23 s", "45.6 ms".
+func Duration(s float64) string {
 	switch {
 	case s >= 10:
 		return fmt.Sprintf("%.1f s", s)

@@ -360,28 +360,10 @@ func (c *cuad) draw(r *rng) record {
 // synonyms replaces about a third of the words that have an entry in
 // legalSynonyms, keeping an initial capital.
 func synonyms(r *rng, text string) string {
-	var b strings.Builder
-	for i := 0; i < len(text); {
-		if !isLetter(text[i]) {
-			b.WriteByte(text[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && isLetter(text[j]) {
-			j++
-		}
-		w := text[i:j]
-		if alt, ok := legalSynonyms[strings.ToLower(w)]; ok && r.chance(0.35) {
-			if w[0] >= 'A' && w[0] <= 'Z' {
-				alt = strings.ToUpper(alt[:1]) + alt[1:]
-			}
-			w = alt
-		}
-		b.WriteString(w)
-		i = j
-	}
-	return b.String()
+	return replaceWords(text, func(lower string) (string, bool) {
+		alt, ok := legalSynonyms[lower]
+		return alt, ok && r.chance(0.35)
+	})
 }
 
 var legalSynonyms = map[string]string{

@@ -668,6 +668,19 @@ func newVariants(groups [][]string) *variantTable {
 
 // vary replaces about half of the words of text that have variants.
 func vary(r *rng, t *variantTable, text string) string {
+	return replaceWords(text, func(lower string) (string, bool) {
+		if g, ok := t.of[lower]; ok && r.chance(0.5) {
+			return pick(r, t.groups[g]), true
+		}
+		return "", false
+	})
+}
+
+// replaceWords rewrites each ASCII-letter word of text for which alt (given
+// the word in lower case) returns a replacement, keeping an initial capital.
+// alt is called once per word, in order, so a seeded caller stays
+// deterministic.
+func replaceWords(text string, alt func(lower string) (string, bool)) string {
 	var b strings.Builder
 	b.Grow(len(text) + 16)
 	for i := 0; i < len(text); {
@@ -681,12 +694,11 @@ func vary(r *rng, t *variantTable, text string) string {
 			j++
 		}
 		w := text[i:j]
-		if g, ok := t.of[strings.ToLower(w)]; ok && r.chance(0.5) {
-			alt := pick(r, t.groups[g])
+		if a, ok := alt(strings.ToLower(w)); ok {
 			if w[0] >= 'A' && w[0] <= 'Z' {
-				alt = strings.ToUpper(alt[:1]) + alt[1:]
+				a = strings.ToUpper(a[:1]) + a[1:]
 			}
-			w = alt
+			w = a
 		}
 		b.WriteString(w)
 		i = j

@@ -110,9 +110,9 @@ func minExamples(r *report.Run, min float64) schemas.GateResult {
 	smallest := int64(-1)
 	for _, n := range names {
 		e := r.Split(n).Examples
-		parts = append(parts, fmt.Sprintf("%s %s", name(n), report.Group(e)))
+		parts = append(parts, fmt.Sprintf("%s %s", report.SplitName(n), report.Group(e)))
 		if float64(e) < min {
-			short = append(short, name(n))
+			short = append(short, report.SplitName(n))
 		}
 		if smallest < 0 || e < smallest {
 			smallest = e
@@ -214,13 +214,6 @@ func splitRank(s string) int {
 		return i
 	}
 	return 4
-}
-
-func name(split string) string {
-	if split == "" {
-		return "(no split)"
-	}
-	return split
 }
 
 func labelName(l string) string {

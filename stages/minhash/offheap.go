@@ -105,11 +105,3 @@ func firstWord(s []uint64) unsafe.Pointer {
 	}
 	return unsafe.Pointer(unsafe.SliceData(s))
 }
-
-// firstByte is the address a bytes slice was mapped at, for free.
-func firstByte(s []byte) unsafe.Pointer {
-	if cap(s) == 0 {
-		return nil
-	}
-	return unsafe.Pointer(unsafe.SliceData(s))
-}

@@ -187,11 +187,7 @@ type Estimate struct {
 // FineTune estimates the training cost of examples with the given token
 // lengths: billed tokens = sum of min(limit, length) x epochs.
 func FineTune(m Model, lengths []int) Estimate {
-	e := Estimate{Model: m.Name, Examples: len(lengths), Epochs: Epochs(len(lengths)), PricesAsOf: AsOf}
 	limit, capped := m.Limit()
-	if capped {
-		e.TrainLimit = &limit
-	}
 	var sum int64
 	for _, n := range lengths {
 		if capped && n > limit {
@@ -199,7 +195,19 @@ func FineTune(m Model, lengths []int) Estimate {
 		}
 		sum += int64(n)
 	}
-	e.BilledTokens = sum * int64(e.Epochs)
+	return FineTuneTotals(m, len(lengths), sum)
+}
+
+// FineTuneTotals is FineTune from what the estimate depends on: the number
+// of examples and the sum of their lengths, each already capped at the
+// model's limit. A stage can keep these two counters instead of a length
+// per example.
+func FineTuneTotals(m Model, n int, cappedSum int64) Estimate {
+	e := Estimate{Model: m.Name, Examples: n, Epochs: Epochs(n), PricesAsOf: AsOf}
+	if limit, capped := m.Limit(); capped {
+		e.TrainLimit = &limit
+	}
+	e.BilledTokens = cappedSum * int64(e.Epochs)
 	if price, ok := m.TrainPrice(); ok {
 		cost := Round4(Cost(e.BilledTokens, price))
 		e.TrainPrice, e.CostUSD = &price, &cost

@@ -334,10 +334,10 @@ func writeCardBody(b *bytes.Buffer, r *Run, sets []cardSet, name string) {
 	p.f("| split | examples | tokens | min | p50 | p95 | max | mean |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range t.Splits {
 		if tc := s.Tokens; tc != nil {
-			p.f("| %s | %s | %s | %s | %s | %s | %s | %s |\n", splitName(s.Split), Group(s.Examples), Group(tc.Total),
+			p.f("| %s | %s | %s | %s | %s | %s | %s | %s |\n", SplitName(s.Split), Group(s.Examples), Group(tc.Total),
 				Group(int64(tc.Min)), Group(int64(tc.P50)), Group(int64(tc.P95)), Group(int64(tc.Max)), Group(int64(tc.Mean)))
 		} else {
-			p.f("| %s | %s | | | | | | |\n", splitName(s.Split), Group(s.Examples))
+			p.f("| %s | %s | | | | | | |\n", SplitName(s.Split), Group(s.Examples))
 		}
 	}
 	p.f("\n")

@@ -59,7 +59,7 @@ func Compare(old, cur *Run) Comparison {
 	c.num("duplicate clusters", int64(da.Clusters), int64(db.Clusters))
 	for _, name := range union(splitNames(old), splitNames(cur)) {
 		a, b := old.Split(name), cur.Split(name)
-		label := "split " + splitName(name)
+		label := "split " + SplitName(name)
 		c.num(label+" examples", a.Examples, b.Examples)
 		ka, kb := tokensOf(a), tokensOf(b)
 		c.num(label+" tokens", ka.Total, kb.Total)

@@ -36,14 +36,14 @@ func tokenSection(r *Run) pipeline.Section {
 	s.Lead = []string{lead + ". Bins double in width; the dashed line is the model's training limit, and examples right of it would be rejected by the provider."}
 	table := pipeline.SectionTable{Header: []string{"split", "examples", "labels", "tokens", "min", "p50", "p95", "max", "mean", "max / limit"}}
 	for _, sp := range t.Splits {
-		row := []string{splitName(sp.Split), Group(sp.Examples), strconv.Itoa(sp.Labels), "", "", "", "", "", "", ""}
+		row := []string{SplitName(sp.Split), Group(sp.Examples), strconv.Itoa(sp.Labels), "", "", "", "", "", "", ""}
 		if tc := sp.Tokens; tc != nil {
 			row[3], row[4], row[5], row[6], row[7], row[8] = Group(tc.Total), Group(int64(tc.Min)), Group(int64(tc.P50)),
 				Group(int64(tc.P95)), Group(int64(tc.Max)), Group(int64(tc.Mean))
 			if t.Limit > 0 {
 				row[9] = pct(float64(tc.Max) / float64(t.Limit))
 			}
-			s.Charts = append(s.Charts, histogram(splitName(sp.Split), tc, t.Limit, t.Model))
+			s.Charts = append(s.Charts, histogram(SplitName(sp.Split), tc, t.Limit, t.Model))
 		}
 		table.Rows = append(table.Rows, row)
 	}

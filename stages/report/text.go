@@ -22,7 +22,7 @@ func WriteText(w io.Writer, r *Run) error {
 		where = " " + r.Dir
 	}
 	p.f("tuneprep run%s: %s\n", where, verdict(r))
-	p.f("  version %s, started %s, %s, %d workers%s\n", r.Version, r.Started, secs(r.Seconds), r.Workers, runID(r))
+	p.f("  version %s, started %s, %s, %d workers%s\n", r.Version, r.Started, pipeline.Duration(r.Seconds), r.Workers, runID(r))
 	t := r.Totals
 	p.f("  %s read: %s emitted, %s dropped, %s rejected\n\n", Group(t.Read), Group(t.Emitted), Group(t.Dropped), Group(t.Rejected))
 
@@ -32,7 +32,7 @@ func WriteText(w io.Writer, r *Run) error {
 		for _, c := range s.Dropped {
 			parts = append(parts, c.Name+" "+Group(c.N))
 		}
-		rows = append(rows, []string{s.Name, Group(s.In), Group(s.Out), secs(s.BusySeconds), fmt.Sprintf("%.1f", s.MBPerSecond), strings.Join(parts, ", ")})
+		rows = append(rows, []string{s.Name, Group(s.In), Group(s.Out), pipeline.Duration(s.BusySeconds), fmt.Sprintf("%.1f", s.MBPerSecond), strings.Join(parts, ", ")})
 	}
 	p.table([]string{"stage", "in", "out", "busy", "MB/s", "dropped"}, rows, map[int]bool{1: true, 2: true, 3: true, 4: true})
 
@@ -66,7 +66,7 @@ func WriteText(w io.Writer, r *Run) error {
 	p.f("\ntokens%s:\n", tokenHead(tk))
 	rows = nil
 	for _, s := range tk.Splits {
-		row := []string{splitName(s.Split), Group(s.Examples), "", "", "", "", ""}
+		row := []string{SplitName(s.Split), Group(s.Examples), "", "", "", "", ""}
 		if tc := s.Tokens; tc != nil {
 			row[2], row[3], row[4], row[5] = Group(tc.Total), Group(int64(tc.P50)), Group(int64(tc.P95)), Group(int64(tc.Max))
 			if tk.Limit > 0 {
@@ -142,7 +142,8 @@ func tokenHead(t Tokens) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-func splitName(s string) string {
+// SplitName names a split for people: "(no split)" for none.
+func SplitName(s string) string {
 	if s == "" {
 		return "(no split)"
 	}
@@ -214,16 +215,6 @@ func pct(x float64) string {
 		return "<0.1%"
 	}
 	return fmt.Sprintf("%.1f%%", 100*x)
-}
-
-func secs(s float64) string {
-	switch {
-	case s >= 10:
-		return fmt.Sprintf("%.1f s", s)
-	case s >= 1:
-		return fmt.Sprintf("%.2f s", s)
-	}
-	return fmt.Sprintf("%.1f ms", s*1000)
 }
 
 // Group formats n with thousands separators.

@@ -138,7 +138,7 @@ func TestFineTuneFromTotals(t *testing.T) {
 				}
 				billed += int64(c)
 			}
-			if got, want := fineTune(m, n, billed), pricing.FineTune(m, lengths); !reflect.DeepEqual(got, want) {
+			if got, want := pricing.FineTuneTotals(m, n, billed), pricing.FineTune(m, lengths); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s, %d examples: %+v, want %+v", m.Name, n, got, want)
 			}
 		}

@@ -402,7 +402,7 @@ func (s *Stage) Stats() any {
 		st.Tokens = s.tokens
 	}
 	if s.cfg.CostModel != nil {
-		e := fineTune(*s.cfg.CostModel, s.trainN, s.trainBilled)
+		e := pricing.FineTuneTotals(*s.cfg.CostModel, s.trainN, s.trainBilled)
 		st.FineTuneCost = &e
 	}
 	if s.decon != nil {
@@ -422,23 +422,4 @@ func (s *Stage) Stats() any {
 // punctuation folded, n words.
 func wordNgrams(n int) minhash.ShingleConfig {
 	return minhash.ShingleConfig{Kind: minhash.Words, N: n}
-}
-
-// fineTune is pricing.FineTune from the number of training examples and
-// the sum of their lengths capped at the model's limit, which is all the
-// estimate depends on: it hands FineTune n lengths with that sum (each at
-// most the limit), for the moment of the report only, so that the stage
-// keeps no length per record.
-func fineTune(m pricing.Model, n int, billed int64) pricing.Estimate {
-	lengths := make([]int, n)
-	if n > 0 {
-		q, r := billed/int64(n), billed%int64(n)
-		for i := range lengths {
-			lengths[i] = int(q)
-			if int64(i) < r {
-				lengths[i]++
-			}
-		}
-	}
-	return pricing.FineTune(m, lengths)
 }
