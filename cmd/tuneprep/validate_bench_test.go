@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,15 +19,7 @@ import (
 // weight in every seventh, as in the files `validate` meets.
 func benchChatFile(b *testing.B, n int) []byte {
 	b.Helper()
-	f, err := os.Open(testcorpora.Path(b, "support/bitext_customer_support.csv"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		b.Fatal(err)
-	}
+	rows := testcorpora.CSV(b, "support/bitext_customer_support.csv")
 	rows = rows[1:] // header: ..., instruction (2), ..., response (10)
 	type msg struct {
 		Role    string `json:"role"`

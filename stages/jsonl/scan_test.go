@@ -1,9 +1,6 @@
 package jsonl
 
 import (
-	"encoding/csv"
-	"os"
-
 	"bytes"
 	"encoding/json"
 	"github.com/tuneprep/tuneprep/stages/testcorpora"
@@ -132,15 +129,7 @@ func TestStringEnd(t *testing.T) {
 // BenchmarkValidCorpus checks support tickets from the Bitext corpus as
 // JSON lines: long strings with escaped line ends.
 func BenchmarkValidCorpus(b *testing.B) {
-	f, err := os.Open(testcorpora.Path(b, "support/bitext_customer_support.csv"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		b.Fatal(err)
-	}
+	rows := testcorpora.CSV(b, "support/bitext_customer_support.csv")
 	var lines [][]byte
 	size := 0
 	for _, r := range rows[1:] {

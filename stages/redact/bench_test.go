@@ -2,7 +2,6 @@ package redact
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,15 +25,7 @@ func benchDocs(b *testing.B, kind string) ([]*schemas.Document, int) {
 	}
 	switch kind {
 	case "tickets":
-		f, err := os.Open(testcorpora.Path(b, "support/bitext_customer_support.csv"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		rows, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			b.Fatal(err)
-		}
+		rows := testcorpora.CSV(b, "support/bitext_customer_support.csv")
 		for i, r := range rows[1:] {
 			add(doc(fmt.Sprint(i), "ticket_id", fmt.Sprintf("T%07d", i), "instruction", r[2], "response", r[10], "intent", r[3]))
 		}

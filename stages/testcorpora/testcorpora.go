@@ -7,6 +7,7 @@
 package testcorpora
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,6 +34,22 @@ func Path(tb testing.TB, rel string) string {
 	}
 	tb.Skipf("SKIPPED: real-corpus test needs ../shared/corpora/%s next to the repository: %v", rel, err)
 	return ""
+}
+
+// CSV reads a CSV file of the corpora whole, header row included; it skips
+// or fails as Path does when the file is absent.
+func CSV(tb testing.TB, rel string) [][]string {
+	tb.Helper()
+	f, err := os.Open(Path(tb, rel))
+	if err != nil {
+		tb.Fatalf("%s: %v", rel, err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		tb.Fatalf("%s: %v", rel, err)
+	}
+	return rows
 }
 
 // root is ../shared/corpora beside the directory that holds go.mod.
