@@ -119,7 +119,7 @@ func OpenDir(dir string) (fs.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %w", dir, err)
 	}
-	return root.FS(), nil
+	return &dirFS{FS: root.FS(), root: root}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -130,6 +130,9 @@ func (g *Ingest) Stats() any { return g.stats }
 
 // Read walks the input in sorted order and emits every record and reject.
 func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas.Document) error) error {
+	if d, ok := g.fsys.(*dirFS); ok {
+		defer d.closeFolder()
+	}
 	return fs.WalkDir(g.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -297,7 +300,7 @@ func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit
 		return nil
 	}
 	e := &emitter{g: g, path: p, format: format, emit: emit, env: env}
-	f, err := g.fsys.Open(p)
+	f, err := g.open(p)
 	if err != nil {
 		return unwrapEmit(e.reject(0, "unreadable", err.Error()))
 	}
