@@ -87,6 +87,7 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 	if err != nil {
 		return nil, err
 	}
+	registerZstd()
 	level := opts.CompressionLevel
 	if level == 0 {
 		level = compress.DefaultCompressionLevel
