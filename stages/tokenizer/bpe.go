@@ -12,6 +12,9 @@ const shortPiece = 128
 // rank returns the rank of piece, or noRank. Pieces longer than the longest
 // token are rejected before hashing, which keeps long runs cheap.
 func (t *Tokenizer) rank(piece string) uint32 {
+	if len(piece) <= 8 && len(piece) > 0 {
+		return t.short.rank(piece)
+	}
 	if len(piece) > t.maxLen {
 		return noRank
 	}

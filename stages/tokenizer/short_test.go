@@ -1,0 +1,42 @@
+package tokenizer
+
+import "testing"
+
+// The flat table agrees with the vocabulary map on every token of at most 8
+// bytes, and on pieces that are not tokens: a token with a zero byte or
+// another byte appended or cut off (keys are zero-padded, so a length mix-up
+// would show there).
+func TestShortTableAgreesWithVocabulary(t *testing.T) {
+	for _, enc := range []string{CL100KBase, O200KBase, R50KBase} {
+		tok, err := Get(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked, absent := 0, 0
+		for piece, r := range tok.ranks {
+			if len(piece) > 8 {
+				continue
+			}
+			if got := tok.short.rank(piece); got != r {
+				t.Fatalf("%s: rank(%q) = %d, want %d", enc, piece, got, r)
+			}
+			checked++
+			for _, other := range []string{piece + "\x00", piece + "q", piece[:len(piece)-1], "\x00" + piece} {
+				if len(other) == 0 || len(other) > 8 {
+					continue
+				}
+				want, ok := tok.ranks[other]
+				if !ok {
+					want = noRank
+					absent++
+				}
+				if got := tok.short.rank(other); got != want {
+					t.Fatalf("%s: rank(%q) = %d, want %d", enc, other, got, want)
+				}
+			}
+		}
+		if checked < 30000 || absent < 10000 {
+			t.Fatalf("%s: checked %d tokens and %d absent pieces: vocabulary not loaded?", enc, checked, absent)
+		}
+	}
+}
