@@ -26,8 +26,10 @@ func (d *dirFS) readSmall(p string) (*memFile, bool) {
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > smallFile {
 		return nil, false
 	}
-	// Read to the end, whatever the size said: a file that grew since is
-	// read as it now is, up to smallFile.
+	// Read to the end, whatever the size said: a file written meanwhile is
+	// read as it now is, up to smallFile. A read that asked for more than the
+	// size and got exactly the size has met the end, so most files take one
+	// read, not a second one that returns nothing.
 	b := d.buf[:0]
 	if cap(b) < int(st.Size)+1 {
 		b = make([]byte, 0, max(int(st.Size)+1, 64<<10))
@@ -50,6 +52,9 @@ func (d *dirFS) readSmall(p string) (*memFile, bool) {
 			break
 		}
 		b = b[:len(b)+n]
+		if int64(len(b)) == st.Size && len(b) < cap(b) {
+			break
+		}
 	}
 	d.buf = b
 	mod := time.Unix(st.Mtim.Unix())
