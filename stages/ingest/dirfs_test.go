@@ -1,0 +1,90 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/schemas"
+)
+
+// Reading a directory through dirFS's quick way gives the same records,
+// rejects and statistics as reading it through os.Root alone: small and
+// large files, nested folders, a symlink to a file inside, a compressed
+// file, an empty file and a binary one.
+func TestDirFSReadsAsRootDoes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel string, data []byte) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a/one.txt", []byte("First clause.\n"))
+	write("a/b/two.md", []byte("# Two\n\nSecond clause."))
+	write("a/empty.txt", nil)
+	write("a/bin.txt", []byte("nul\x00byte"))
+	write("z.jsonl.gz", gz("{\"text\":\"zipped\"}\n"))
+	var big strings.Builder
+	for i := 0; big.Len() <= smallFile+1000; i++ {
+		fmt.Fprintf(&big, "{\"text\":\"record %d of a file larger than the quick way reads\"}\n", i)
+	}
+	write("big.jsonl", []byte(big.String()))
+	if err := os.Symlink(filepath.Join("b", "two.md"), filepath.Join(dir, "a", "link.md")); err != nil {
+		t.Fatal(err)
+	}
+	quick, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := quick.(*dirFS); !ok {
+		t.Fatalf("OpenDir returned %T, want *dirFS", quick)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	got, gotStats := readFS(t, quick)
+	want, wantStats := readFS(t, root.FS())
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("records differ:\n got %d: %.600q\nwant %d: %.600q", len(got), got, len(want), want)
+	}
+	if !reflect.DeepEqual(gotStats, wantStats) {
+		t.Fatalf("stats differ:\n got %+v\nwant %+v", gotStats, wantStats)
+	}
+	if len(got) < 8 || gotStats.Files != 7 {
+		t.Fatalf("read %d records from %d files, want the test's 7 files", len(got), gotStats.Files)
+	}
+}
+
+func readFS(t *testing.T, fsys fs.FS) ([]string, Stats) {
+	t.Helper()
+	g, err := New(Defaults(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	err = g.Read(context.Background(), &pipeline.Env{Logger: slog.New(slog.DiscardHandler)}, func(d *schemas.Document) error {
+		if d.Reject != nil {
+			out = append(out, fmt.Sprintf("%s:%d !%s %s", d.Source.Path, d.Source.Line, d.Reject.Reason, d.Reject.Detail))
+			return nil
+		}
+		out = append(out, fmt.Sprintf("%s:%d %s %v", d.Source.Path, d.Source.Line, d.ID, d.Fields))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, g.stats
+}
