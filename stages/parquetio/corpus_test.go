@@ -334,3 +334,44 @@ func TestCorpusWriteError(t *testing.T) {
 		t.Fatal("write error not reported")
 	}
 }
+
+// failAfter accepts n bytes, then fails every write.
+type failAfter struct{ n int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.n < len(p) {
+		return 0, fmt.Errorf("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// A sink that fails while batches are being written in the background
+// surfaces as an error from Write or Close, whatever the batch at which it
+// fails, and Close returns (no writer left waiting).
+func TestCorpusWriteErrorSurfaces(t *testing.T) {
+	docs := testDocs()
+	opts := WriterOptions{BatchBytes: 20_000, RowGroupBytes: 60_000}
+	size := len(writeCorpus(t, docs, opts))
+	for _, limit := range []int{0, 4, size / 10, size / 2, size - 10} {
+		w, err := NewCorpusWriter(&failAfter{n: limit}, opts)
+		if err != nil {
+			if !strings.Contains(err.Error(), "disk full") {
+				t.Fatal(err)
+			}
+			continue // the magic number did not fit
+		}
+		var failed error
+		for _, d := range docs {
+			if failed = w.Write(d); failed != nil {
+				break
+			}
+		}
+		if err := w.Close(); failed == nil {
+			failed = err
+		}
+		if failed == nil || !strings.Contains(failed.Error(), "disk full") {
+			t.Fatalf("limit %d: error %v, want the sink's", limit, failed)
+		}
+	}
+}

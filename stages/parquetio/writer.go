@@ -68,6 +68,11 @@ func (o WriterOptions) withDefaults() (WriterOptions, compress.Compression, erro
 // record batch written each BatchBytes, and a new row group each
 // RowGroupBytes (both measured as uncompressed value bytes, which is what
 // the reader will have to decode).
+//
+// A full batch is encoded and compressed by a goroutine of its own while the
+// caller fills the next one: the caller is a pipeline's single sequencing
+// goroutine, and encoding took as long as building. The writer receives the
+// batches in order and makes the same calls, so the file is the same.
 type batcher struct {
 	opts     WriterOptions
 	fw       *pqarrow.FileWriter
@@ -76,6 +81,16 @@ type batcher struct {
 	rowGroup int64 // bytes written into the current row group
 	rows     int64
 	closed   bool
+
+	queue chan written // to the writer goroutine; nil until the first batch
+	done  chan error   // the writer's first error, once queue is closed
+	err   error        // the writer's error, once seen: nothing more is written
+}
+
+// written is a full batch for the writer goroutine.
+type written struct {
+	rec      arrow.RecordBatch
+	newGroup bool // start a row group before writing rec
 }
 
 // newBatcher opens a Parquet file writer. plainCols are column paths (dotted,
@@ -124,10 +139,13 @@ func (b *batcher) added(size int64) error {
 	return nil
 }
 
-// flush writes the buffered rows as one record batch into the current row
-// group, first starting a new row group when the current one is full.
-// last says no batch follows.
+// flush hands the buffered rows to the writer as one record batch, to go
+// into the current row group or, when that is full, into a new one. last
+// says no batch follows.
 func (b *batcher) flush(last bool) error {
+	if b.err != nil {
+		return b.err
+	}
 	if b.rb.Field(0).Len() == 0 {
 		return nil
 	}
@@ -138,25 +156,70 @@ func (b *batcher) flush(last bool) error {
 		sizes = builderSizes(f, sizes)
 	}
 	rec := b.rb.NewRecordBatch()
-	defer rec.Release()
 	for _, f := range b.rb.Fields() {
 		if last {
 			break
 		}
 		sizes = reserveSizes(f, sizes)
 	}
+	w := written{rec: rec}
 	if b.rowGroup > 0 && b.rowGroup+b.batch > b.opts.RowGroupBytes {
-		if err := b.fw.NewBufferedRowGroupChecked(); err != nil {
-			return fmt.Errorf("parquet row group: %w", err)
-		}
+		w.newGroup = true
 		b.rowGroup = 0
-	}
-	if err := b.fw.WriteBuffered(rec); err != nil {
-		return fmt.Errorf("parquet write: %w", err)
 	}
 	b.rowGroup += b.batch
 	b.batch = 0
-	return nil
+	if b.queue == nil {
+		b.queue, b.done = make(chan written, 1), make(chan error, 1)
+		go b.write(b.queue, b.done)
+	}
+	select {
+	case b.queue <- w:
+		return nil
+	case b.err = <-b.done: // the writer failed and stopped
+		rec.Release()
+		close(b.queue)
+		b.queue = nil
+		return b.err
+	}
+}
+
+// write is the writer goroutine: it writes the queued batches until the
+// queue closes, and stops at the first error, which it reports on done.
+func (b *batcher) write(queue <-chan written, done chan<- error) {
+	var err error
+	for w := range queue {
+		if err == nil && w.newGroup {
+			if e := b.fw.NewBufferedRowGroupChecked(); e != nil {
+				err = fmt.Errorf("parquet row group: %w", e)
+			}
+		}
+		if err == nil {
+			if e := b.fw.WriteBuffered(w.rec); e != nil {
+				err = fmt.Errorf("parquet write: %w", e)
+			}
+		}
+		w.rec.Release()
+		if err != nil {
+			done <- err
+			for w := range queue { // until the caller sees the error
+				w.rec.Release()
+			}
+			return
+		}
+	}
+	done <- nil
+}
+
+// wait closes the queue and returns the writer's error.
+func (b *batcher) wait() error {
+	if b.queue == nil {
+		return b.err
+	}
+	close(b.queue)
+	b.queue = nil
+	b.err = <-b.done
+	return b.err
 }
 
 func (b *batcher) close() error {
@@ -166,6 +229,9 @@ func (b *batcher) close() error {
 	b.closed = true
 	defer b.rb.Release()
 	ferr := b.flush(true)
+	if err := b.wait(); ferr == nil {
+		ferr = err
+	}
 	if err := b.fw.Close(); err != nil && ferr == nil {
 		ferr = fmt.Errorf("parquet close: %w", err)
 	}
