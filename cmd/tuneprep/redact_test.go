@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,12 +23,34 @@ var planted = []string{
 	"DE89 3704 0044 0532 0130 00",
 	"ghp_x7Kq2MvR9tLp4WzN8cYd3HbF6jGs1QaE5uTo",
 	"203.0.113.77",
+	"+44 7700 900123",
+	"+41 (0)44 668 18 00",
+	"030 12345678",
+	"3530 1113 3330 0000",
+	"2131 0000 0000 001",
+	"5018 0000 0009",
+	"de89 3704 0044 0532 0130 00",
+	"AB 12 34 56 C",
+}
+
+// plantedAfterLabel are identifiers found only next to their label: the
+// input carries "label value", and the value may not appear anywhere.
+var plantedAfterLabel = [][2]string{
+	{"SWIFT", "DEUTDEFF500"},
+	{"passport", "912803456"},
+	{"DL#", "D1234567"},
 }
 
 func TestNoRawValueAnywhere(t *testing.T) {
 	in := t.TempDir()
 	var b bytes.Buffer
 	b.WriteString("instruction,response,owner_email\n")
+	values := slices.Clone(planted)
+	for _, lv := range plantedAfterLabel {
+		labelled := lv[0] + " " + lv[1]
+		values = append(values, lv[1])
+		fmt.Fprintf(&b, "\"Ticket %d: my detail is %s, please fix it\",\"We saw %s and fixed it.\",%s\n", len(values), labelled, labelled, planted[0])
+	}
 	for i, v := range planted {
 		fmt.Fprintf(&b, "\"Ticket %d: my detail is %s, please fix it\",\"We saw %s and fixed your account %d.\",%s\n", i, v, v, i, planted[0])
 	}
@@ -39,7 +62,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	m := checkBalance(t, out)
-	if m.Totals.Emitted != int64(len(planted)) {
+	if m.Totals.Emitted != int64(len(planted)+len(plantedAfterLabel)) {
 		t.Fatalf("totals %+v", m.Totals)
 	}
 	texts := map[string]string{"stderr": stderr.String()}
@@ -51,7 +74,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 		return err
 	})
 	for name, text := range texts {
-		for _, v := range planted {
+		for _, v := range values {
 			if strings.Contains(text, v) {
 				t.Errorf("%s contains the raw value %q", name, v)
 			}
@@ -65,7 +88,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 		}
 	}
 	json.Unmarshal(rep, &r)
-	for _, typ := range []string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "IP_ADDRESS"} {
+	for _, typ := range []string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "IP_ADDRESS", "UK_NINO", "SWIFT_BIC", "US_PASSPORT", "US_DRIVER_LICENSE"} {
 		if r.Stats.ByType[typ] == 0 {
 			t.Errorf("no %s counted: %v", typ, r.Stats.ByType)
 		}

@@ -60,6 +60,15 @@ func TestNumericDetectors(t *testing.T) {
 		{"visa dashed", "pay 4012-8888-8888-1881.", "CREDIT_CARD:4012-8888-8888-1881"},
 		{"amex", "amex 3714 496353 98431", "CREDIT_CARD:3714 496353 98431"},
 		{"mastercard 2-series", "2221000000000009", "CREDIT_CARD:2221000000000009"},
+		{"jcb", "JCB 3530 1113 3330 0000", "CREDIT_CARD:3530 1113 3330 0000"},
+		{"jcb 15 digits 2131", "card 2131 0000 0000 001", "CREDIT_CARD:2131 0000 0000 001"},
+		{"jcb 15 digits 1800", "card 180000000000002 on file", "CREDIT_CARD:180000000000002"},
+		{"maestro 12 digits", "Maestro 5018 0000 0009", "CREDIT_CARD:5018 0000 0009"},
+		{"diners 14", "Diners 3056 930902 5904", "CREDIT_CARD:3056 930902 5904"},
+		{"unionpay", "UnionPay 6200 0000 0000 0005", "CREDIT_CARD:6200 0000 0000 0005"},
+		{"discover 644", "6449 0000 0000 0006", "CREDIT_CARD:6449 0000 0000 0006"},
+		{"mir", "2200 0000 0000 0004", "CREDIT_CARD:2200 0000 0000 0004"},
+		{"discover 6011 is not maestro at 14", "6011 0000 0000 04", ""},
 		{"luhn fail", "4012-8888-8888-1882", ""},
 		{"13-digit id failing luhn", "customer id 1748503543012", ""},
 		{"isbn 13", "ISBN 978-3-16-148410-0", ""},
@@ -103,7 +112,9 @@ func TestNumericDetectors(t *testing.T) {
 		{"date slashes", "on 01/15/2024 we", ""},
 		{"version", "release v10.2.3.4 and version 1.8.1", ""},
 		{"order number", "Order #415-555-0132 shipped", ""},
-		{"invalid exchange", "415-055-0132", ""},
+		// Not a NANP number (exchange 055), but grouped like a phone and
+		// valid in one of the broad regions (issue 15): a reader sees a phone.
+		{"invalid NANP exchange, valid elsewhere", "415-055-0132", "PHONE:415-055-0132"},
 		{"glued to word", "is415-555-0132", ""},
 		{"amount", "USD 1,234,567.89", ""},
 		// IPv4
@@ -120,7 +131,27 @@ func TestNumericDetectors(t *testing.T) {
 		{"zip plus 4", "Indianapolis, IN 46222-3271", ""},
 		{"sec file number", "(File No. 333-135900)", ""},
 		{"local 7 digits", "Osaka 541-8564, Japan", ""},
-		{"local 7 digits with cue", "tel 555-0132", ""},
+		{"local 7 digits with cue", "tel 555-0132", "PHONE:555-0132"},
+		{"trunk zero in brackets", "+41 (0)44 668 18 00", "PHONE:+41 (0)44 668 18 00"},
+		{"reserved range, possible length", "+44 7700 900123", "PHONE:+44 7700 900123"},
+		{"00 access code with extension", "Fax: 001-420-335-7509x38548", "PHONE:001-420-335-7509x38548"},
+		{"011 access code", "011 44 20 7946 0958", "PHONE:011 44 20 7946 0958"},
+		{"ext with a space", "+1 212 555 0187 ext 12", "PHONE:+1 212 555 0187 ext 12"},
+		{"german grouped", "Gesch\u00e4ftsstelle 030 12345678", "PHONE:030 12345678"},
+		{"french pairs", "01 42 68 53 00", "PHONE:01 42 68 53 00"},
+		{"french dotted", "01.42.68.53.00", "PHONE:01.42.68.53.00"},
+		{"swedish area dash", "08-123 456 78", "PHONE:08-123 456 78"},
+		{"after CJK without a space", "\u96fb\u8a7103-1234-5678", "PHONE:03-1234-5678"},
+		{"context word in Spanish", "m\u00f3vil 612 34 56 78", "PHONE:612 34 56 78"},
+		{"ssn shape is not a phone", "912-34-5678", ""},
+		{"nhs shape with valid check", "485 777 3457", "UK_NHS:485 777 3457"},
+		{"vat id", "VAT DE 136 695 976", ""},
+		{"thousands", "population 8 336 817", ""},
+		{"amount with currency", "EUR 12 345 678", ""},
+		{"00 with a reference word", "Membership no. 0048 2211 97", ""},
+		{"part of a card-shaped run", "4012 8888-8888 1882", ""},
+		{"bare run without context", "id 02079460958", ""},
+		{"local 7 digits, a code", "dial-in code 845 2291", ""},
 	})
 }
 
@@ -158,6 +189,10 @@ func TestNetworkDetectors(t *testing.T) {
 		{"url without creds", "https://example.com/a@b", ""},
 		{"iban compact", "GB82WEST12345698765432", "IBAN:GB82WEST12345698765432"},
 		{"iban spaced", "IBAN: DE89 3704 0044 0532 0130 00.", "IBAN:DE89 3704 0044 0532 0130 00"},
+		{"iban lower case", "iban de89 3704 0044 0532 0130 00 bitte", "IBAN:de89 3704 0044 0532 0130 00"},
+		{"iban lower compact", "gb82west12345698765432", "IBAN:gb82west12345698765432"},
+		{"iban then a word", "IBAN AT73 5527 8864 2943 5225 merci", "IBAN:AT73 5527 8864 2943 5225"},
+		{"iban mixed case", "LV80 bANK 0000 4351 9500 1", ""},
 		{"iban bad checksum", "DE89 3704 0044 0532 0130 01", ""},
 		{"iban wrong length", "DE89370400440532013", ""},
 		{"btc p2pkh", "send 1BoatSLRHtKNngkdXEeobR76b53LETtpyT now", "CRYPTO_WALLET:1BoatSLRHtKNngkdXEeobR76b53LETtpyT"},
@@ -233,4 +268,29 @@ func TestFormattedNumbersNearReferenceWords(t *testing.T) {
 			t.Errorf("%q: got %v, want %q", c.text, spans, c.want)
 		}
 	}
+}
+
+func TestIdentifierDetectors(t *testing.T) {
+	s := mustScanner(t, Config{})
+	runCases(t, s, []detCase{
+		{"nino spaced", "NI number AB 12 34 56 C on file", "UK_NINO:AB 12 34 56 C"},
+		{"nino compact", "nino: PR123612C", "UK_NINO:PR123612C"},
+		{"nino 3-3", "The number is AZ 123 456 A.", "UK_NINO:AZ 123 456 A"},
+		{"nino lower case", "hh 01 02 03 d", "UK_NINO:hh 01 02 03 d"},
+		{"nino bad suffix", "AA 12 34 56 H", ""},
+		{"nino bad first letter", "QQ 12 34 56 C", ""},
+		{"nino bad second letter", "AO 12 34 56 C", ""},
+		{"nino unallocated prefix", "BG123612A", ""},
+		{"nino mixed case", "Ab 12 34 56 C", ""},
+		{"swift with context", "SWIFT/BIC: DEUTDEFF500", "SWIFT_BIC:DEUTDEFF500"},
+		{"bic 8", "BIC COBADEFF please", "SWIFT_BIC:COBADEFF"},
+		{"bic without context", "see DEUTDEFF for details", ""},
+		{"bic bad country", "SWIFT code ABCDXX22", ""},
+		{"passport digits", "Passport No. 912803456 expires 2031", "US_PASSPORT:912803456"},
+		{"passport letter", "my travel document is A12803456", "US_PASSPORT:A12803456"},
+		{"passport without label", "A12803456", ""},
+		{"driver licence", "Driver's license: D1234567", "US_DRIVER_LICENSE:D1234567"},
+		{"dl number", "DL# 123456789 (NY)", "US_DRIVER_LICENSE:123456789"},
+		{"licence without driver", "software license 20240115", ""},
+	})
 }

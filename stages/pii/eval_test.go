@@ -31,6 +31,9 @@ var presidioTypes = map[string]string{
 	"MAC_ADDRESS":        TypeMACAddress,
 	"US_NPI":             TypeUSNPI,
 	"PERSON":             TypePerson,
+	"UK_NINO":            TypeUKNINO,
+	"US_PASSPORT":        TypeUSPassport,
+	"US_DRIVER_LICENSE":  TypeUSDriver,
 }
 
 // Presidio cases we disagree with on purpose (text -> reason). Each is a
@@ -65,6 +68,11 @@ var presidioDisagree = map[string]string{
 	"::/128":                                  "IP: '::' alone, as above",
 	"221 395 1837":                            "NHS: also a valid US phone number; with region US we call it a phone",
 	"My CN number is 13812345678":             "PHONE: bare 11 digits; valid only for CN, not a configured region",
+	"H12234567":                               "DRIVER_LICENSE: a bare token; licence formats are reported next to \"driver's license\" or \"DL\" only",
+	"123456789 1234567890 12345679012 123456790123 1234567901234 1234": "DRIVER_LICENSE: bare digit runs, as above",
+	"912803456": "PASSPORT: a bare token; reported next to \"passport\" or \"travel document\" only",
+	"Z12803456": "PASSPORT: as above",
+	"A12803456": "PASSPORT: as above",
 }
 
 // presidioPhoneRegions mirrors the regions of the Presidio phone tests
@@ -79,13 +87,29 @@ type presidioCase struct {
 	Config        json.RawMessage `json:"config"`
 }
 
+// TestEvalPresidioCases scores Presidio's own test sentences twice: at the
+// default config (what a new user gets) and with the regions Presidio's
+// phone tests configure.
 func TestEvalPresidioCases(t *testing.T) {
-	all := mustScanner(t, Config{PhoneExtraRegions: presidioPhoneRegions})
+	path := testcorpora.Path(t, "pii/presidio_cases.jsonl")
+	for _, v := range []struct {
+		title string
+		cfg   Config
+	}{
+		{"default config", Config{}},
+		{"Presidio phone regions", Config{PhoneExtraRegions: presidioPhoneRegions}},
+	} {
+		t.Run(strings.ReplaceAll(v.title, " ", "_"), func(t *testing.T) { evalPresidioCases(t, path, v.title, v.cfg) })
+	}
+}
+
+func evalPresidioCases(t *testing.T, path, title string, cfg Config) {
+	all := mustScanner(t, cfg)
 	person := mustScanner(t, Config{Enabled: []string{TypePerson}, PersonNames: true})
 	board := map[string]*tally{}
 	skipped := map[string]int{}
 	excluded := 0
-	readJSONL(t, testcorpora.Path(t, "pii/presidio_cases.jsonl"), func(line []byte) error {
+	readJSONL(t, path, func(line []byte) error {
 		var c presidioCase
 		if err := unmarshal(line, &c); err != nil {
 			return err
@@ -125,7 +149,7 @@ func TestEvalPresidioCases(t *testing.T) {
 		}
 		return nil
 	})
-	logBoard(t, "presidio_cases.jsonl (excluded by disagreement: "+itoa(excluded)+")", board)
+	logBoard(t, "presidio_cases.jsonl, "+title+" (excluded by disagreement: "+itoa(excluded)+")", board)
 	t.Logf("skipped entity types (not supported): %s", sortedCounts(skipped))
 	assertTargets(t, board, structuredTargets)
 }
@@ -238,13 +262,14 @@ func TestEvalPresidioValidatorCases(t *testing.T) {
 }
 
 var scrubadubTypes = map[string]string{
-	"CREDIT_CARD":            TypeCreditCard,
-	"EMAIL":                  TypeEmail,
-	"PHONE":                  TypePhone,
-	"DATE_OF_BIRTH":          TypeDateOfBirth,
-	"SOCIAL_SECURITY_NUMBER": TypeUSSSN,
-	"PASSWORD":               TypeSecret,
-	"NAME":                   TypePerson,
+	"CREDIT_CARD":               TypeCreditCard,
+	"EMAIL":                     TypeEmail,
+	"PHONE":                     TypePhone,
+	"DATE_OF_BIRTH":             TypeDateOfBirth,
+	"SOCIAL_SECURITY_NUMBER":    TypeUSSSN,
+	"PASSWORD":                  TypeSecret,
+	"NAME":                      TypePerson,
+	"NATIONAL_INSURANCE_NUMBER": TypeUKNINO,
 }
 
 // scrubadubClassTypes: each scrubadub test class exercises one detector, so
@@ -257,6 +282,7 @@ var scrubadubClassTypes = map[string]string{
 	"CredentialsTestCase":  TypeSecret,
 	"SSNTestCase":          TypeUSSSN,
 	"TextBlobNameTestCase": TypePerson,
+	"GBNinoTestCase":       TypeUKNINO,
 }
 
 // Scrubadub cases we disagree with on purpose.
@@ -271,15 +297,30 @@ var scrubadubDisagree = map[string]string{
 	"my name is Jane and I was born on 11/22/1972":                    "DOB: expected span includes the word 'on'; ours is the date (77% of theirs)",
 }
 
+// TestEvalScrubadub scores scrubadub's test sentences at the default config
+// with PERSON turned on, and with the GB region its phone tests assume.
 func TestEvalScrubadub(t *testing.T) {
-	sc := mustScanner(t, Config{PersonNames: true, PhoneExtraRegions: []string{"GB"}})
+	path := testcorpora.Path(t, "pii/scrubadub_cases.jsonl")
+	for _, v := range []struct {
+		title string
+		cfg   Config
+	}{
+		{"default config + PERSON", Config{PersonNames: true}},
+		{"phone_extra_regions GB + PERSON", Config{PersonNames: true, PhoneExtraRegions: []string{"GB"}}},
+	} {
+		t.Run(strings.ReplaceAll(v.title, " ", "_"), func(t *testing.T) { evalScrubadub(t, path, v.title, v.cfg) })
+	}
+}
+
+func evalScrubadub(t *testing.T, path, title string, cfg Config) {
+	sc := mustScanner(t, cfg)
 	board := map[string]*tally{}
 	types := map[string]bool{}
 	for _, v := range scrubadubTypes {
 		types[v] = true
 	}
 	skipped := map[string]int{}
-	readJSONL(t, testcorpora.Path(t, "pii/scrubadub_cases.jsonl"), func(line []byte) error {
+	readJSONL(t, path, func(line []byte) error {
 		var c struct {
 			Test  string  `json:"test"`
 			Text  string  `json:"text"`
@@ -325,7 +366,7 @@ func TestEvalScrubadub(t *testing.T) {
 		}
 		return nil
 	})
-	logBoard(t, "scrubadub_cases.jsonl (PERSON opt-in enabled)", board)
+	logBoard(t, "scrubadub_cases.jsonl, "+title, board)
 	t.Logf("skipped labels (not supported): %s", sortedCounts(skipped))
 	assertTargets(t, board, structuredTargets)
 }
@@ -382,27 +423,29 @@ func TestEvalPresidioResearch(t *testing.T) {
 		TypeEmail:      {0.98, 0.98}, // 1.000 / 1.000, 2 of 2 (2026-12-01)
 		TypeIPAddress:  {0.98, 0.98}, // 1.000 / 1.000, 2 of 2 (2026-12-01)
 		TypeUSSSN:      {0.98, 0.98}, // 1.000 / 1.000, 3 of 3 (2026-12-01)
+		TypeUSDriver:   {0.98, 0.98}, // 1.000 / 1.000, 1 of 1 (issue 15)
 	}
 	with := func(extra map[string]floor) map[string]floor {
 		m := maps.Clone(structured)
 		maps.Copy(m, extra)
 		return m
 	}
-	// Known gap, not a regression: 8 of the 10 synthetic phone numbers are
-	// valid only outside the US ((96) 627-277, 027 896 92 86, ...), and the
-	// default region list is US only; presidio-research labels them anyway.
-	phoneUSOnly := floor{0.98, 0.18} // 1.000 / 0.200, 2 of 10 (2026-12-01)
+	// 8 of the 10 synthetic phone numbers are valid only outside the US
+	// ((96) 627-277, 027 896 92 86, ...). Before issue 15 the default config
+	// found 2 of 10 (US only); the scoring phone detector finds them without
+	// configured regions.
+	phoneAll := floor{0.98, 0.98} // 1.000 / 1.000, 10 of 10
 	variants := []struct {
 		title  string
 		cfg    Config
 		floors map[string]floor
 	}{
-		{"default config", Config{}, with(map[string]floor{TypePhone: phoneUSOnly})},
-		// A corpus-specific region list finds the foreign numbers.
+		{"default config", Config{}, with(map[string]floor{TypePhone: phoneAll})},
+		// Region hints change nothing here: every number is found anyway.
 		{"phone_extra_regions GB,DE,FR,AU", Config{PhoneExtraRegions: []string{"GB", "DE", "FR", "AU"}},
-			with(map[string]floor{TypePhone: {0.98, 0.98}})}, // 1.000 / 1.000, 10 of 10 (2026-12-01)
+			with(map[string]floor{TypePhone: phoneAll})},
 		{"PERSON enabled", Config{PersonNames: true}, with(map[string]floor{
-			TypePhone: phoneUSOnly,
+			TypePhone: phoneAll,
 			// The PERSON detector is rule-based: it needs a title, a field
 			// label or a listed given name before a capitalised surname.
 			// Lone names (Roland, Krylova), lower-case names and most
@@ -460,7 +503,8 @@ func TestRealTextAudit(t *testing.T) {
 		counts[sp.Type]++
 	}
 	t.Logf("real text, %d bytes, findings by type: %s", len(text), sortedCounts(counts))
-	for _, typ := range []string{TypeCreditCard, TypeIBAN, TypeUSSSN, TypeUSITIN, TypeUSNPI, TypeABARouting, TypeUKNHS, TypeSecret, TypeCryptoWallet, TypeMACAddress} {
+	for _, typ := range []string{TypeCreditCard, TypeIBAN, TypeUSSSN, TypeUSITIN, TypeUSNPI, TypeABARouting, TypeUKNHS, TypeSecret, TypeCryptoWallet, TypeMACAddress,
+		TypeUKNINO, TypeSWIFT, TypeUSPassport, TypeUSDriver} {
 		if counts[typ] > 0 {
 			t.Errorf("%d %s findings in text that has none (false positives)", counts[typ], typ)
 		}

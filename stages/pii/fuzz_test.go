@@ -15,6 +15,7 @@ var detectorFamilies = []struct {
 	{"secrets", []string{TypeSecret}},
 	{"dob", []string{"date-of-birth"}},
 	{"person", []string{"person"}},
+	{"ids", []string{"uk-nino", "swift-bic", "us-passport", "us-driver-license"}},
 }
 
 func familyScanner(tb testing.TB, name string) *Scanner {
@@ -34,6 +35,8 @@ func fuzzSeeds(f *testing.F) {
 		"", "@", "::", "-----BEGIN ", "+1 (", "4111 1111 1111 1111", "a@b.co@c.de", "::ffff:1.2.3.4/",
 		"password=\"", "DOB: 1/1/", "Dr. ", "\xff\xfe@\x80", "é@ü.de 𝟘𝟙 ٣٤٥", "GB82 WEST 1234 5698 7654 32 99",
 		"0x" + fake(60, 40, hexLo), "1BoatSLRHtKNngkdXEeobR76b53LETtpy", "bc1q", "12-34-56-78-90-12-34-56-78-90",
+		"+41 (0)44 668 18 00 ext. 12", "011 44 20 7946 0958", "\u96fb\u8a7103-1234-5678", "gb82 west 1234 5698 7654 32",
+		"01.42.68.53.00", "08-123 456 78", "NI AB 12 34 56 C", "SWIFT DEUTDEFF500", "passport no. A12803456", "DL# D1234567",
 	} {
 		f.Add(s)
 	}
@@ -64,6 +67,7 @@ func FuzzNetwork(f *testing.F) { fuzzFamily(f, "network") }
 func FuzzSecrets(f *testing.F) { fuzzFamily(f, "secrets") }
 func FuzzDOB(f *testing.F)     { fuzzFamily(f, "dob") }
 func FuzzPerson(f *testing.F)  { fuzzFamily(f, "person") }
+func FuzzIDs(f *testing.F)     { fuzzFamily(f, "ids") }
 
 // FuzzRedactDocument runs every detector (PERSON included) and every
 // replacement mode over one document.

@@ -56,6 +56,9 @@ func (st *scanState) keyword(i, end int) {
 	if st.s.fam.dob && (c == 'd' || c == 'b') {
 		st.dateOfBirth(i, end)
 	}
+	if st.s.fam.idLabel && (end-i == 2 || end-i >= 7) && (c == 'p' || c == 'l' || c == 'd' || c == 'r') {
+		st.idLabel(i, end)
+	}
 	if st.s.personOn {
 		st.person(i, end)
 	}

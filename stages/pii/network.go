@@ -228,17 +228,33 @@ func (st *scanState) ipv6(i int) (int, bool) {
 	return e, true
 }
 
-func isIBANByte(c byte) bool { return isUpper(c) || isDigit(c) }
+func isIBANByte(c byte) bool { return isAlnum(c) }
+
+// oneCase reports whether the letters of s have the case recorded in
+// *cased (0x20 lower, 0 upper, 0xff none yet), recording it on first use.
+func oneCase(s string, cased *byte) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isAlpha(c) {
+			if *cased == 0xff {
+				*cased = c & 0x20
+			} else if c&0x20 != *cased {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // iban takes "CCdd" then either a compact run or groups of four separated by
-// single spaces, and validates country length and mod 97.
+// single spaces, in any letter case, and validates country length and mod 97.
 func (st *scanState) iban(i int) int {
 	t := st.text
 	var buf [34]byte
 	b := buf[:0]
 	k := i
 	lastGood := -1
-	var sep byte // ' ' or '-' once the first group separator is seen
+	var sep byte        // ' ' or '-' once the first group separator is seen
+	cased := byte(0xff) // then 0x20 for lower-case letters, 0 for upper case
 	for k < len(t) && len(b) < 34 {
 		e := runEnd(t, k, isIBANByte)
 		if e == k {
@@ -247,7 +263,15 @@ func (st *scanState) iban(i int) int {
 		if len(b)+(e-k) > 34 {
 			break
 		}
-		b = append(b, t[k:e]...)
+		if !oneCase(t[k:e], &cased) {
+			break // one letter case throughout: "LV80 bANK ..." is no IBAN
+		}
+		for _, c := range []byte(t[k:e]) {
+			if isLower(c) {
+				c -= 'a' - 'A'
+			}
+			b = append(b, c)
+		}
 		if len(b) >= 15 && ibanValid(string(b)) && boundaryAfter(t, e) {
 			lastGood = e
 		}

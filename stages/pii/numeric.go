@@ -24,6 +24,9 @@ type chunk struct {
 	endGlued   bool // last group continues into a word, time or decimal
 	endColon   bool // last group is followed by ':' + digit (time or port)
 	ext        int  // end of a phone extension ("x751", " ext. 12") after the last group, or 0
+	cardLike   bool // written in card groups (4 digits first, 13+ digits): no phone inside
+	end        int  // end of the chunk, extension included
+	phoneCtx   int8 // 0 not yet looked up, 1 no phone word near the chunk, 2 one is
 	consumed   [maxGroups]bool
 }
 
@@ -108,8 +111,10 @@ func (ch *chunk) sep(k int, t string) string { return t[ch.g[k-1].e:ch.g[k].s] }
 
 // numeric processes the chunk starting at digit i and returns its end.
 func (st *scanState) numeric(i int) int {
+	t := st.text
 	var ch chunk
 	end := st.buildChunk(i, &ch)
+	ch.end = end
 	if ch.n == 1 && ch.g[0].e-ch.g[0].s < 7 {
 		return end // too short for any numeric detector
 	}
@@ -118,6 +123,7 @@ func (st *scanState) numeric(i int) int {
 	}
 	st.markDates(&ch)
 	st.ipv4Chains(&ch)
+	ch.cardLike = cardGroups(&ch, t)
 	for a := 0; a < ch.n; {
 		found := 0
 		maxB := a + 7
@@ -157,10 +163,13 @@ func (st *scanState) markDates(ch *chunk) {
 	t := st.text
 	for a := 0; a+2 < ch.n; a++ {
 		s1, s2 := ch.sep(a+1, t), ch.sep(a+2, t)
-		if s1 != s2 || (s1 != "-" && s1 != "/" && s1 != ".") {
+		if s1 != s2 || (s1 != "-" && s1 != "/" && s1 != "." && s1 != " ") {
 			continue
 		}
 		x := [3]string{t[ch.g[a].s:ch.g[a].e], t[ch.g[a+1].s:ch.g[a+1].e], t[ch.g[a+2].s:ch.g[a+2].e]}
+		if s1 == " " && (ch.n > 3 || (len(x[0]) != 4 && len(x[2]) != 4)) {
+			continue // with spaces only "2024 01 15" and "15 01 2024" standing alone
+		}
 		if looksLikeDate(x) {
 			ch.consumed[a], ch.consumed[a+1], ch.consumed[a+2] = true, true, true
 		}
@@ -191,13 +200,27 @@ func (st *scanState) ipv4Chains(ch *chunk) {
 		switch {
 		case b-a == 4:
 			st.ipv4(ch, a, b)
-		case b-a > 4:
+		case b-a > 4 && !frenchDotted(ch, a, b, t):
 			for k := a; k < b; k++ {
 				ch.consumed[k] = true
 			}
 		}
 		a = b
 	}
+}
+
+// frenchDotted: five pairs of digits from a trunk zero, "01.42.68.53.00",
+// are a phone number, not a version.
+func frenchDotted(ch *chunk, a, b int, t string) bool {
+	if b-a != 5 || t[ch.g[a].s] != '0' {
+		return false
+	}
+	for k := a; k < b; k++ {
+		if ch.g[k].e-ch.g[k].s != 2 {
+			return false
+		}
+	}
+	return true
 }
 
 // numberingWords precede outline numbers ("Section 2.1.3.4") that look like
@@ -259,6 +282,8 @@ type numRange struct {
 	lens       []int
 	sep        string // common separator, "" when none or mixed
 	mixed      bool
+	tailSep    string // common separator after the second group ("08-123 45 67": " ")
+	tailMixed  bool
 	plus       bool
 	ngroups    int
 	ext        bool // ends with a phone extension
@@ -279,10 +304,15 @@ func (st *scanState) rangeOf(ch *chunk, a, b int, buf []byte, lens []int) (numRa
 		lens = append(lens, g.e-g.s)
 		if k > a {
 			sp := ch.sep(k, t)
-			if k == a+1 {
+			switch {
+			case k == a+1:
 				r.sep = sp
-			} else if sp != r.sep {
-				r.mixed = true
+			case k == a+2:
+				r.mixed = sp != r.sep
+				r.tailSep = sp
+			default:
+				r.mixed = r.mixed || sp != r.sep
+				r.tailMixed = r.tailMixed || sp != r.tailSep
 			}
 		}
 	}
@@ -319,15 +349,20 @@ func lensAre(l []int, want ...int) bool {
 }
 
 var (
-	ssnWords   = []string{"ssn", "social security", "social sec", "ss#", "ss #"}
-	itinWords  = []string{"itin", "taxpayer", "tax id"}
-	abaWords   = []string{"routing", "aba", "rtn", "transit", "bank"}
-	npiWords   = []string{"npi", "provider", "national provider"}
-	nhsWords   = []string{"nhs", "national health"}
-	cardWords  = []string{"card", "visa", "mastercard", "amex", "credit", "debit", "cc"}
-	phoneWords = []string{"phone", "tel", "call", "mobile", "cell", "fax", "contact", "whatsapp", "sms", "reach", "dial", "text me"}
+	ssnWords  = []string{"ssn", "social security", "social sec", "ss#", "ss #"}
+	itinWords = []string{"itin", "taxpayer", "tax id"}
+	abaWords  = []string{"routing", "aba", "rtn", "transit", "bank"}
+	npiWords  = []string{"npi", "provider", "national provider"}
+	nhsWords  = []string{"nhs", "national health"}
+	cardWords = []string{"card", "visa", "mastercard", "amex", "credit", "debit", "cc", "jcb", "diners", "discover", "maestro", "unionpay", "karte", "carte", "tarjeta", "cart\u00e3o", "carta"}
 	// Numbers after these are references, not phone numbers.
-	refWords = []string{"order", "invoice", "isbn", "sku", "serial", "ticket", "tracking", "#", "case no", "ref", "reference", "purchase", "account", "acct", "customer id", "no.", "file no"}
+	refWords = newWordList("order", "invoice", "isbn", "sku", "serial", "ticket", "tracking", "#", "case no", "ref", "reference", "purchase", "account", "acct", "customer id", "no.", "file no",
+		"claim", "policy", "member", "batch", "lot", "part", "model", "id", "nr.", "n\u00ba", "booking", "parcel", "shipment",
+		"price", "amount", "total", "lotter",
+		// the same in the languages of the phone words, and national company and tax numbers
+		"rechnung", "kunden", "auftrag", "bestell", "steuer", "aktenzeichen", "preis", "betrag",
+		"facture", "commande", "montant", "prix", "factura", "pedido", "importe", "precio", "fattura", "ordine", "prezzo",
+		"siren", "siret", "nip", "regon", "kvk", "bsn", "cpf", "cnpj", "rfc", "curp", "nif", "cif", "tva", "iva", "ust", "abn", "acn", "tfn", "gst", "pan")
 )
 
 // tryRange tests groups [a, b) against the numeric detectors in priority order.
@@ -335,6 +370,7 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 	if (a == 0 && ch.startGlued) || (b == ch.n && ch.endGlued) {
 		return false
 	}
+	t := st.text
 	var bufA [19]byte
 	var lensA [maxGroups]int
 	r, ok := st.rangeOf(ch, a, b, bufA[:0], lensA[:0])
@@ -343,11 +379,12 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 	}
 	formatted := r.ngroups > 1 && !r.mixed
 	d := r.digits
+	whole := cutAtBoundary(ch, a, b, t)
 	if r.ext {
 		if !st.s.fam.phone {
 			return false
 		}
-		if score, ok := st.phone(r, formatted); ok {
+		if score, ok := st.phone(r, formatted, ch, whole); ok {
 			st.add(r.start, r.end, "phone", score)
 			return true
 		}
@@ -375,9 +412,11 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 		return true
 	}
 	// NHS layout (3-3-4) with a valid check digit, unless it is a valid phone
-	// number in the default region (then the phone reading is likelier).
-	if len(d) == 10 && formatted && lensAre(r.lens, 3, 3, 4) && (r.sep == " " || r.sep == "-") && nhsValid(d) &&
-		!st.hasContext(r.start, r.end, phoneWords) &&
+	// number in the default region (then the phone reading is likelier) or
+	// starts with a trunk zero ("021 123 4567"; English and Welsh NHS
+	// numbers start 4, 6 or 7).
+	if len(d) == 10 && formatted && lensAre(r.lens, 3, 3, 4) && (r.sep == " " || r.sep == "-") && nhsValid(d) && d[0] != '0' &&
+		!st.near(r.start, r.end, phoneWords) &&
 		(!st.s.fam.phone || !st.validPhoneRegion(st.text[r.start:r.end], st.s.region)) {
 		st.add(r.start, r.end, "uk-nhs", 0.6)
 		return true
@@ -385,11 +424,37 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 	if !st.s.fam.phone {
 		return false
 	}
-	if score, ok := st.phone(r, formatted); ok {
+	if score, ok := st.phone(r, formatted, ch, whole); ok {
 		st.add(r.start, r.end, "phone", score)
 		return true
 	}
 	return false
+}
+
+// cardGroups: the chunk is written the way cards are (a first group of four,
+// space or dash separators, 13-19 digits in groups of 3-6), so no
+// part of it is a phone number even when the Luhn check fails.
+func cardGroups(ch *chunk, t string) bool {
+	if ch.n < 3 || ch.g[0].e-ch.g[0].s != 4 || ch.plus {
+		return false
+	}
+	nd := 0
+	for k := 0; k < ch.n; k++ {
+		l := ch.g[k].e - ch.g[k].s
+		if (k > 0 && ch.sep(k, t) != " " && ch.sep(k, t) != "-") || l < 3 || l > 6 {
+			return false
+		}
+		nd += l
+	}
+	return nd >= 13 && nd <= 19
+}
+
+// cutAtBoundary reports whether groups [a, b) are the whole chunk or end at
+// a slash ("020 7946 0958 / 020 7946 0959"), so that they may be read as one
+// number without the groups around them.
+func cutAtBoundary(ch *chunk, a, b int, t string) bool {
+	strong := func(s string) bool { return strings.IndexByte(s, '/') >= 0 }
+	return (a == 0 || strong(ch.sep(a, t))) && (b == ch.n || strong(ch.sep(b, t)))
 }
 
 func (st *scanState) nineDigits(r numRange, formatted bool) bool {
@@ -439,10 +504,10 @@ func (st *scanState) card(r numRange, formatted bool) bool {
 	}
 	// Near "order" or "account" a bare digit run is an identifier; a number in
 	// card groups (4-4-4-4) that passes Luhn and the IIN ranges is still a card.
-	if !formatted && st.hasContext(r.start, r.end, refWords) && !st.hasContext(r.start, r.end, cardWords) {
+	if !formatted && st.near(r.start, r.end, refWords) && !st.hasContext(r.start, r.end, cardWords) {
 		return false
 	}
-	if d[0] == '1' && !st.hasContext(r.start, r.end, cardWords) {
+	if cardBrandOf(d) == "uatp" && !st.hasContext(r.start, r.end, cardWords) {
 		return false // UATP (prefix 1, 15 digits) looks like any order or account number
 	}
 	score := 0.9

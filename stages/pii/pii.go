@@ -40,6 +40,10 @@ const (
 	TypeABARouting     = "ABA_ROUTING"
 	TypeUSNPI          = "US_NPI"
 	TypeUKNHS          = "UK_NHS"
+	TypeUKNINO         = "UK_NINO"
+	TypeSWIFT          = "SWIFT_BIC"
+	TypeUSPassport     = "US_PASSPORT"
+	TypeUSDriver       = "US_DRIVER_LICENSE"
 	TypeIPAddress      = "IP_ADDRESS"
 	TypeMACAddress     = "MAC_ADDRESS"
 	TypeURLCredentials = "URL_CREDENTIALS"
@@ -86,8 +90,8 @@ var Detectors = []DetectorInfo{
 	{"cli-credentials", TypeSecret, 3, true, "curl -u/--user user:password on a curl command line"},
 	{"generic-secret", TypeSecret, 3, true, "password/secret/token/api key assignments above an entropy floor"},
 	{"url-credentials", TypeURLCredentials, 4, true, "scheme://user:password@host"},
-	{"credit-card", TypeCreditCard, 5, true, "Luhn + issuer ranges and lengths"},
-	{"iban", TypeIBAN, 6, true, "mod-97 + per-country length"},
+	{"credit-card", TypeCreditCard, 5, true, "Luhn + issuer range and length: Visa, Mastercard (51-55, 2221-2720), Amex, Discover, JCB (3528-3589; 15-digit 2131/1800), Diners, UnionPay, Maestro (12-19), Mir, UATP (context)"},
+	{"iban", TypeIBAN, 6, true, "mod-97 + per-country length; upper or lower case, compact or in groups of four"},
 	{"us-ssn", TypeUSSSN, 7, true, "area/group/serial rules; bare 9 digits need context"},
 	{"us-itin", TypeUSITIN, 8, true, "9XX-[50-65,70-88,90-92,94-99]-XXXX"},
 	{"uk-nhs", TypeUKNHS, 9, true, "mod 11; 3-3-4 formatting or context"},
@@ -96,11 +100,15 @@ var Detectors = []DetectorInfo{
 	{"email", TypeEmail, 12, true, "local@domain.tld, TLD letters 2+"},
 	{"bitcoin-address", TypeCryptoWallet, 13, true, "Base58Check (1.../3...) or Bech32/Bech32m (bc1...)"},
 	{"ethereum-address", TypeCryptoWallet, 13, true, "0x + 40 hex, mixed case checked or context"},
-	{"phone", TypePhone, 14, true, "formatted or context-backed numbers validated by libphonenumber"},
+	{"phone", TypePhone, 14, true, "+CC/00/011 forms of a possible length; national forms valid in phone_region, or in one of 40 common regions when grouped or next to a phone word"},
 	{"ipv4", TypeIPAddress, 15, true, "dotted quad parsed by net/netip"},
 	{"ipv6", TypeIPAddress, 15, true, "IPv6 parsed by net/netip"},
 	{"mac-address", TypeMACAddress, 16, true, "six hex pairs (: or -) or Cisco dotted form"},
 	{"date-of-birth", TypeDateOfBirth, 17, true, "a date after DOB / date of birth / born"},
+	{"uk-nino", TypeUKNINO, 18, true, "UK National Insurance number: HMRC prefix rules, 6 digits, suffix A-D"},
+	{"swift-bic", TypeSWIFT, 19, true, "SWIFT/BIC code (bank, ISO country, location, branch) next to SWIFT or BIC"},
+	{"us-passport", TypeUSPassport, 19, true, "9 digits or letter + 8 digits after \"passport\" (context only)"},
+	{"us-driver-license", TypeUSDriver, 19, true, "licence-shaped token after \"driver's license\" or \"DL\" (context only)"},
 	{"person", TypePerson, 30, false, "honorific or field label + capitalised words; known given name + surname"},
 }
 
@@ -126,11 +134,14 @@ type Config struct {
 	Enabled []string `yaml:"enabled" doc:"only these entity types or detector names (empty: all built-in except PERSON)"`
 	// Disabled removes types or detector names (applied after Enabled).
 	Disabled []string `yaml:"disabled" doc:"entity types or detector names to switch off"`
-	// PhoneRegion is the ISO 3166 region for numbers written without +CC. Default "US".
-	PhoneRegion string `yaml:"phone_region" doc:"ISO 3166 region for phone numbers written without +CC"`
-	// PhoneExtraRegions are tried, in order, when a formatted national number is
-	// not valid in PhoneRegion (e.g. ["GB","DE"] for a mixed corpus). Default none.
-	PhoneExtraRegions []string `yaml:"phone_extra_regions" doc:"further regions tried for national-format phone numbers, e.g. [GB, DE]"`
+	// PhoneRegion is the ISO 3166 region most numbers written without +CC come
+	// from. Default "US". It is a hint: a number valid there counts as a phone
+	// in any grouping (and bare next to a phone word); numbers of other
+	// regions are still found when grouped like phone numbers (see phone.go).
+	PhoneRegion string `yaml:"phone_region" doc:"ISO 3166 region whose national numbers are phones in any grouping (a hint: numbers of 40 common regions are found without it)"`
+	// PhoneExtraRegions are further hints of the same kind (e.g. ["GB","DE"]
+	// for a mixed corpus). Default none.
+	PhoneExtraRegions []string `yaml:"phone_extra_regions" doc:"further regions whose national numbers are phones in any grouping, e.g. [GB, DE]"`
 	// KeepPrivateIPs leaves private, loopback, link-local and documentation
 	// addresses unreported. Default false: internal addresses map a network and
 	// are redacted like any other address.
@@ -309,6 +320,7 @@ func contains(list []string, s string) bool {
 // families records which groups of detectors have work to do.
 type families struct {
 	numeric, phone, email, urlCreds, hexNet, iban, bitcoin, ethereum, vendor, privateKey, generic, dob, azure, cli bool
+	nino, swift, idLabel                                                                                           bool
 }
 
 func (s *Scanner) families() families {
@@ -334,6 +346,9 @@ func (s *Scanner) families() families {
 		dob:        on("date-of-birth"),
 		azure:      on("azure-client-secret"),
 		cli:        on("cli-credentials"),
+		nino:       on("uk-nino"),
+		swift:      on("swift-bic"),
+		idLabel:    on("us-passport", "us-driver-license"),
 	}
 	for _, rules := range secretRuleList {
 		for _, r := range rules {

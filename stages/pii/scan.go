@@ -30,8 +30,8 @@ func (st *scanState) run() {
 			i++
 			continue
 		}
-		if i > 0 && isWordByte(t[i-1]) && isAlnum(c) {
-			i++ // inside a word: only its start is an anchor
+		if i > 0 && isWordByte(t[i-1]) && isAlnum(c) && !(isDigit(c) && t[i-1] >= 0x80) {
+			i++ // inside a word: only its start is an anchor (digits may follow CJK text directly)
 			continue
 		}
 		next := i + 1
@@ -115,10 +115,18 @@ func (st *scanState) letterStart(i int) int {
 			return e
 		}
 	}
-	if f.iban && end-i >= 4 && isUpper(t[i]) && isUpper(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
+	if f.iban && end-i >= 4 && isAlpha(t[i]) && isAlpha(t[i+1]) && isDigit(t[i+2]) && isDigit(t[i+3]) {
 		if e := st.iban(i); e > i {
 			return e
 		}
+	}
+	if f.nino && ((end-i == 2 && end+1 < len(t) && t[end] == ' ' && isDigit(t[end+1])) || (end-i == 9 && isDigit(t[i+2]))) {
+		if e := st.nino(i); e > i {
+			return e
+		}
+	}
+	if f.swift && (end-i == 8 || end-i == 11) && isUpper(t[i]) && st.swiftBIC(i, end) {
+		return end
 	}
 	if f.bitcoin && t[i] == 'b' && strings.HasPrefix(t[i:], "bc1") {
 		if e := st.bech32Wallet(i); e > i {
@@ -157,6 +165,49 @@ func boundaryAfter(t string, e int) bool { return e >= len(t) || !isWordByte(t[e
 // within the scanner's window before start or after end.
 func (st *scanState) hasContext(start, end int, words []string) bool {
 	return contextNear(st.text, start, end, st.s.window, words)
+}
+
+// near is hasContext for an indexed word list.
+func (st *scanState) near(start, end int, w *wordList) bool {
+	t := st.text
+	lo, hi := max(0, start-st.s.window), min(len(t), end+st.s.window/2)
+	return w.in(t[lo:start]) || w.in(t[end:hi])
+}
+
+// wordList holds context words indexed by their first byte, so that a
+// window is read once however many words there are (the phone words come
+// in a dozen languages).
+type wordList struct {
+	first [256][]string
+}
+
+func newWordList(words ...string) *wordList {
+	w := &wordList{}
+	for _, nd := range words {
+		w.first[nd[0]] = append(w.first[nd[0]], nd)
+	}
+	return w
+}
+
+// in reports whether hay holds one of the words with containsFold's rules.
+func (w *wordList) in(hay string) bool {
+	for i := 0; i < len(hay); i++ {
+		c := lower(hay[i])
+		cands := w.first[c]
+		if len(cands) == 0 || (i > 0 && isAlpha(hay[i-1]) && isAlpha(c)) {
+			continue
+		}
+		for _, nd := range cands {
+			if !hasFoldPrefix(hay, i, nd) {
+				continue
+			}
+			if e := i + len(nd); len(nd) <= 3 && e < len(hay) && isAlpha(hay[e]) && isAlpha(nd[len(nd)-1]) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
 
 func contextNear(t string, start, end, window int, words []string) bool {

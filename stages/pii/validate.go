@@ -49,30 +49,82 @@ func hasPrefixRange(d string, n int, lo, hi int) bool {
 	return v >= lo && v <= hi
 }
 
+// cardBrand is one issuer range: prefixes [lo, hi] of n digits, and the
+// card lengths [minLen, maxLen] issued in it.
+type cardBrand struct {
+	name           string
+	n, lo, hi      int
+	minLen, maxLen int
+}
+
+// cardBrands lists the issuer ranges (IIN prefixes) and lengths of the
+// networks in circulation, most specific first.
+var cardBrands = []cardBrand{
+	{"visa", 1, 4, 4, 13, 13},
+	{"visa", 1, 4, 4, 16, 16},
+	{"visa", 1, 4, 4, 19, 19},
+	{"mastercard", 2, 51, 55, 16, 16},
+	{"mastercard", 4, 2221, 2720, 16, 16},
+	{"amex", 2, 34, 34, 15, 15},
+	{"amex", 2, 37, 37, 15, 15},
+	{"discover", 4, 6011, 6011, 16, 19},
+	{"discover", 3, 644, 649, 16, 19},
+	{"discover", 2, 65, 65, 16, 19},
+	{"jcb", 4, 3528, 3589, 16, 19},
+	{"jcb", 4, 2131, 2131, 15, 15},
+	{"jcb", 4, 1800, 1800, 15, 15},
+	{"diners", 3, 300, 305, 14, 19},
+	{"diners", 4, 3095, 3095, 14, 19},
+	{"diners", 2, 36, 36, 14, 19},
+	{"diners", 2, 38, 39, 14, 19},
+	{"unionpay", 2, 62, 62, 16, 19},
+	{"unionpay", 2, 81, 81, 16, 19},
+	{"mir", 4, 2200, 2204, 16, 19},
+	{"maestro", 4, 5018, 5018, 12, 19},
+	{"maestro", 4, 5020, 5020, 12, 19},
+	{"maestro", 4, 5038, 5038, 12, 19},
+	{"maestro", 4, 5893, 5893, 12, 19},
+	{"maestro", 4, 6304, 6304, 12, 19},
+	{"maestro", 4, 6390, 6390, 12, 19},
+	{"maestro", 4, 6759, 6759, 12, 19},
+	{"maestro", 4, 6761, 6763, 12, 19},
+	{"uatp", 1, 1, 1, 15, 15},
+}
+
+// debitRanges are the remaining Maestro and national debit ranges (50,
+// 56-69), taken only when no network above claims the prefix: "6011" with
+// 14 digits is a bad Discover number, not a debit card.
+var debitRanges = []cardBrand{
+	{"maestro", 2, 50, 50, 12, 19},
+	{"maestro", 2, 56, 69, 12, 19},
+}
+
 // cardIssuerOK checks the issuer identification number range against the length.
 func cardIssuerOK(d string) bool {
+	return cardBrandOf(d) != ""
+}
+
+// cardBrandOf names the network whose range and length fit d, or "".
+func cardBrandOf(d string) string {
 	n := len(d)
-	switch {
-	case d[0] == '4': // Visa
-		return n == 13 || n == 16 || n == 19
-	case hasPrefixRange(d, 2, 51, 55) || hasPrefixRange(d, 4, 2221, 2720): // Mastercard
-		return n == 16
-	case strings.HasPrefix(d, "34") || strings.HasPrefix(d, "37"): // Amex
-		return n == 15
-	case strings.HasPrefix(d, "6011") || strings.HasPrefix(d, "65") || hasPrefixRange(d, 3, 644, 649): // Discover
-		return n >= 16 && n <= 19
-	case hasPrefixRange(d, 4, 3528, 3589): // JCB
-		return n >= 16 && n <= 19
-	case hasPrefixRange(d, 3, 300, 305) || strings.HasPrefix(d, "36") || strings.HasPrefix(d, "38") || strings.HasPrefix(d, "39"): // Diners
-		return n >= 14 && n <= 19
-	case strings.HasPrefix(d, "62"): // UnionPay
-		return n >= 16 && n <= 19
-	case strings.HasPrefix(d, "50") || hasPrefixRange(d, 2, 56, 69): // Maestro and national debit
-		return n >= 12 && n <= 19
-	case d[0] == '1': // UATP
-		return n == 15
+	claimed := false
+	for _, b := range cardBrands {
+		if hasPrefixRange(d, b.n, b.lo, b.hi) {
+			if n >= b.minLen && n <= b.maxLen {
+				return b.name
+			}
+			claimed = true
+		}
 	}
-	return false
+	if claimed {
+		return ""
+	}
+	for _, b := range debitRanges {
+		if n >= b.minLen && n <= b.maxLen && hasPrefixRange(d, b.n, b.lo, b.hi) {
+			return b.name
+		}
+	}
+	return ""
 }
 
 // cardValid: issuer range, length, Luhn, and not a single repeated digit.
