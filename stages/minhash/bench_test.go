@@ -77,33 +77,40 @@ func BenchmarkShingle(b *testing.B) {
 }
 
 // BenchmarkDeduperCheck measures query + verify + insert per document on a
-// Deduper holding 100k synthetic kept documents.
+// Deduper holding 100k, 500k and 2M synthetic kept documents: the cost per
+// document should not grow with the index (run with -benchtime 200000x so
+// that each size checks the same number).
 func BenchmarkDeduperCheck(b *testing.B) {
 	p := defaultParams()
-	d, err := NewDeduper(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(5, 5))
-	for i := range 100_000 {
-		if _, err := d.Check(uint64(i), randomSig(rng, p.NumPerm)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	sigs := make([]Signature, 4096)
-	for i := range sigs {
-		sigs[i] = randomSig(rng, p.NumPerm)
-		if i%4 == 0 && i > 0 {
-			sigs[i] = perturb(rng, sigs[i-1], 0.1)
-		}
-	}
-	id := uint64(1 << 20)
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := d.Check(id, sigs[int(id)%len(sigs)]); err != nil {
-			b.Fatal(err)
-		}
-		id++
+	for _, n := range []int{100_000, 500_000, 2_000_000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			d, err := NewDeduper(p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer d.Release()
+			rng := rand.New(rand.NewPCG(5, 5))
+			for i := range n {
+				if _, err := d.Check(uint64(i), randomSig(rng, p.NumPerm)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sigs := make([]Signature, 4096)
+			for i := range sigs {
+				sigs[i] = randomSig(rng, p.NumPerm)
+				if i%4 == 0 && i > 0 {
+					sigs[i] = perturb(rng, sigs[i-1], 0.1)
+				}
+			}
+			id := uint64(1 << 40)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := d.Check(id, sigs[int(id)%len(sigs)]); err != nil {
+					b.Fatal(err)
+				}
+				id++
+			}
+		})
 	}
 }
 

@@ -72,9 +72,10 @@ type Index struct {
 // arrived.
 const BucketCap = 32
 
-// chunkDocs signatures per slab chunk (256 KB at 128 permutations): the slab
-// never reallocates, so its overhead is at most one chunk.
-const chunkDocs = 1024
+// chunkDocs signatures per slab chunk (2 MB at 128 permutations of a byte:
+// one huge page, see hugePage): the slab never reallocates, so its overhead
+// is at most one chunk.
+const chunkDocs = 16384
 
 // candidate is a stored document that shares at least one band with a query,
 // with the estimated Jaccard similarity of the two.
