@@ -98,7 +98,7 @@ func TestDatasetCard(t *testing.T) {
 		t.Errorf("configs %v, %d files", names, checked)
 	}
 	for _, want := range []string{"## How the data was made", "### Stages", "| dedup | 55 | 50 | exact-duplicate 4, near-duplicate 1 |",
-		"### Sensitive values", "(EMAIL 2, PHONE 2, CREDIT_CARD 1)", "### Tokens", "| train | 42 | 4,430 |", "## Licence"} {
+		"### Sensitive values", "(EMAIL 2, PHONE 2, STREET_ADDRESS 2, CREDIT_CARD 1)", "### Tokens", "| train | 42 | 4,430 |", "## Licence"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the card lacks %q", want)
 		}
@@ -338,7 +338,7 @@ func TestReportCommand(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	for _, want := range []string{"tuneprep run " + a + ": ok", "58 read: 48 emitted, 7 dropped, 3 rejected",
-		"dedup      55   50", "exact-duplicate 4, near-duplicate 1", "PII (tag): 5 found in 2 records: EMAIL 2, PHONE 2, CREDIT_CARD 1; 0 left",
+		"dedup      55   50", "exact-duplicate 4, near-duplicate 1", "PII (tag): 7 found in 3 records: EMAIL 2, PHONE 2, STREET_ADDRESS 2, CREDIT_CARD 1; 0 left",
 		"duplicates: 4 exact, 1 near, 0 conflicts; 5 clusters", "tokens (o200k_base, gpt-4o-mini, training limit 65,536):",
 		"train             42   4,430", "few-shot banks (gpt-4o-mini, prices as of", "$ per 1,000 requests", "gates: 1 passed, 0 failed"} {
 		if !strings.Contains(text, want) {

@@ -16,13 +16,14 @@ var detectorFamilies = []struct {
 	{"dob", []string{"date-of-birth"}},
 	{"person", []string{"person"}},
 	{"ids", []string{"uk-nino", "swift-bic", "us-passport", "us-driver-license"}},
+	{"hipaa", profileDetectors[ProfileHIPAA]},
 }
 
 func familyScanner(tb testing.TB, name string) *Scanner {
 	tb.Helper()
 	for _, f := range detectorFamilies {
 		if f.name == name {
-			return mustScanner(tb, Config{Enabled: f.enabled, PersonNames: name == "person"})
+			return mustScanner(tb, Config{Enabled: f.enabled, PersonNames: name == "person" || name == "hipaa"})
 		}
 	}
 	tb.Fatalf("no family %q", name)
@@ -37,6 +38,8 @@ func fuzzSeeds(f *testing.F) {
 		"0x" + fake(60, 40, hexLo), "1BoatSLRHtKNngkdXEeobR76b53LETtpy", "bc1q", "12-34-56-78-90-12-34-56-78-90",
 		"+41 (0)44 668 18 00 ext. 12", "011 44 20 7946 0958", "\u96fb\u8a7103-1234-5678", "gb82 west 1234 5698 7654 32",
 		"01.42.68.53.00", "08-123 456 78", "NI AB 12 34 56 C", "SWIFT DEUTDEFF500", "passport no. A12803456", "DL# D1234567",
+		"1428 N Maple Ave, Apt 3B, Springfield, IL 62704", "P.O. Box 4471", "a 92-year-old", "ninety-two years old", "MRN: 00482913",
+		"March 14, 2019", "seen 3/20", "VIN 1FTFW1ET9DFC10312", "https://x.example/a", "Boston, MA 02139", "seen by Sarah Lee",
 	} {
 		f.Add(s)
 	}
@@ -68,6 +71,7 @@ func FuzzSecrets(f *testing.F) { fuzzFamily(f, "secrets") }
 func FuzzDOB(f *testing.F)     { fuzzFamily(f, "dob") }
 func FuzzPerson(f *testing.F)  { fuzzFamily(f, "person") }
 func FuzzIDs(f *testing.F)     { fuzzFamily(f, "ids") }
+func FuzzHIPAA(f *testing.F)   { fuzzFamily(f, "hipaa") }
 
 // FuzzRedactDocument runs every detector (PERSON included) and every
 // replacement mode over one document.

@@ -59,6 +59,9 @@ func (st *scanState) keyword(i, end int) {
 	if st.s.fam.idLabel && (end-i == 2 || end-i >= 7) && (c == 'p' || c == 'l' || c == 'd' || c == 'r') {
 		st.idLabel(i, end)
 	}
+	if st.s.fam.hipaaWord {
+		st.hipaaWord(i, end)
+	}
 	if st.s.personOn {
 		st.person(i, end)
 	}

@@ -65,7 +65,13 @@ func validTLD(tld string) bool {
 func (st *scanState) colon(i int) int {
 	t := st.text
 	if strings.HasPrefix(t[i:], "://") {
-		return st.urlCredentials(i)
+		if st.s.fam.url {
+			st.url(i) // the pass goes on inside the URL: a secret in it is still a secret
+		}
+		if st.s.fam.urlCreds {
+			return st.urlCredentials(i)
+		}
+		return i + 3
 	}
 	if strings.HasPrefix(t[i:], "::") && leadingDoubleColon(t, i) {
 		if e, ok := st.ipv6(i); ok {

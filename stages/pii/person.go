@@ -49,6 +49,7 @@ var notSurname = map[string]bool{
 	"Saturday": true, "Sunday": true, "I": true, "A": true, "An": true, "My": true, "Your": true,
 	"Thanks": true, "Thank": true, "Hello": true, "Hi": true, "Yes": true, "No": true,
 	"Place": true, "Lane": true, "Drive": true, "Court": true, "Square": true, "Park": true,
+	"By": true, "Title": true, "Facsimile": true, "Fax": true, "Email": true, "Phone": true, "Tel": true, "Signature": true,
 }
 
 // capWordAt returns the end of a capitalised name word at i ("Smith",
@@ -61,9 +62,17 @@ func capWordAt(t string, i int) int {
 	if e < len(t) && t[e] == '.' { // initial
 		return e + 1
 	}
-	for e < len(t) && (isLower(t[e]) || t[e] >= 0x80 || ((t[e] == '\'' || t[e] == '-') && e+2 < len(t) && isUpper(t[e+1]))) {
-		e++ // letters, non-ASCII letters (Kupcová), O'Neil, Smith-Jones
+	for e < len(t) {
+		switch {
+		case isLower(t[e]) || t[e] >= 0x80:
+			e++ // letters, non-ASCII letters (Kupcová)
+		case (t[e] == '\'' || t[e] == '-') && e+2 < len(t) && isUpper(t[e+1]) && isLower(t[e+2]):
+			e += 2 // O'Neil, Smith-Jones
+		default:
+			goto done
+		}
 	}
+done:
 	if e-i < 2 || !boundaryAfter(t, e) || notSurname[t[i:e]] {
 		return 0
 	}
@@ -131,11 +140,12 @@ func (st *scanState) person(i, end int) {
 		}
 	case kindLabel:
 		p = skipBytes(t, p, ":,")
-		if p == end && w != "Dear" {
+		if p == end && w != "Dear" && w != "Doctor" && w != "Nurse" {
 			return
 		}
 		p = skipBytes(t, p, " \t\n")
-		if e := nameRun(t, p); e > 0 && (e-p > 3 || w == "Dear") {
+		title := (w == "Doctor" || w == "Nurse") && p == end+1 // "Doctor Kumar said": a title, not a speaker label
+		if e := nameRun(t, p); e > 0 && (e-p > 3 || w == "Dear") && (likelyName(t, p, e, false) || title && !commonStarters[t[p:wordEnd(t, p)]]) {
 			st.add(p, e, "person", 0.7)
 		}
 	case kindGiven:
@@ -149,9 +159,85 @@ func (st *scanState) person(i, end int) {
 	default:
 		st.introducedName(i, end, false)
 	}
+	st.cuedName(i)
+}
+
+// likelyName rejects a run after a label or cue that starts with a common
+// sentence word ("Patient: Sure, ...") or is one word going on as a sentence
+// ("Patient: Tylenol helps").
+func likelyName(t string, s, e int, cued bool) bool {
+	first := t[s:wordEnd(t, s)]
+	if commonStarters[first] {
+		return false
+	}
+	for _, w := range strings.Fields(t[s:e]) {
+		if orgWords[w] {
+			return false
+		}
+	}
+	if personWord[first] == kindGiven || cued {
+		return true
+	}
+	if strings.IndexByte(t[s:e], ' ') >= 0 {
+		return true
+	}
+	// One word: not an adverb ("Doctor: Mostly."), not going on as a sentence.
+	return !strings.HasSuffix(first, "ly") && (e+1 >= len(t) || t[e] != ' ' || !isLower(t[e+1]))
+}
+
+// cuedName: a capitalised run right after a clinical cue ("seen by").
+func (st *scanState) cuedName(i int) {
+	t := st.text
+	if i < 3 || t[i-1] != ' ' {
+		return
+	}
+	for _, cue := range clinicalCues {
+		k := i - len(cue)
+		if k < 0 || !hasFoldPrefix(t, k, cue) || (k > 0 && isAlpha(t[k-1])) {
+			continue
+		}
+		if e := nameRun(t, i); e > 0 && likelyName(t, i, e, true) && !honorificOrLabel(t[i:wordEnd(t, i)]) {
+			st.add(i, e, "person", 0.7)
+		}
+		return
+	}
 }
 
 var introCues = []string{"name is ", "i am ", "i'm ", "call me "}
+
+// clinicalCues are lower-case words of clinical notes that a name follows:
+// "seen by Alan Reyes", "referred by Kumar", "pt Garcia", "daughter Mary".
+var clinicalCues = []string{
+	"seen by ", "referred by ", "evaluated by ", "examined by ", "treated by ", "followed by ", "performed by ",
+	"dictated by ", "signed by ", "reviewed by ", "patient ", "pt ", "pt. ", "daughter ", "daughter, ", "son ", "son, ",
+	"wife ", "wife, ", "husband ", "husband, ", "mother ", "father ", "sister ", "brother ", "named ", "nurse ",
+	"attending ", "surgeon ", "spoke with ", "caregiver ", "partner ", "friend ", "nephew ", "niece ", "grandson ",
+	"granddaughter ", "grandson, ", "granddaughter, ", "niece, ", "nephew, ", "neighbor ", "roommate ", "name, ",
+}
+
+// orgWords make a capitalised run an organisation or a place, not a person
+// ("Patient: Blue Shield, member ID ...").
+var orgWords = setOf(`Shield Cross Care Health Healthcare Insurance Medical Medicine Center Centre Clinic Group Hospital
+Pharmacy Services Associates Partners Foundation Institute Labs Laboratory County State City University College
+Counsel Payable Receivable Director Manager President Officer Title Sample Samples Department Team`)
+
+// commonStarters are capitalised words that begin sentences or speaker
+// turns ("Patient: Sure, ...", "Doctor: Great."), never names. Written for
+// this package.
+var commonStarters = setOf(`About After Again Ago Alright All Also Although Always Am Any Anything Are Around As Ask
+Aside Back Bad Based Be Because Been Before Being Best Better Both But Can Cannot Certainly Could Did Do Does Doing Done
+Down During Each Either Else Even Ever Every Everything Excellent Exactly Fair Few Fine First For Further Get Go Going
+Good Got Great Guess Had Has Have Having He Hello Her Here Hey Him His Honestly How However If Important Is It Its Just
+Keep Last Later Least Let Lets Like Likely Little Look Looks Lot Made Make Many Maybe Me Mine Mmm More Most Much Must
+Nah Need Never Next Nice Nine Nobody None Nope Nor Not Nothing Now Off Oh Ok Okay Once One Only Other Our Out Over
+Perfect Perhaps Please Possibly Pretty Probably Quite Rather Really Right Same See Seems Seven She Should Since Six So
+Some Something Sometimes Soon Sorry Still Such Sure Take Tell Ten Than That Thats Their Them Then There These They
+Things Think This Those Though Three Today Tomorrow Too Totally Two Uh Uhm Um Under Unfortunately Until Up Us Usually
+Very Wait Want Was We Well Were What Whatever When Where Whether Which While Who Why Will Would Wow Yeah Yep Yes Yesterday
+Yet You Your Yours Absolutely Actually Alright Anyway Definitely Fortunately Hmm Huh Nothing Oops Otherwise Thankfully
+Ah Alas Awesome Correct Wonderful Understood Certainly Sounds Thank Thanks Bye Goodbye Morning Afternoon Evening Night
+Patient Doctor Nurse Family History Medications Allergies Assessment Plan Diagnosis Exam Review Chief Complaint
+Denies Reports States Presents Tylenol Advil Motrin Aspirin Ibuprofen No Negative Positive Normal`)
 
 // introducedName: "my name is Dan", "I am Sarah", "call me Mike".
 func (st *scanState) introducedName(i, end int, given bool) {

@@ -119,6 +119,7 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 		switch r.mode {
 		case ModeTag:
 			b.WriteString("[" + sp.Type + "]")
+			b.WriteString(keptPart(sp.Type, val))
 		case ModeIndexed:
 			if ix.index == nil {
 				ix.index, ix.counters = map[string]int{}, map[string]int{}
@@ -131,10 +132,17 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 				ix.index[k] = id
 			}
 			b.WriteString("<" + sp.Type + "_" + strconv.Itoa(id) + ">")
+			b.WriteString(keptPart(sp.Type, val))
 		case ModePseudonym:
 			b.WriteString("<" + sp.Type + "_" + HashValue(r.key, sp.Type+"\x00"+val)[:8] + ">")
+			b.WriteString(keptPart(sp.Type, val))
 		case ModeMask:
-			b.WriteString(Mask(val, r.keep))
+			if generalised(sp.Type) {
+				s, e := keptRange(sp.Type, val)
+				b.WriteString(Mask(val[:s], 0) + val[s:e] + Mask(val[e:], 0))
+			} else {
+				b.WriteString(Mask(val, r.keep))
+			}
 		}
 		last = sp.End
 	}
@@ -146,6 +154,47 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 	}
 	b.WriteString(text[last:])
 	return Result{Text: b.String(), Replaced: n}
+}
+
+// keptRange is the part of a value Safe Harbor lets a data set keep: the
+// year of a DATE (a 4-digit run from 1800 to 2199) and the first three digits
+// of a US_ZIP, except for the restricted prefixes of sparsely populated
+// areas. Other types keep nothing.
+func keptRange(typ, val string) (int, int) {
+	switch typ {
+	case TypeDate:
+		for e := len(val); e > 0; {
+			s := e
+			for s > 0 && isDigit(val[s-1]) {
+				s--
+			}
+			if e-s == 4 && val[s] >= '1' && val[s] <= '2' && (val[s] == '2' || val[s+1] >= '8') && (val[s] == '1' || val[s+1] <= '1') {
+				return s, e
+			}
+			e = s - 1
+			for e > 0 && !isDigit(val[e-1]) {
+				e--
+			}
+		}
+	case TypeZIP:
+		if len(val) >= 5 && !restrictedZIP3[val[:3]] {
+			return 0, 3
+		}
+	}
+	return 0, 0
+}
+
+// generalised types are replaced by what Safe Harbor lets a data set keep
+// (keptRange), in mask mode too.
+func generalised(typ string) bool { return typ == TypeDate || typ == TypeZIP }
+
+// keptPart renders the kept part after a placeholder: "[DATE] 2019",
+// "[US_ZIP] 021".
+func keptPart(typ, val string) string {
+	if s, e := keptRange(typ, val); e > s {
+		return " " + val[s:e]
+	}
+	return ""
 }
 
 // utf8Boundary reports whether byte offset i does not split a valid UTF-8

@@ -42,7 +42,7 @@ func (st *scanState) run() {
 				st.email(i)
 			}
 		case c == ':':
-			if f.urlCreds || f.hexNet {
+			if f.urlCreds || f.hexNet || f.url {
 				next = st.colon(i)
 			}
 		case c == '-':
@@ -86,6 +86,9 @@ func (st *scanState) digitStart(i int) int {
 		if e := st.base58Wallet(i); e > i {
 			return e
 		}
+	}
+	if f.hipaaDigit {
+		st.hipaaDigit(i)
 	}
 	if !f.numeric {
 		return wordEnd(t, i)

@@ -22,6 +22,12 @@ import (
 // Config is the redact stage's configuration.
 type Config struct {
 	Enabled bool `yaml:"enabled" doc:"redact sensitive values (on by default: privacy by default)"`
+	// Profile switches on a set of detectors for a regulation: "" (the
+	// default detectors) or "hipaa" (HIPAA Safe Harbor: names, addresses,
+	// cities, ZIP codes kept to three digits, dates kept to the year, ages
+	// over 89, record, plan, account, licence, vehicle and device numbers,
+	// URLs). Detectors.Enabled and Disabled still apply on top.
+	Profile string `yaml:"profile" doc:"detector profile: empty (default detectors) or hipaa (HIPAA Safe Harbor identifiers; dates keep the year, ZIP codes their first three digits)"`
 	// Detectors selects and tunes the detectors.
 	Detectors pii.Config `yaml:"detectors" doc:"which detectors run and their options"`
 	// Mode is how a found value is replaced.
@@ -85,8 +91,13 @@ func New(cfg Config, lookupEnv func(string) (string, bool)) (*Stage, error) {
 		lookupEnv = os.LookupEnv
 	}
 	s := &Stage{cfg: cfg, st: Stats{Mode: cfg.Mode, ByType: map[string]int64{}, ByDetector: map[string]int64{}, ResidualByType: map[string]int64{}}}
+	if !pii.ValidProfile(cfg.Profile) {
+		return nil, fmt.Errorf("profile: %q is not empty or %q", cfg.Profile, pii.ProfileHIPAA)
+	}
+	dc := cfg.Detectors
+	dc.Profile = cfg.Profile
 	var err error
-	if s.scanner, err = pii.New(cfg.Detectors); err != nil {
+	if s.scanner, err = pii.New(dc); err != nil {
 		return nil, fmt.Errorf("detectors: %w", err)
 	}
 	needKey := cfg.Mode == "pseudonym"

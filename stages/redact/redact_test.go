@@ -164,3 +164,31 @@ func BenchmarkProcess(b *testing.B) {
 		s.Process(context.Background(), d)
 	}
 }
+
+// TestProfileHIPAA: redact.profile hipaa turns the Safe Harbor detectors on
+// (names, places, dates kept to the year, ZIP codes to three digits, ages
+// over 89, record numbers); the default profile leaves that text alone
+// except for the street address, which is on by default.
+func TestProfileHIPAA(t *testing.T) {
+	note := "Pt Harold Jenkins, a 92-year-old man, MRN 00482913, seen 03/14/2019 in Boston, MA 02139; lives at 12 Elm St."
+	cases := []struct {
+		profile, want string
+	}{
+		{"hipaa", "Pt [PERSON], a [AGE_OVER_89]-year-old man, MRN [MEDICAL_RECORD_NUMBER], seen [DATE] 2019 in [CITY], MA [US_ZIP] 021; lives at [STREET_ADDRESS]."},
+		{"", "Pt Harold Jenkins, a 92-year-old man, MRN 00482913, seen 03/14/2019 in Boston, MA 02139; lives at [STREET_ADDRESS]."},
+	}
+	for _, c := range cases {
+		cfg := Defaults()
+		cfg.Profile = c.profile
+		d := doc("a", "text", note)
+		run(t, cfg, d)
+		if got := field(d, "text"); got != c.want {
+			t.Errorf("profile %q:\n got %q\nwant %q", c.profile, got, c.want)
+		}
+	}
+	cfg := Defaults()
+	cfg.Profile = "HIPAA!"
+	if _, err := New(cfg, env); err == nil || !strings.Contains(err.Error(), "profile") {
+		t.Errorf("unknown profile: err %v, want one naming profile", err)
+	}
+}
