@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -37,9 +38,10 @@ func appendDoc(b []byte, d *schemas.Document) ([]byte, error) {
 		w.str(f.Value)
 		w.b = append(w.b, flag(f.Raw)|flag(f.Inherited)<<1)
 	}
-	for _, s := range [...]string{d.Text, d.Label, d.Cluster, d.Split} {
+	for _, s := range [...]string{d.Text, d.Label, d.Cluster, d.Split, d.Language} {
 		w.str(s)
 	}
+	w.int(int64(math.Float64bits(d.LanguageConfidence)))
 	w.len(d.Redactions == nil, len(d.Redactions))
 	for _, r := range d.Redactions {
 		w.str(r.Type)
@@ -283,7 +285,8 @@ func (r *docReader) doc() *schemas.Document {
 			r.names = append(r.names, f.Name)
 		}
 	}
-	d.Text, d.Label, d.Cluster, d.Split = r.str(), r.str(), r.str(), r.str()
+	d.Text, d.Label, d.Cluster, d.Split, d.Language = r.str(), r.str(), r.str(), r.str(), r.str()
+	d.LanguageConfidence = math.Float64frombits(uint64(r.varint()))
 	if n := r.count(); n >= 0 {
 		d.Redactions = make([]schemas.TypeCount, n)
 		for i := range d.Redactions {
@@ -324,7 +327,7 @@ func (r *docReader) doc() *schemas.Document {
 // docSize estimates the memory a record takes, for the hold's budget: the
 // structs, slice and string headers and the string bytes.
 func docSize(d *schemas.Document) int64 {
-	n := 240 + len(d.ID) + len(d.Source.Path) + len(d.Text) + len(d.Label) + len(d.Cluster) + len(d.Split)
+	n := 240 + len(d.ID) + len(d.Source.Path) + len(d.Text) + len(d.Label) + len(d.Cluster) + len(d.Split) + len(d.Language)
 	for _, f := range d.Fields {
 		n += 40 + len(f.Name) + len(f.Value)
 	}

@@ -17,6 +17,8 @@ const (
 	CorpusColTokensTrained = "tokens_trained"
 	CorpusColCluster       = "cluster"
 	CorpusColRedactions    = "redactions"
+	CorpusColLanguage      = "language"
+	CorpusColLanguageConf  = "language_confidence"
 )
 
 // CorpusFieldType is the element of the fields column: one record field.
@@ -77,5 +79,11 @@ func CorpusArrowSchema() *arrow.Schema {
 		// redactions count redacted spans by entity type, in the order the
 		// redact stage reported them; empty when nothing was redacted.
 		{Name: CorpusColRedactions, Type: arrow.ListOfField(arrow.Field{Name: "element", Type: CorpusRedactionType})},
+		// language is the ISO 639-1 code the quality stage identified; null
+		// when it did not run or could not tell (short texts).
+		{Name: CorpusColLanguage, Type: str, Nullable: true},
+		// language_confidence is that identification's confidence, 0 to 1;
+		// null with language.
+		{Name: CorpusColLanguageConf, Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	}, nil)
 }

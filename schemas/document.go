@@ -116,6 +116,11 @@ type Document struct {
 	// duplicate cluster (its own ID when it is the representative).
 	Cluster string
 	Split   string
+	// Language is the ISO 639-1 code of the main text's language as the
+	// quality stage identified it ("" when it did not run or could not
+	// tell), with its confidence (0 to 1).
+	Language           string
+	LanguageConfidence float64
 	// Redactions counts redacted spans by entity type.
 	Redactions []TypeCount
 	Tokens     *TokenCounts

@@ -17,6 +17,7 @@
 //
 //   - ingest: reads the input directory into records (sorted walk, every input format, a reject with file:line for what cannot be read)
 //   - normalize: Unicode NFC, line endings, control characters and whitespace; derives the main text, drops empty records
+//   - quality: drops junk, wrong-language and repetitive records (language ID, Gopher heuristics and repetition rules, junk and chat checks) and says why
 //   - dedup: drops exact and near-duplicate records (MinHash/LSH), names the kept record, assigns duplicate clusters
 //   - redact: replaces PII and secrets in the scanned fields, with per-field policies, a residual scan and an audit
 //   - template: turns a record's fields into a chat, prompt/completion or text example (Go templates, rules by path)

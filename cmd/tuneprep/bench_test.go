@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/benchcorpus"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 )
@@ -182,6 +183,14 @@ func checkRedacted(t *testing.T, out string, truth []benchcorpus.Truth) {
 // readReport decodes reports/NN-<stage>.json.
 func readReport(t *testing.T, out, stage string, v any) {
 	t.Helper()
+	if err := json.Unmarshal(reportBytes(t, out, stage), v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// reportBytes returns reports/NN-<stage>.json, whatever the stage's number.
+func reportBytes(t *testing.T, out, stage string) []byte {
+	t.Helper()
 	paths, _ := filepath.Glob(filepath.Join(out, "reports", "*-"+stage+".json"))
 	if len(paths) != 1 {
 		t.Fatalf("reports for %s: %v", stage, paths)
@@ -190,9 +199,19 @@ func readReport(t *testing.T, out, stage string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
+	return b
+}
+
+// stageSummary returns run.json's summary of the named stage.
+func stageSummary(t *testing.T, m schemas.RunManifest, stage string) schemas.StageSummary {
+	t.Helper()
+	for _, s := range m.Stages {
+		if s.Stage == stage {
+			return s
+		}
 	}
+	t.Fatalf("no %s stage in run.json", stage)
+	return schemas.StageSummary{}
 }
 
 // checkLeaks: every planted leak whose two records landed on either side of

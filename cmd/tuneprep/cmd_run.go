@@ -27,6 +27,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/minhash"
 	"github.com/tuneprep/tuneprep/stages/normalize"
+	"github.com/tuneprep/tuneprep/stages/quality"
 	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/report"
 	"github.com/tuneprep/tuneprep/stages/split"
@@ -333,6 +334,17 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 		build   func() (pipeline.Stage, error)
 	}{
 		{"normalize", func() (pipeline.Stage, error) { return normalize.New(ncfg) }},
+		{"quality", func() (pipeline.Stage, error) {
+			if !cfg.Quality.Enabled {
+				return nil, nil
+			}
+			q, err := quality.New(cfg.Quality)
+			if err != nil {
+				return nil, err
+			}
+			q.OnLanguage(func(d *schemas.Document, code string, conf float64) { d.Language, d.LanguageConfidence = code, conf })
+			return q, nil
+		}},
 		{"dedup", func() (pipeline.Stage, error) { return dedup.New(cfg.Dedup) }},
 		{"redact", func() (pipeline.Stage, error) {
 			if !rcfg.Enabled {

@@ -22,6 +22,7 @@ import (
 	"github.com/tuneprep/tuneprep/stages/gates"
 	"github.com/tuneprep/tuneprep/stages/ingest"
 	"github.com/tuneprep/tuneprep/stages/normalize"
+	"github.com/tuneprep/tuneprep/stages/quality"
 	"github.com/tuneprep/tuneprep/stages/redact"
 	"github.com/tuneprep/tuneprep/stages/split"
 	"github.com/tuneprep/tuneprep/stages/template"
@@ -36,6 +37,7 @@ type Config struct {
 	Output    OutputConfig     `yaml:"output" doc:"where the results go"`
 	Workers   int              `yaml:"workers" doc:"goroutines per parallel stage (0: one per CPU); outputs do not depend on it"`
 	Normalize normalize.Config `yaml:"normalize" doc:"Unicode and whitespace normalization"`
+	Quality   quality.Config   `yaml:"quality" doc:"quality and language filters: junk, wrong-language and repetitive records are dropped with the reason"`
 	Dedup     dedup.Config     `yaml:"dedup" doc:"duplicate removal"`
 	Redact    redact.Config    `yaml:"redact" doc:"removal of sensitive values (PII, secrets)"`
 	Template  template.Config  `yaml:"template" doc:"how records become training examples"`
@@ -66,6 +68,7 @@ func defaultConfig() Config {
 		Input:     InputConfig{Config: ingest.Defaults()},
 		Output:    OutputConfig{Dir: "out"},
 		Normalize: normalize.Defaults(),
+		Quality:   quality.Defaults(),
 		Dedup:     dedup.Defaults(),
 		Redact:    redact.Defaults(),
 		Template:  template.Defaults(),

@@ -196,7 +196,7 @@ func TestLongLabel(t *testing.T) {
 		}
 		fmt.Fprintf(&b, `{"question":"Distinct question %d about topic %d?","answer":"Distinct answer %d.","category":%q}`+"\n", i, i*7, i, label)
 	}
-	in := writeFiles(t, map[string]string{"l.jsonl": b.String(), "c.yaml": "input:\n  label_fields: [category]\n"})
+	in := writeFiles(t, map[string]string{"l.jsonl": b.String(), "c.yaml": "input:\n  label_fields: [category]\n  text_fields: [question, answer]\n"})
 	out := filepath.Join(t.TempDir(), "out")
 	runOK(t, "--config", filepath.Join(in, "c.yaml"), "--in", in, "--out", out)
 	names, _ := filepath.Glob(filepath.Join(out, "fewshot", "prompt-*.txt"))

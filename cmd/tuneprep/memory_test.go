@@ -59,12 +59,9 @@ func TestHoldMemorySpills(t *testing.T) {
 		}
 	}
 	for limit, out := range outs {
-		for _, stage := range []string{"03-dedup", "08-split"} {
+		for _, stage := range []string{"dedup", "split"} {
 			var r schemas.StageReport
-			raw, err := os.ReadFile(filepath.Join(out, "reports", stage+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			raw := reportBytes(t, out, stage)
 			if err := json.Unmarshal(raw, &r); err != nil {
 				t.Fatal(err)
 			}

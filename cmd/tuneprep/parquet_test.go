@@ -114,7 +114,7 @@ func TestCorpusParquetRoundTrip(t *testing.T) {
 		t.Fatalf("arrow read %d rows: %v", i, err)
 	}
 	// The rows carry the split the split stage counted.
-	b, _ := os.ReadFile(filepath.Join(out, "reports", "08-split.json"))
+	b := reportBytes(t, out, "split")
 	var rep struct{ Stats split.Stats }
 	json.Unmarshal(b, &rep)
 	counts := map[string]int64{}

@@ -43,7 +43,7 @@ func TestRedactDropModeEndToEnd(t *testing.T) {
 	if strings.Contains(string(raw), "@example.com") {
 		t.Errorf("the audit holds a raw address")
 	}
-	rep, _ := os.ReadFile(filepath.Join(out, "reports", "04-redact.json"))
+	rep := reportBytes(t, out, "redact")
 	var r struct {
 		Dropped map[string]int64
 		Stats   struct {

@@ -80,7 +80,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 			}
 		}
 	}
-	rep, _ := os.ReadFile(filepath.Join(out, "reports", "04-redact.json"))
+	rep := reportBytes(t, out, "redact")
 	var r struct {
 		Stats struct {
 			ByType   map[string]int64 `json:"by_type"`

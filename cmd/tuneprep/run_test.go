@@ -63,8 +63,9 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 	for _, w := range []string{"1", "2", "8"} {
 		runOK(t, "--in", in, "--out", out, "--workers", w)
 		m := checkBalance(t, out)
-		if m.Stages[2].Dropped["near-duplicate"] == 0 || m.Stages[2].Dropped["exact-duplicate"] == 0 {
-			t.Fatalf("the input should have exact and near duplicates: %v", m.Stages[2].Dropped)
+		dedup := stageSummary(t, m, "dedup")
+		if dedup.Dropped["near-duplicate"] == 0 || dedup.Dropped["exact-duplicate"] == 0 {
+			t.Fatalf("the input should have exact and near duplicates: %v", dedup.Dropped)
 		}
 		snap := snapshot(t, out)
 		if base == nil {

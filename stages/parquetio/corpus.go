@@ -30,6 +30,8 @@ type CorpusWriter struct {
 	fName, fValue, rType                       *array.StringBuilder
 	fRaw                                       *array.BooleanBuilder
 	rCount                                     *array.Int64Builder
+	language                                   *array.StringBuilder
+	langConf                                   *array.Float64Builder
 }
 
 // NewCorpusWriter starts a corpus file on w. Call Close to write the footer.
@@ -52,6 +54,8 @@ func NewCorpusWriter(w io.Writer, opts WriterOptions) (*CorpusWriter, error) {
 	c.trained = f(9).(*array.Int64Builder)
 	c.cluster = f(10).(*array.StringBuilder)
 	c.redactions = f(11).(*array.ListBuilder)
+	c.language = f(12).(*array.StringBuilder)
+	c.langConf = f(13).(*array.Float64Builder)
 	c.fStruct = c.fields.ValueBuilder().(*array.StructBuilder)
 	c.fName = c.fStruct.FieldBuilder(0).(*array.StringBuilder)
 	c.fValue = c.fStruct.FieldBuilder(1).(*array.StringBuilder)
@@ -110,6 +114,13 @@ func (c *CorpusWriter) Write(d *schemas.Document) error {
 		c.rCount.Append(int64(r.Count))
 		size += len(r.Type) + 8
 	}
+	appendOpt(c.language, d.Language)
+	if d.Language != "" {
+		c.langConf.Append(d.LanguageConfidence)
+	} else {
+		c.langConf.AppendNull()
+	}
+	size += len(d.Language) + 8
 	if err := c.b.added(int64(size)); err != nil {
 		return fmt.Errorf("corpus: %w", err)
 	}

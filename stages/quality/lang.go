@@ -1,0 +1,126 @@
+package quality
+
+import (
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/pemistahl/lingua-go"
+)
+
+// Language identification has two paths. The fast one counts function
+// words of seven common languages in the first funcWordScan words: a text
+// mostly in Latin script with at least funcMinHits of one language's words,
+// a tenth of its words with letters or more, and four times the runner-up's hits is that
+// language, with confidence = its share of all function-word hits. Every
+// other text goes to lingua-go (low-accuracy mode: trigram models of the 74
+// spoken languages it knows, about 50 MB, loaded once on first use; Latin
+// is left out, as it claims English medical and legal terms), on its first
+// linguaSample bytes. The fast path decides most prose in those languages
+// at the speed of the scan the other filters make anyway; lingua-go takes
+// about a millisecond a record.
+
+const (
+	funcMinHits  = 3
+	linguaSample = 256
+)
+
+// funcLangs are the fast path's languages; funcWords lists each one's
+// frequent function words that are rare as words of the others (no "de",
+// "la", "in", "is", "no").
+var funcLangs = [...]string{"en", "de", "fr", "es", "it", "pt", "nl"}
+
+var funcWords = func() map[string][]uint8 {
+	lists := [len(funcLangs)]string{
+		"the and of to you your that it for with this are have be not my i we can please would from by or if me do has been they their our which there he she her his had were at on an is was will does did what which how any all so but who when than also these those into about should shall may must such other each in a no as up out",
+		"der die das und ist nicht ich sie mit den dem ein eine zu auf für von bitte wir ihr ihre sich auch wie oder aber noch wird kann habe meine mein",
+		"le les et est une des du je vous pas qui pour dans sur avec ce mon ma votre nous il au ne sont cette merci été mes ces aux",
+		"el los las y es muy está al cómo qué gracias puedo usted mis sus este esta pero fue hay también porque cuando yo",
+		"il di che è per sono della gli ho questo questa anche grazie vorrei alla nel sul dei ma mio mia ci essere",
+		"o os e é não um uma do da dos das em na com meu minha você obrigado isso mas ao foi seu sua",
+		"het een en van dat niet ik je u mijn op voor met zijn wordt heb naar ook maar bij graag deze wilt kunt er",
+	}
+	m := map[string][]uint8{}
+	for l, list := range lists {
+		for _, w := range strings.Fields(list) {
+			m[w] = append(m[w], uint8(l))
+		}
+	}
+	return m
+}()
+
+// detector is lingua-go's detector, built on first use (about 0.7 s).
+var detector = sync.OnceValue(func() lingua.LanguageDetector {
+	return lingua.NewLanguageDetectorBuilder().FromAllSpokenLanguages().WithLowAccuracyMode().WithPreloadedLanguageModels().Build()
+})
+
+// knownCode reports whether code is the ISO 639-1 code of a language
+// lingua-go identifies.
+func knownCode(code string) bool {
+	_, ok := linguaCodes()[code]
+	return ok
+}
+
+var linguaCodes = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, l := range lingua.AllSpokenLanguages() {
+		m[strings.ToLower(l.IsoCode639_1().String())] = true
+	}
+	return m
+})
+
+// fastLanguage is the fast path: a language and its confidence, or "".
+func (m *measures) fastLanguage() (string, float64) {
+	if m.letters == 0 || m.spaceless*10 > m.letters {
+		return "", 0
+	}
+	best, second, total := -1, 0, 0
+	for l, n := range m.funcWords {
+		total += n
+		switch {
+		case best < 0 || n > m.funcWords[best]:
+			if best >= 0 {
+				second = m.funcWords[best]
+			}
+			best = l
+		case n > second:
+			second = n
+		}
+	}
+	hits := m.funcWords[best]
+	if hits < funcMinHits || hits*10 < m.scanAlpha || hits < 4*second {
+		return "", 0
+	}
+	return funcLangs[best], float64(hits) / float64(total)
+}
+
+// detect identifies the language of a text that m measures, with no
+// minimum length: the fast path, else lingua-go.
+func detect(m *measures, text string) (string, float64) {
+	if code, conf := m.fastLanguage(); code != "" {
+		return code, conf
+	}
+	return linguaLanguage(text)
+}
+
+// linguaLanguage asks lingua-go about the start of text.
+func linguaLanguage(text string) (string, float64) {
+	if len(text) > linguaSample {
+		cut := strings.LastIndexByte(text[:linguaSample], ' ')
+		if cut < linguaSample/2 {
+			cut = linguaSample
+			for cut < len(text) && text[cut]&0xc0 == 0x80 { // not inside a character
+				cut++
+			}
+		}
+		text = text[:cut]
+	}
+	vals := detector().ComputeLanguageConfidenceValues(text)
+	if len(vals) == 0 || vals[0].Value() == 0 {
+		return "", 0
+	}
+	// lingua sums its probabilities in map order, so the last bits of a
+	// confidence vary from call to call; four decimals are the same every
+	// time, and the corpus the same at any worker count.
+	return strings.ToLower(vals[0].Language().IsoCode639_1().String()), math.Round(vals[0].Value()*1e4) / 1e4
+}
