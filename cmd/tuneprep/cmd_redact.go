@@ -7,8 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/tuneprep/tuneprep/stages/pii"
 	"github.com/tuneprep/tuneprep/stages/redact"
 )
 
@@ -26,7 +31,8 @@ func redactCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	config := fs.String("config", "", "config file whose redact section is used (default: built-in defaults)")
 	mode := fs.String("mode", "", "tag, indexed, pseudonym, mask or drop (overrides redact.mode)")
 	asJSON := fs.Bool("json", false, `print {"redacted": ..., "spans": [...]} (byte offsets into the input)`)
-	asJSONL := fs.Bool("jsonl", false, `read one JSON object per line with a "text" field; write it back with "redacted" and "spans" added`)
+	asJSONL := fs.Bool("jsonl", false, `read one JSON object per line; write it back with every string redacted in place and "spans" added (each naming its field)`)
+	keepOriginal := fs.Bool("keep-original", false, `with --jsonl: add "original", each changed field's value as read (the values redaction removed)`)
 	persons := fs.Bool("person-names", false, "also detect person names (rule-based)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -36,6 +42,9 @@ func redactCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if *asJSON && *asJSONL {
 		return usageError{"--json and --jsonl exclude each other"}
+	}
+	if *keepOriginal && !*asJSONL {
+		return usageError{"--keep-original goes with --jsonl"}
 	}
 	cfg := defaultConfig()
 	if *config != "" {
@@ -64,7 +73,7 @@ func redactCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	defer closeIn()
 	w := bufio.NewWriter(stdout)
 	if *asJSONL {
-		return flushOutput(w, r.jsonl(ctx, in, w))
+		return flushOutput(w, r.jsonl(ctx, in, w, *keepOriginal))
 	}
 	return flushOutput(w, r.text(in, w, *asJSON))
 }
@@ -112,39 +121,187 @@ func (r *textRedactor) text(in io.Reader, w io.Writer, asJSON bool) error {
 	}{res, spans})
 }
 
-// jsonl adds "redacted" and "spans" to every object, keeping its other keys
-// as they were. A line that is not an object with a string "text" is an
-// error naming the line.
-func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer) error {
+// jsonl redacts every string of every object in place, keys in their
+// order and other values as they were, and adds "spans" (each naming its
+// field by path, e.g. messages[1].content, with byte offsets into the
+// original value). With keepOriginal, "original" maps each changed path to
+// its value as read; without it nothing removed is written. In drop mode a
+// line with findings becomes {"line": N, "dropped": "contains-pii", "types":
+// [...]}. A line that is not a JSON object is an error naming the line.
+func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer, keepOriginal bool) error {
+	var out bytes.Buffer
 	return eachRecord(in, func(line int, b []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var obj struct {
-			Text *string `json:"text"`
-		}
-		if err := json.Unmarshal(b, &obj); err != nil || b[0] != '{' {
+		if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
 			return fmt.Errorf("line %d: not a JSON object", line)
 		}
-		if obj.Text == nil {
-			return fmt.Errorf("line %d: no string \"text\" field", line)
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		rec := &jsonRecord{r: r, out: &out, ix: &pii.Indexes{}, spans: []fieldSpan{}}
+		out.Reset()
+		if err := rec.value(dec, ""); err != nil {
+			return fmt.Errorf("line %d: %w", line, err)
 		}
-		res, spans := r.redact(*obj.Text)
-		extra, err := json.Marshal(struct {
-			Redacted string    `json:"redacted"`
-			Spans    []spanOut `json:"spans"`
-		}{res, spans})
+		if r.stage.Drops() && len(rec.spans) > 0 {
+			types := map[string]bool{}
+			for _, sp := range rec.spans {
+				types[sp.Type] = true
+			}
+			return writeJSONLine(w, struct {
+				Line    int      `json:"line"`
+				Dropped string   `json:"dropped"`
+				Types   []string `json:"types"`
+			}{line, "contains-pii", slices.Sorted(maps.Keys(types))})
+		}
+		body := out.Bytes()
+		w.Write(body[:len(body)-1]) // the object without its closing brace
+		sep := func() {
+			if len(body) > 2 {
+				w.WriteByte(',')
+			}
+		}
+		sep()
+		spans, err := json.Marshal(rec.spans)
 		if err != nil {
 			return err
 		}
-		body := bytes.TrimSpace(b[:len(b)-1]) // the object without its closing brace
-		w.Write(body)
-		if len(body) > 1 {
-			w.WriteByte(',')
+		w.WriteString(`"spans":`)
+		w.Write(spans)
+		if keepOriginal {
+			w.WriteString(`,"original":{`)
+			for i, o := range rec.originals {
+				if i > 0 {
+					w.WriteByte(',')
+				}
+				k, _ := json.Marshal(o[0])
+				v, _ := json.Marshal(o[1])
+				w.Write(k)
+				w.WriteByte(':')
+				w.Write(v)
+			}
+			w.WriteByte('}')
 		}
-		w.Write(extra[1:])
+		w.WriteByte('}')
 		return w.WriteByte('\n')
 	})
+}
+
+// fieldSpan is a finding of redact --jsonl: the field's path and byte
+// offsets into its original value.
+type fieldSpan struct {
+	Field string `json:"field"`
+	spanOut
+}
+
+// jsonRecord re-encodes one JSON line token by token, redacting strings.
+type jsonRecord struct {
+	r         *textRedactor
+	out       *bytes.Buffer
+	ix        *pii.Indexes
+	spans     []fieldSpan
+	originals [][2]string // path, value as read
+}
+
+// value copies the next JSON value at path to out, redacted.
+func (j *jsonRecord) value(dec *json.Decoder, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			j.out.WriteByte('{')
+			first := true
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := kt.(string)
+				sub := key
+				if path != "" {
+					sub = path + "." + key
+				}
+				if path == "" && !j.keeps(key) {
+					if err := skipValue(dec); err != nil {
+						return err
+					}
+					continue
+				}
+				if !first {
+					j.out.WriteByte(',')
+				}
+				first = false
+				writeJSONString(j.out, key)
+				j.out.WriteByte(':')
+				if err := j.value(dec, sub); err != nil {
+					return err
+				}
+			}
+			j.out.WriteByte('}')
+		case '[':
+			j.out.WriteByte('[')
+			for i := 0; dec.More(); i++ {
+				if i > 0 {
+					j.out.WriteByte(',')
+				}
+				if err := j.value(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+					return err
+				}
+			}
+			j.out.WriteByte(']')
+		}
+		_, err := dec.Token() // the closing delimiter
+		return err
+	case string:
+		red, spans, _ := j.r.stage.Value(j.ix, topField(path), t)
+		for _, sp := range spans {
+			j.spans = append(j.spans, fieldSpan{path, spanOut{sp.Start, sp.End, sp.Type, sp.Detector, sp.Score}})
+		}
+		if red != t {
+			j.originals = append(j.originals, [2]string{path, t})
+		}
+		writeJSONString(j.out, red)
+	case json.Number:
+		j.out.WriteString(t.String())
+	case bool:
+		j.out.WriteString(strconv.FormatBool(t))
+	case nil:
+		j.out.WriteString("null")
+	}
+	return nil
+}
+
+// keeps applies a drop policy to a top-level field.
+func (j *jsonRecord) keeps(key string) bool {
+	_, _, keep := j.r.stage.Value(j.ix, key, "")
+	return keep
+}
+
+// topField is the top-level key of a path: field policies match it.
+func topField(path string) string {
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
+}
+
+// skipValue reads past the next JSON value.
+func skipValue(dec *json.Decoder) error {
+	var v json.RawMessage
+	return dec.Decode(&v)
+}
+
+// writeJSONString writes s as a JSON string, without HTML escaping.
+func writeJSONString(b *bytes.Buffer, s string) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	b.Truncate(b.Len() - 1) // Encode's newline
 }
 
 // flushOutput flushes w and returns err, or else the error of a write

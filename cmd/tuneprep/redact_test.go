@@ -118,15 +118,35 @@ func TestRedactCommand(t *testing.T) {
 		t.Errorf("--json: %+v", j)
 	}
 	jl := filepath.Join(dir, "in.jsonl")
-	os.WriteFile(jl, []byte("{\"id\":7,\"text\":\"call 415-555-0139\"}\n\n{\"text\":\"clean\"}\n"), 0o644)
+	os.WriteFile(jl, []byte(`{"id":7,"text":"call 415-555-0139","customer_email":"ann@example.org","n":1.50,"ok":true,"x":null,"messages":[{"role":"user","content":"I am ann@example.org"}]}`+"\n\n"+`{"text":"clean"}`+"\n"), 0o644)
 	code, out, _ = cli(t, "redact", "--jsonl", jl)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], `{"id":7,"text":"call 415-555-0139","redacted":"call [PHONE]","spans":[{"start":5,"end":17,"type":"PHONE"`) {
-		t.Errorf("--jsonl: %d %q", code, out)
+	want := `{"id":7,"text":"call [PHONE]","customer_email":"[EMAIL]","n":1.50,"ok":true,"x":null,"messages":[{"role":"user","content":"I am [EMAIL]"}],"spans":[{"field":"text","start":5,"end":17,"type":"PHONE"`
+	if code != 0 || len(lines) != 2 || !strings.HasPrefix(lines[0], want) || lines[1] != `{"text":"clean","spans":[]}` {
+		t.Errorf("--jsonl: %d\n%s\nwant a first line starting\n%s", code, out, want)
 	}
-	os.WriteFile(jl, []byte("{\"no_text\":1}\n"), 0o644)
+	for _, raw := range []string{"415-555-0139", "ann@example.org"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("--jsonl echoes the removed %q: %s", raw, out)
+		}
+	}
+	if !strings.Contains(lines[0], `{"field":"messages[0].content","start":5,"end":20,"type":"EMAIL"`) || !strings.Contains(lines[0], `{"field":"customer_email","start":0,"end":15,"type":"EMAIL"`) {
+		t.Errorf("--jsonl spans do not name their fields: %s", lines[0])
+	}
+	code, out, _ = cli(t, "redact", "--jsonl", "--keep-original", jl)
+	if code != 0 || !strings.Contains(out, `"original":{"text":"call 415-555-0139","customer_email":"ann@example.org","messages[0].content":"I am ann@example.org"}`) {
+		t.Errorf("--keep-original: %d %s", code, out)
+	}
+	code, out, _ = cli(t, "redact", "--jsonl", "--mode", "drop", jl)
+	if code != 0 || !strings.HasPrefix(out, `{"line":1,"dropped":"contains-pii","types":["EMAIL","PHONE"]}`+"\n") || strings.Contains(out, "ann@") {
+		t.Errorf("--jsonl --mode drop: %d %s", code, out)
+	}
+	os.WriteFile(jl, []byte("[1,2]\n"), 0o644)
 	if code, _, stderr := cli(t, "redact", "--jsonl", jl); code != exitFailed || !strings.Contains(stderr, "line 1") {
-		t.Errorf("missing text: %d %s", code, stderr)
+		t.Errorf("not an object: %d %s", code, stderr)
+	}
+	if code, _, _ := cli(t, "redact", "--keep-original", in); code != exitUsage {
+		t.Errorf("--keep-original without --jsonl: exit %d", code)
 	}
 	if code, _, _ := cli(t, "redact", "--mode", "shred", in); code != exitUsage {
 		t.Errorf("bad mode: exit %d", code)

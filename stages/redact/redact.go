@@ -250,6 +250,32 @@ func (s *Stage) redactPart(id, part string, text *string, raw bool, f *found, co
 	return true
 }
 
+// Value redacts one value outside the pipeline (tuneprep redact --jsonl)
+// as Process would in a field named field: by the field's policy, else by
+// scanning it. ix carries indexed-mode numbering across one record's values.
+// keep is false when the policy drops the field; in drop mode a value with
+// findings comes back as it was, with its spans.
+func (s *Stage) Value(ix *pii.Indexes, field, value string) (out string, spans []pii.Span, keep bool) {
+	switch s.policyFor(field) {
+	case "drop":
+		return "", nil, false
+	case "keep":
+		return value, nil, true
+	case "mask":
+		return pii.Mask(value, s.cfg.MaskKeep), nil, true
+	case "hash":
+		return pii.HashValue(s.key, value), nil, true
+	}
+	res, spans := pii.RedactDoc(s.scanner, s.replacer, ix, value)
+	if res.Drop {
+		return value, spans, true
+	}
+	return res.Text, spans, true
+}
+
+// Drops reports whether the mode drops records with findings.
+func (s *Stage) Drops() bool { return s.replacer.Mode() == pii.ModeDrop }
+
 func (s *Stage) policyFor(field string) string {
 	for _, p := range s.policies {
 		if p.match.Match(field) {
