@@ -31,6 +31,7 @@ var planted = []string{
 	"5018 0000 0009",
 	"de89 3704 0044 0532 0130 00",
 	"AB 12 34 56 C",
+	"742 Evergreen Terrace, Springfield, IL 62704",
 }
 
 // plantedAfterLabel are identifiers found only next to their label: the
@@ -88,7 +89,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 		}
 	}
 	json.Unmarshal(rep, &r)
-	for _, typ := range []string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "IP_ADDRESS", "UK_NINO", "SWIFT_BIC", "US_PASSPORT", "US_DRIVER_LICENSE"} {
+	for _, typ := range []string{"EMAIL", "PHONE", "CREDIT_CARD", "US_SSN", "IBAN", "SECRET", "IP_ADDRESS", "UK_NINO", "SWIFT_BIC", "US_PASSPORT", "US_DRIVER_LICENSE", "STREET_ADDRESS"} {
 		if r.Stats.ByType[typ] == 0 {
 			t.Errorf("no %s counted: %v", typ, r.Stats.ByType)
 		}
@@ -152,3 +153,41 @@ func TestRedactCommand(t *testing.T) {
 		t.Errorf("bad mode: exit %d", code)
 	}
 }
+
+// With redact.profile: hipaa, the Safe Harbor identifiers planted in a
+// clinical note appear in no output file and no log line.
+func TestNoRawValueHIPAA(t *testing.T) {
+	in := t.TempDir()
+	hidden := []string{"Harold Jenkins", "00482913", "03/14", "1HGCM82633A004352", "portal.example-clinic.org", "12 Elm St", "02139"}
+	note := "Pt Harold Jenkins, a 92-year-old man, MRN 00482913, seen 03/14/2019 in Boston, MA 02139; lives at 12 Elm St. " +
+		"Drives VIN 1HGCM82633A004352. Records at https://portal.example-clinic.org/p/88."
+	os.WriteFile(filepath.Join(in, "notes.jsonl"), []byte(`{"instruction":"Summarise the note.","response":`+jsonString(note)+`}`+"\n"), 0o644)
+	os.WriteFile(filepath.Join(in, "c.yaml"), []byte("redact:\n  profile: hipaa\n"), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	var stderr bytes.Buffer
+	if code := dispatch(context.Background(), []string{"run", "--config", filepath.Join(in, "c.yaml"), "--in", in, "--out", out, "--log-format", "json"}, &bytes.Buffer{}, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	texts := map[string]string{"stderr": stderr.String()}
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			texts[p] = string(b)
+		}
+		return err
+	})
+	found := false
+	for name, text := range texts {
+		found = found || strings.Contains(text, "[MEDICAL_RECORD_NUMBER]")
+		for _, v := range hidden {
+			if strings.Contains(text, v) {
+				t.Errorf("%s contains the raw value %q", name, v)
+			}
+		}
+	}
+	if !found {
+		t.Error("no output holds the redacted note")
+	}
+}
+
+func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
