@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -237,16 +238,14 @@ func (m *measures) wordHits(tok string) {
 	for hi > lo && isClosePunct(buf[hi-1]) {
 		hi--
 	}
-	w := string(buf[lo:hi])
-	switch w {
+	w := buf[lo:hi]
+	switch string(w) {
 	case "the", "be", "to", "of", "and", "that", "have", "with":
 		m.stopWords++
 	}
 	if len(m.words) <= funcWordScan {
-		if langs, ok := funcWords[w]; ok {
-			for _, l := range langs {
-				m.funcWords[l]++
-			}
+		for langs := funcWords.find(w); langs != 0; langs &= langs - 1 {
+			m.funcWords[bits.TrailingZeros8(langs)]++
 		}
 	}
 }
