@@ -7,7 +7,11 @@ import "strings"
 //   - a field label and capitalised words: "Patient: John Doe", "Signed: A. Lee",
 //     "From: Maria Garcia", "Dear Tom";
 //   - a self-introduction: "my name is Dan", "I am Sarah Connor";
-//   - a common given name (list below) followed by a capitalised surname.
+//   - a given name (list below, plus the SSA list in names.go) followed by a
+//     capitalised surname; a given name that is also a word ("Will") only
+//     before a census surname;
+//   - "Surname, Given" with a census surname and a listed given name;
+//   - a lower-case title before a capitalised word: "ms. Wijtze".
 // It misses lower-case names, names from outside the list without a cue, and
 // names in running text without a title; it can fire on capitalised product or
 // place names after a label.
@@ -17,6 +21,7 @@ var honorifics = []string{"Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", 
 var personLabels = []string{
 	"Patient", "Name", "Signed", "Signature", "From", "Dear", "Attn", "Attention", "Client",
 	"Physician", "Doctor", "Customer", "Employee", "Witness", "Contact", "Sincerely", "Regards",
+	"Recipient", "Sender", "Applicant", "Tenant", "Cardholder", "Beneficiary", "Guardian", "Insured",
 }
 
 // givenNames is a small list of common given names (English-speaking countries
@@ -104,13 +109,17 @@ const (
 	kindHonorific = 1 + iota
 	kindLabel
 	kindGiven
+	kindAmbiguous // a given name that is also a word: needs a census surname
 )
 
 // personWord classifies cue words with one map lookup per capitalised word.
 var personWord = func() map[string]uint8 {
 	m := map[string]uint8{}
+	for _, n := range listedGivenNames() {
+		m[n] = givenKind(n)
+	}
 	for _, n := range givenNames {
-		m[n] = kindGiven
+		m[n] = givenKind(n)
 	}
 	for _, w := range personLabels {
 		m[w] = kindLabel
@@ -123,7 +132,13 @@ var personWord = func() map[string]uint8 {
 
 func (st *scanState) person(i, end int) {
 	t := st.text
-	if !isUpper(t[i]) || end-i > 12 {
+	if end-i > 12 {
+		return
+	}
+	if !isUpper(t[i]) {
+		if end-i <= 3 {
+			st.lowerTitle(i, end)
+		}
 		return
 	}
 	w := t[i:end]
@@ -150,13 +165,25 @@ func (st *scanState) person(i, end int) {
 		}
 	case kindGiven:
 		if p+1 < len(t) && t[p] == ' ' {
-			if e := nameRun(t, p+1); e > 0 {
+			if e := nameRun(t, p+1); e > 0 && !streetName(t, e) {
 				st.add(i, e, "person", 0.75)
 				return
 			}
 		}
+		st.surnameFirst(i, end)
+		st.introducedName(i, end, true)
+	case kindAmbiguous:
+		if p+1 < len(t) && t[p] == ' ' {
+			if e := capWordAt(t, p+1); e > 0 && surnames[t[p+1:e]] {
+				if e = nameRun(t, p+1); !streetName(t, e) {
+					st.add(i, e, "person", 0.7)
+					return
+				}
+			}
+		}
 		st.introducedName(i, end, true)
 	default:
+		st.surnameFirst(i, end)
 		st.introducedName(i, end, false)
 	}
 	st.cuedName(i)
@@ -251,4 +278,47 @@ func (st *scanState) introducedName(i, end int, given bool) {
 		}
 		return
 	}
+}
+
+// surnameFirst: "Garcia, Maria" — a census surname, a comma and a listed
+// (unambiguous) given name that ends the run.
+func (st *scanState) surnameFirst(i, end int) {
+	t := st.text
+	if end+2 >= len(t) || t[end] != ',' || t[end+1] != ' ' || !surnames[t[i:end]] {
+		return
+	}
+	p := end + 2
+	e := capWordAt(t, p)
+	if e == 0 || personWord[t[p:e]] != kindGiven || (e+1 < len(t) && t[e] == ' ' && isUpper(t[e+1])) {
+		return
+	}
+	st.add(i, e, "person", 0.7)
+}
+
+// lowerTitle: a title typed in lower case before a capitalised name
+// ("join accounts with ms. Wijtze"). The period is required, and a number
+// before it makes "10 ms." a unit.
+func (st *scanState) lowerTitle(i, end int) {
+	t := st.text
+	switch t[i:end] {
+	case "mr", "ms", "mrs", "dr":
+	default:
+		return
+	}
+	if end+2 >= len(t) || t[end] != '.' || t[end+1] != ' ' || (i > 0 && isAlnum(t[i-1])) || (i > 1 && isDigit(t[i-2])) {
+		return
+	}
+	p := end + 2
+	if e := nameRun(t, p); e > 0 && !commonStarters[t[p:wordEnd(t, p)]] {
+		st.add(i, e, "person", 0.7)
+	}
+}
+
+// streetName: the name run ending at e goes on as a street ("Nelson Mandela
+// Drive", "Kate Edger Place"), where a person's name is a place name.
+func streetName(t string, e int) bool {
+	if e+1 >= len(t) || t[e] != ' ' {
+		return false
+	}
+	return streetSuffixes[t[e+1:wordEnd(t, e+1)]]
 }
