@@ -44,6 +44,7 @@
 //   - pii: PII and secret detectors and the replacer that rewrites what they find
 //   - pricing: model training limits and prices, and the cost of a fine-tuning run or a few-shot bank
 //   - report: reads a run's output into one model: the terminal report, run comparison, report.html sections, dataset card, Prometheus metrics
+//   - shortkey: a flat map from strings of at most 8 bytes to values, one probe per lookup (tokens, function words)
 //   - testcorpora: finds the shared third-party corpora for tests and benchmarks
 //   - tokencount: counts an example's tokens by the fine-tuning chat formula; resolves the tokenizer and model
 //   - tokenizer: tiktoken-exact encodings (cl100k_base, o200k_base, ...), offline

@@ -66,14 +66,7 @@ func TestNoRawValueAnywhere(t *testing.T) {
 	if m.Totals.Emitted != int64(len(planted)+len(plantedAfterLabel)) {
 		t.Fatalf("totals %+v", m.Totals)
 	}
-	texts := map[string]string{"stderr": stderr.String()}
-	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			texts[p] = string(b)
-		}
-		return err
-	})
+	texts := outputTexts(out, stderr.String())
 	for name, text := range texts {
 		for _, v := range values {
 			if strings.Contains(text, v) {
@@ -168,14 +161,7 @@ func TestNoRawValueHIPAA(t *testing.T) {
 	if code := dispatch(context.Background(), []string{"run", "--config", filepath.Join(in, "c.yaml"), "--in", in, "--out", out, "--log-format", "json"}, &bytes.Buffer{}, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	texts := map[string]string{"stderr": stderr.String()}
-	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, _ := os.ReadFile(p)
-			texts[p] = string(b)
-		}
-		return err
-	})
+	texts := outputTexts(out, stderr.String())
 	found := false
 	for name, text := range texts {
 		found = found || strings.Contains(text, "[MEDICAL_RECORD_NUMBER]")
@@ -188,6 +174,19 @@ func TestNoRawValueHIPAA(t *testing.T) {
 	if !found {
 		t.Error("no output holds the redacted note")
 	}
+}
+
+// outputTexts returns every file below out by path, and the log as "stderr".
+func outputTexts(out, stderr string) map[string]string {
+	texts := map[string]string{"stderr": stderr}
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			texts[p] = string(b)
+		}
+		return err
+	})
+	return texts
 }
 
 func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }

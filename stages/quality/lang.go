@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/pemistahl/lingua-go"
+	"github.com/tuneprep/tuneprep/stages/shortkey"
 )
 
 // Language identification has two paths. The fast one counts function
@@ -30,7 +31,7 @@ const (
 // "la", "in", "is", "no").
 var funcLangs = [...]string{"en", "de", "fr", "es", "it", "pt", "nl"}
 
-var funcWords = func() *wordTable {
+var funcWords = func() *shortkey.Table {
 	lists := [len(funcLangs)]string{
 		"the and of to you your that it for with this are have be not my i we can please would from by or if me do has been they their our which there he she her his had were at on an is was will does did what which how any all so but who when than also these those into about should shall may must such other each in a no as up out",
 		"der die das und ist nicht ich sie mit den dem ein eine zu auf für von bitte wir ihr ihre sich auch wie oder aber noch wird kann habe meine mein",
@@ -40,13 +41,16 @@ var funcWords = func() *wordTable {
 		"o os e é não um uma do da dos das em na com meu minha você obrigado isso mas ao foi seu sua",
 		"het een en van dat niet ik je u mijn op voor met zijn wordt heb naar ook maar bij graag deze wilt kunt er",
 	}
-	m := map[string]uint8{}
+	m := map[string]uint32{}
 	for l, list := range lists {
 		for _, w := range strings.Fields(list) {
+			if len(w) > shortkey.MaxLen {
+				panic("quality: function word " + w + " is over 8 bytes")
+			}
 			m[w] |= 1 << l
 		}
 	}
-	return newWordTable(m)
+	return shortkey.New(m, 4)
 }()
 
 // detector is lingua-go's detector, built on first use (about 0.7 s).

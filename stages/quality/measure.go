@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tuneprep/tuneprep/stages/shortkey"
 )
 
 // word is one word of the text: its hash (for repetition) and its length in
@@ -244,8 +246,9 @@ func (m *measures) wordHits(tok string) {
 		m.stopWords++
 	}
 	if len(m.words) <= funcWordScan {
-		for langs := funcWords.find(w); langs != 0; langs &= langs - 1 {
-			m.funcWords[bits.TrailingZeros8(langs)]++
+		langs, _ := shortkey.Get(funcWords, w)
+		for ; langs != 0; langs &= langs - 1 {
+			m.funcWords[bits.TrailingZeros32(langs)]++
 		}
 	}
 }

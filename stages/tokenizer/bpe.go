@@ -1,6 +1,10 @@
 package tokenizer
 
-import "math"
+import (
+	"math"
+
+	"github.com/tuneprep/tuneprep/stages/shortkey"
+)
 
 // noRank marks a pair that is not in the vocabulary.
 const noRank = math.MaxUint32
@@ -12,8 +16,11 @@ const shortPiece = 128
 // rank returns the rank of piece, or noRank. Pieces longer than the longest
 // token are rejected before hashing, which keeps long runs cheap.
 func (t *Tokenizer) rank(piece string) uint32 {
-	if len(piece) <= 8 && len(piece) > 0 {
-		return t.short.rank(piece)
+	if len(piece) <= shortkey.MaxLen {
+		if r, ok := shortkey.Get(t.short, piece); ok {
+			return r
+		}
+		return noRank
 	}
 	if len(piece) > t.maxLen {
 		return noRank

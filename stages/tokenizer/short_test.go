@@ -17,7 +17,7 @@ func TestShortTableAgreesWithVocabulary(t *testing.T) {
 			if len(piece) > 8 {
 				continue
 			}
-			if got := tok.short.rank(piece); got != r {
+			if got := tok.rank(piece); got != r {
 				t.Fatalf("%s: rank(%q) = %d, want %d", enc, piece, got, r)
 			}
 			checked++
@@ -30,7 +30,7 @@ func TestShortTableAgreesWithVocabulary(t *testing.T) {
 					want = noRank
 					absent++
 				}
-				if got := tok.short.rank(other); got != want {
+				if got := tok.rank(other); got != want {
 					t.Fatalf("%s: rank(%q) = %d, want %d", enc, other, got, want)
 				}
 			}

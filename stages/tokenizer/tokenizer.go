@@ -22,6 +22,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"github.com/tuneprep/tuneprep/stages/shortkey"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ const (
 type Tokenizer struct {
 	name   string
 	ranks  map[string]uint32
-	short  *shortTable      // the tokens of at most 8 bytes
+	short  *shortkey.Table  // the tokens of at most 8 bytes (one probe, not a map's two or three misses)
 	tokens []string         // tokens[rank]: the bytes of a token, for Decode
 	maxLen int              // length of the longest token
 	pairs  *[1 << 16]uint32 // pairs[a<<8|b]: rank of the two-byte token ab, or noRank
@@ -132,7 +133,7 @@ func loadRanks(file string) (map[string]uint32, error) {
 
 func newTokenizer(name string, ranks map[string]uint32, next func(string, int) int) *Tokenizer {
 	t := &Tokenizer{name: name, ranks: ranks, tokens: byRank(ranks), next: next,
-		pairs: new([1 << 16]uint32), cache: newPieceCache(), short: newShortTable(ranks)}
+		pairs: new([1 << 16]uint32), cache: newPieceCache(), short: shortkey.New(ranks, 2)}
 	for i := range t.pairs {
 		t.pairs[i] = noRank
 	}

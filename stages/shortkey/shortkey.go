@@ -1,0 +1,85 @@
+// Package shortkey maps strings of 1 to 8 bytes (most words and most
+// tokens of a vocabulary) to 32-bit values with one probe of a flat table:
+// a string's bytes, zero-padded, are its key, and its length sits beside
+// the value (a string may end in zero bytes). A Go map of strings hashes
+// the string and touches a control word, a slot and the key's bytes: two or
+// three cache misses per lookup in a large table, where this takes one.
+package shortkey
+
+import "math/bits"
+
+// Table is an immutable map from strings of 1 to 8 bytes to uint32 values,
+// safe for concurrent use.
+type Table struct {
+	slots []slot
+	shift uint8 // 64 - log2(len(slots))
+}
+
+type slot struct {
+	key uint64 // the string's bytes, little-endian, zero-padded
+	val uint32
+	n   uint32 // the string's length; 0: empty slot
+}
+
+// MaxLen is the longest string a Table holds.
+const MaxLen = 8
+
+// New builds a table of the entries of m whose keys are 1 to MaxLen bytes
+// long (others are left out), at most 1/spread full: 2 keeps a miss to a
+// probe or two, 4 for tables small enough that space does not matter.
+func New(m map[string]uint32, spread int) *Table {
+	n := 0
+	for k := range m {
+		if len(k) > 0 && len(k) <= MaxLen {
+			n++
+		}
+	}
+	size := 1 << max(4, bits.Len(uint(spread*n)))
+	t := &Table{slots: make([]slot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
+	mask := uint64(size - 1)
+	for k, v := range m {
+		if len(k) == 0 || len(k) > MaxLen {
+			continue
+		}
+		key := pack(k)
+		i := t.home(key, len(k))
+		for t.slots[i].n != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = slot{key: key, val: v, n: uint32(len(k))}
+	}
+	return t
+}
+
+// pack packs a string of at most 8 bytes into a key.
+func pack[S string | []byte](s S) uint64 {
+	var k uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		k = k<<8 | uint64(s[i])
+	}
+	return k
+}
+
+// home is the first slot of key's probe run: the top bits of a Fibonacci
+// multiply, mixed with the length.
+func (t *Table) home(key uint64, n int) uint64 {
+	return (key ^ uint64(n)<<59) * 0x9E3779B97F4A7C15 >> t.shift
+}
+
+// Get returns the value of s, and whether s is in the table.
+func Get[S string | []byte](t *Table, s S) (uint32, bool) {
+	if len(s) == 0 || len(s) > MaxLen {
+		return 0, false
+	}
+	k := pack(s)
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(k, len(s)); ; i = (i + 1) & mask {
+		e := &t.slots[i]
+		if e.n == 0 {
+			return 0, false
+		}
+		if e.key == k && e.n == uint32(len(s)) {
+			return e.val, true
+		}
+	}
+}
