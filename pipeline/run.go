@@ -206,7 +206,6 @@ func reportName(index int, stage string) string {
 	return fmt.Sprintf("reports/%02d-%s.json", index, stage)
 }
 
-// writeJSON writes v as indented JSON to a new output file.
 // writeManifest writes run.json as writeJSON would, byte for byte, but
 // marshals its inputs one at a time: a run over two million files lists two
 // million inputs, which marshalled and indented at once took about three
@@ -231,13 +230,14 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	}
 	at += len(open)
 	f.Write(b[:at])
+	indent := []byte("\n    ")
 	for i := range m.Inputs {
 		e, err := json.MarshalIndent(&m.Inputs[i], "    ", "  ")
 		if err != nil {
 			f.Close()
 			return fmt.Errorf("%s: %w", manifestName, err)
 		}
-		f.Write([]byte("\n    "))
+		f.Write(indent)
 		f.Write(e)
 		if i < len(m.Inputs)-1 {
 			f.Write([]byte{','})
@@ -250,6 +250,7 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	return f.Close()
 }
 
+// writeJSON writes v as indented JSON to a new output file.
 func writeJSON(env *Env, rel string, v any) error {
 	f, err := env.Create(rel)
 	if err != nil {

@@ -201,7 +201,8 @@ type jsonRecord struct {
 	out       *bytes.Buffer
 	ix        *pii.Indexes
 	spans     []fieldSpan
-	originals [][2]string // path, value as read
+	originals [][2]string   // path, value as read
+	enc       *json.Encoder // writes strings to out
 }
 
 // value copies the next JSON value at path to out, redacted.
@@ -226,7 +227,7 @@ func (j *jsonRecord) value(dec *json.Decoder, path string) error {
 				if path != "" {
 					sub = path + "." + key
 				}
-				if path == "" && !j.keeps(key) {
+				if path == "" && j.r.stage.DropsField(key) {
 					if err := skipValue(dec); err != nil {
 						return err
 					}
@@ -236,7 +237,7 @@ func (j *jsonRecord) value(dec *json.Decoder, path string) error {
 					j.out.WriteByte(',')
 				}
 				first = false
-				writeJSONString(j.out, key)
+				j.str(key)
 				j.out.WriteByte(':')
 				if err := j.value(dec, sub); err != nil {
 					return err
@@ -258,14 +259,14 @@ func (j *jsonRecord) value(dec *json.Decoder, path string) error {
 		_, err := dec.Token() // the closing delimiter
 		return err
 	case string:
-		red, spans, _ := j.r.stage.Value(j.ix, topField(path), t)
+		red, spans := j.r.stage.Value(j.ix, topField(path), t)
 		for _, sp := range spans {
 			j.spans = append(j.spans, fieldSpan{path, spanOut{sp.Start, sp.End, sp.Type, sp.Detector, sp.Score}})
 		}
 		if red != t {
 			j.originals = append(j.originals, [2]string{path, t})
 		}
-		writeJSONString(j.out, red)
+		j.str(red)
 	case json.Number:
 		j.out.WriteString(t.String())
 	case bool:
@@ -274,12 +275,6 @@ func (j *jsonRecord) value(dec *json.Decoder, path string) error {
 		j.out.WriteString("null")
 	}
 	return nil
-}
-
-// keeps applies a drop policy to a top-level field.
-func (j *jsonRecord) keeps(key string) bool {
-	_, _, keep := j.r.stage.Value(j.ix, key, "")
-	return keep
 }
 
 // topField is the top-level key of a path: field policies match it.
@@ -296,12 +291,14 @@ func skipValue(dec *json.Decoder) error {
 	return dec.Decode(&v)
 }
 
-// writeJSONString writes s as a JSON string, without HTML escaping.
-func writeJSONString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s)
-	b.Truncate(b.Len() - 1) // Encode's newline
+// str writes s to out as a JSON string, without HTML escaping.
+func (j *jsonRecord) str(s string) {
+	if j.enc == nil {
+		j.enc = json.NewEncoder(j.out)
+		j.enc.SetEscapeHTML(false)
+	}
+	j.enc.Encode(s)
+	j.out.Truncate(j.out.Len() - 1) // Encode's newline
 }
 
 // flushOutput flushes w and returns err, or else the error of a write

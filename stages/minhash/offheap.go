@@ -63,12 +63,11 @@ func (a *arena) alloc(n int) []byte {
 }
 
 // hugePage is the size of a huge page on the common platforms (x86-64 and
-// arm64 with 4 KB base pages); a large table is mapped from a multiple of it,
-// so that all of it but its last partial page can be huge. Tables are read
-// at random: with 4 KB pages
-// nearly every lookup in a table of hundreds of MB also misses the TLB,
-// which costs hundreds of nanoseconds (microseconds on some virtual
-// machines); a huge page covers 512 times as much.
+// arm64 with 4 KB base pages); a large table starts on a multiple of it, so
+// that all of it but its last partial page can be huge. Tables are read at
+// random: with 4 KB pages nearly every lookup in a table of hundreds of MB
+// also misses the TLB, which costs hundreds of nanoseconds (microseconds on
+// some virtual machines); a huge page covers 512 times as much.
 const hugePage = 2 << 20
 
 // free unmaps the region starting at p, if the arena mapped it (a table on

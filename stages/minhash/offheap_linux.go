@@ -8,9 +8,9 @@ import (
 
 // mapMemory maps n zeroed bytes. A mapping of a huge page or more starts on
 // a huge-page boundary and asks for transparent huge pages (honoured in the
-// madvise mode most distributions default to). Every page is faulted in at once: a table
-// is written all over as soon as it is made (a segment's entries are moved
-// into it), and one call costs less than a fault per page.
+// madvise mode most distributions default to). Every page is faulted in at
+// once: a table is written all over as soon as it is made (a segment's
+// entries are moved into it), and one call costs less than a fault per page.
 //
 // The mapping is made and unmapped by address (MmapPtr, MunmapPtr), not by
 // unix.Mmap, whose bookkeeping only unmaps a mapping whole.

@@ -252,29 +252,33 @@ func (s *Stage) redactPart(id, part string, text *string, raw bool, f *found, co
 
 // Value redacts one value outside the pipeline (tuneprep redact --jsonl)
 // as Process would in a field named field: by the field's policy, else by
-// scanning it. ix carries indexed-mode numbering across one record's values.
-// keep is false when the policy drops the field; in drop mode a value with
-// findings comes back as it was, with its spans.
-func (s *Stage) Value(ix *pii.Indexes, field, value string) (out string, spans []pii.Span, keep bool) {
+// scanning it (a field whose policy drops it is the caller's to leave out:
+// see DropsField). ix carries indexed-mode numbering across one record's
+// values. In drop mode a value with findings comes back as it was, with its
+// spans.
+func (s *Stage) Value(ix *pii.Indexes, field, value string) (string, []pii.Span) {
 	switch s.policyFor(field) {
 	case "drop":
-		return "", nil, false
+		return "", nil
 	case "keep":
-		return value, nil, true
+		return value, nil
 	case "mask":
-		return pii.Mask(value, s.cfg.MaskKeep), nil, true
+		return pii.Mask(value, s.cfg.MaskKeep), nil
 	case "hash":
-		return pii.HashValue(s.key, value), nil, true
+		return pii.HashValue(s.key, value), nil
 	}
 	res, spans := pii.RedactDoc(s.scanner, s.replacer, ix, value)
 	if res.Drop {
-		return value, spans, true
+		return value, spans
 	}
-	return res.Text, spans, true
+	return res.Text, spans
 }
 
 // Drops reports whether the mode drops records with findings.
 func (s *Stage) Drops() bool { return s.replacer.Mode() == pii.ModeDrop }
+
+// DropsField reports whether field's policy drops it.
+func (s *Stage) DropsField(field string) bool { return s.policyFor(field) == "drop" }
 
 func (s *Stage) policyFor(field string) string {
 	for _, p := range s.policies {
