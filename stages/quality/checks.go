@@ -2,8 +2,8 @@ package quality
 
 import (
 	"fmt"
-	"iter"
 	"strings"
+	"unicode"
 
 	"github.com/tuneprep/tuneprep/schemas"
 )
@@ -280,12 +280,23 @@ func (s *Stage) repetition(r *result, m *measures, sc *ngramScratch) {
 	share(cDupParagraphChars, paraBytes, total, rc.MaxDupParagraphChars, "duplicate paragraph byte share")
 	top, dup := ngrams(m.words, sc)
 	for k, limit := range rc.MaxTopNgramChars {
-		share(cTopNgram+k, top[k], total, limit, fmt.Sprintf("top %d-gram byte share", k+2))
+		share(cTopNgram+k, top[k], total, limit, topNgramLabels[k])
 	}
 	for k, limit := range rc.MaxDuplicateNgramChars {
-		share(cDupNgram+k, dup[k], total, limit, fmt.Sprintf("duplicate %d-gram byte share", k+5))
+		share(cDupNgram+k, dup[k], total, limit, dupNgramLabels[k])
 	}
 }
+
+// The repetition rules' measures, named once rather than per record.
+var topNgramLabels, dupNgramLabels = func() (top [topNgrams]string, dup [dupNgrams]string) {
+	for k := range top {
+		top[k] = fmt.Sprintf("top %d-gram byte share", k+2)
+	}
+	for k := range dup {
+		dup[k] = fmt.Sprintf("duplicate %d-gram byte share", k+5)
+	}
+	return top, dup
+}()
 
 func b2f(b bool) float64 {
 	if b {
@@ -313,22 +324,31 @@ func placeholderKey(text string) string {
 	return b.String()
 }
 
-// sameText reports whether a and b are equal, case and spacing aside.
+// sameText reports whether a and b are equal, case and spacing aside. It
+// walks both in step, word by word, without allocating: it runs on every
+// assistant turn.
 func sameText(a, b string) bool {
-	na, stopA := iter.Pull(strings.FieldsSeq(a))
-	defer stopA()
-	nb, stopB := iter.Pull(strings.FieldsSeq(b))
-	defer stopB()
 	for {
-		fa, okA := na()
-		fb, okB := nb()
-		if okA != okB || (okA && !strings.EqualFold(fa, fb)) {
+		var fa, fb string
+		fa, a = nextField(a)
+		fb, b = nextField(b)
+		if !strings.EqualFold(fa, fb) {
 			return false
 		}
-		if !okA {
+		if fa == "" {
 			return true
 		}
 	}
+}
+
+// nextField returns the first space-separated word of s (as
+// strings.Fields splits) and the rest; "" when s holds none.
+func nextField(s string) (field, rest string) {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	if i := strings.IndexFunc(s, unicode.IsSpace); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return s, ""
 }
 
 // countWords counts tokens with a letter or a digit.

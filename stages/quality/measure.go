@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/tuneprep/tuneprep/stages/shortkey"
+
+	"github.com/tuneprep/tuneprep/stages/keyhash"
 )
 
 // word is one word of the text: its hash (for repetition) and its length in
@@ -76,7 +78,7 @@ func (m *measures) analyze(text string) {
 			}
 			continue
 		}
-		h := hashString(line)
+		h := keyhash.Sum64(line)
 		m.lineSpans = append(m.lineSpans, span{h, len(line)})
 		if paraLen > 0 {
 			paraLen++ // the line break
@@ -296,12 +298,3 @@ const (
 	fnvOffset uint64 = 14695981039346656037
 	fnvPrime  uint64 = 1099511628211
 )
-
-func hashString(s string) uint64 { return hashMore(fnvOffset, s) }
-
-func hashMore(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * fnvPrime
-	}
-	return h
-}
