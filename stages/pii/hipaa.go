@@ -73,7 +73,7 @@ var labelFirst = func() (idx [256][]labelRule) {
 // fillerWords may stand between a label and its value ("MRN is", "account
 // number on file:").
 var fillerWords = setOf(`number num nbr no is was of id ID code card on file reads listed as the ending in his her their
-patient's patient # Number No No. ID# plate`)
+patient Number No No. plate`)
 
 // labelled handles a word that may start an identifier label.
 func (st *scanState) labelled(i int) {
@@ -117,7 +117,7 @@ func labelValue(t string, from, minDigits int) (int, int) {
 		if e < len(t) && t[e] == '.' && (fillerWords[t[p:e+1]]) {
 			e++
 		}
-		if e > p && fillerWords[t[p:e]] || e > p && e < len(t) && t[e] == '.' && fillerWords[t[p:e+1]] {
+		if e > p && fillerWords[t[p:e]] {
 			p = e
 			continue
 		}

@@ -126,13 +126,7 @@ func labelledID(t string, from int, minDigits int, ok func(string) bool) (int, i
 		if s == p {
 			return 0, 0
 		}
-		d := 0
-		for k := s; k < p; k++ {
-			if isDigit(t[k]) {
-				d++
-			}
-		}
-		if d >= minDigits && p-s >= 6 && p-s <= 20 && ok(t[s:p]) {
+		if d := countDigits(t[s:p]); d >= minDigits && p-s >= 6 && p-s <= 20 && ok(t[s:p]) {
 			return s, p
 		}
 	}

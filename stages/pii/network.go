@@ -234,8 +234,6 @@ func (st *scanState) ipv6(i int) (int, bool) {
 	return e, true
 }
 
-func isIBANByte(c byte) bool { return isAlnum(c) }
-
 // oneCase reports whether the letters of s have the case recorded in
 // *cased (0x20 lower, 0 upper, 0xff none yet), recording it on first use.
 func oneCase(s string, cased *byte) bool {
@@ -262,7 +260,7 @@ func (st *scanState) iban(i int) int {
 	var sep byte        // ' ' or '-' once the first group separator is seen
 	cased := byte(0xff) // then 0x20 for lower-case letters, 0 for upper case
 	for k < len(t) && len(b) < 34 {
-		e := runEnd(t, k, isIBANByte)
+		e := runEnd(t, k, isAlnum)
 		if e == k {
 			break
 		}
@@ -281,7 +279,7 @@ func (st *scanState) iban(i int) int {
 		if len(b) >= 15 && ibanValid(string(b)) && boundaryAfter(t, e) {
 			lastGood = e
 		}
-		if e+1 < len(t) && e-k == 4 && isIBANByte(t[e+1]) {
+		if e+1 < len(t) && e-k == 4 && isAlnum(t[e+1]) {
 			if sep == 0 && (t[e] == ' ' || t[e] == '-') {
 				sep = t[e]
 			}

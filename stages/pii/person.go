@@ -155,11 +155,11 @@ func (st *scanState) person(i, end int) {
 		}
 	case kindLabel:
 		p = skipBytes(t, p, ":,")
-		if p == end && w != "Dear" && w != "Doctor" && w != "Nurse" {
+		if p == end && w != "Dear" && w != "Doctor" {
 			return
 		}
 		p = skipBytes(t, p, " \t\n")
-		title := (w == "Doctor" || w == "Nurse") && p == end+1 // "Doctor Kumar said": a title, not a speaker label
+		title := w == "Doctor" && p == end+1 // "Doctor Kumar said": a title, not a speaker label
 		if e := nameRun(t, p); e > 0 && (e-p > 3 || w == "Dear") && (likelyName(t, p, e, false) || title && !commonStarters[t[p:wordEnd(t, p)]]) {
 			st.add(p, e, "person", 0.7)
 		}
