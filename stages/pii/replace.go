@@ -119,7 +119,6 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 		switch r.mode {
 		case ModeTag:
 			b.WriteString("[" + sp.Type + "]")
-			b.WriteString(keptPart(sp.Type, val))
 		case ModeIndexed:
 			if ix.index == nil {
 				ix.index, ix.counters = map[string]int{}, map[string]int{}
@@ -132,10 +131,8 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 				ix.index[k] = id
 			}
 			b.WriteString("<" + sp.Type + "_" + strconv.Itoa(id) + ">")
-			b.WriteString(keptPart(sp.Type, val))
 		case ModePseudonym:
 			b.WriteString("<" + sp.Type + "_" + HashValue(r.key, sp.Type+"\x00"+val)[:8] + ">")
-			b.WriteString(keptPart(sp.Type, val))
 		case ModeMask:
 			if generalised(sp.Type) {
 				s, e := keptRange(sp.Type, val)
@@ -143,6 +140,9 @@ func (r *Replacer) ReplaceDoc(ix *Indexes, text string, spans []Span) Result {
 			} else {
 				b.WriteString(Mask(val, r.keep))
 			}
+		}
+		if r.mode != ModeMask { // a tag keeps what Safe Harbor allows: "[DATE] 2019"
+			b.WriteString(keptPart(sp.Type, val))
 		}
 		last = sp.End
 	}
