@@ -237,6 +237,7 @@ func BenchmarkQuality(b *testing.B) {
 				for _, d := range docs {
 					doc := *d
 					s.Process(context.Background(), &doc)
+					s.Sequence(context.Background(), &doc)
 				}
 			}
 			if cpu := cpuTime() - cpu0; cpu > 0 {

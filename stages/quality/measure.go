@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"encoding/binary"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -43,8 +44,12 @@ type measures struct {
 	paraSpans     []span // paragraphs (separated by blank lines), trimmed
 	longestRun    int    // longest run of base64-alphabet characters outside URLs
 	urlBytes      int
-	funcWords     [len(funcLangs)]int // function-word hits per fast-path language, first funcWordScan words
-	scanAlpha     int                 // words with a letter among the first funcWordScan words
+	funcWords     [len(funcLangs)]int    // function-word hits per fast-path language, first funcWordScan words
+	funcFirst     [len(funcLangs)]uint64 // the first function word of each language, packed
+	funcTwo       [len(funcLangs)]bool   // two different function words of the language
+	scanAlpha     int                    // words with a letter among the first funcWordScan words
+	lorem         bool                   // "lorem" then "ipsum", case and punctuation aside
+	loremAt       int                    // 1 + the index of the last word "lorem"
 }
 
 // funcWordScan is how many words the fast language path reads.
@@ -223,40 +228,82 @@ func (m *measures) token(tok string) {
 	}
 }
 
-// wordHits counts a short word as a stop word and a function word.
+// wordHits counts a short word (at most 8 bytes) as a stop word and a
+// function word, and notes "lorem ipsum". It works on the word packed in a
+// uint64, lower-cased and trimmed of quotes, brackets and closing
+// punctuation there.
 func (m *measures) wordHits(tok string) {
 	var buf [8]byte
-	n := 0
-	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf[n] = c
-		n++
+	copy(buf[:], tok)
+	k, n := lowerASCII8(binary.LittleEndian.Uint64(buf[:])), len(tok)
+	for n > 0 && isOpenPunct(byte(k)) {
+		k >>= 8
+		n--
 	}
-	lo, hi := 0, n
-	for lo < hi && isOpenPunct(buf[lo]) {
-		lo++
+	for n > 0 && isClosePunct(byte(k>>(8*(n-1)))) {
+		k &^= 0xff << (8 * (n - 1))
+		n--
 	}
-	for hi > lo && isClosePunct(buf[hi-1]) {
-		hi--
+	if n == 0 {
+		return
 	}
-	w := buf[lo:hi]
-	switch string(w) {
-	case "the", "be", "to", "of", "and", "that", "have", "with":
+	switch k {
+	case stopWords[0], stopWords[1], stopWords[2], stopWords[3], stopWords[4], stopWords[5], stopWords[6], stopWords[7]:
 		m.stopWords++
+	case loremKey:
+		m.loremAt = len(m.words)
+	case ipsumKey:
+		m.lorem = m.lorem || m.loremAt > 0 && m.loremAt == len(m.words)-1
 	}
 	if len(m.words) <= funcWordScan {
-		langs, _ := shortkey.Get(funcWords, w)
+		langs, _ := shortkey.GetPacked(funcWords, k, n)
 		for ; langs != 0; langs &= langs - 1 {
-			m.funcWords[bits.TrailingZeros32(langs)]++
+			l := bits.TrailingZeros32(langs)
+			if m.funcWords[l] == 0 {
+				m.funcFirst[l] = k
+			} else if k != m.funcFirst[l] {
+				m.funcTwo[l] = true
+			}
+			m.funcWords[l]++
 		}
 	}
 }
 
-func isOpenPunct(c byte) bool  { return c == '"' || c == '\'' || c == '(' || c == '[' }
-func isClosePunct(c byte) bool { return strings.IndexByte(`.,;:!?"')]`, c) >= 0 }
+// stopWords are Gopher's English stop words, packed.
+var (
+	stopWords          = [...]uint64{packed("the"), packed("be"), packed("to"), packed("of"), packed("and"), packed("that"), packed("have"), packed("with")}
+	loremKey, ipsumKey = packed("lorem"), packed("ipsum")
+)
+
+// packed is a word of up to 8 bytes as wordHits packs it.
+func packed(w string) uint64 {
+	var k uint64
+	for i := len(w) - 1; i >= 0; i-- {
+		k = k<<8 | uint64(w[i])
+	}
+	return k
+}
+
+// lowerASCII8 lower-cases the ASCII capitals among the 8 bytes of k and
+// leaves every other byte as it is.
+func lowerASCII8(k uint64) uint64 {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	low7 := k &^ high
+	atLeastA := low7 + (0x80-'A')*ones     // high bit set where low7 >= 'A'
+	pastZ := low7 + (0x80-'Z'-1)*ones      // high bit set where low7 > 'Z'
+	upper := atLeastA &^ pastZ &^ k & high // and the byte is ASCII
+	return k | upper>>2
+}
+
+func isOpenPunct(c byte) bool { return c == '"' || c == '\'' || c == '(' || c == '[' }
+
+func isClosePunct(c byte) bool {
+	switch c {
+	case '.', ',', ';', ':', '!', '?', '"', '\'', ')', ']':
+		return true
+	}
+	return false
+}
 
 // isBullet reports whether a trimmed line starts with a bullet.
 func isBullet(line string) bool {

@@ -26,7 +26,8 @@ type Stage struct {
 	autoreply    *phrases
 	boilerplate  *phrases
 	onLanguage   func(d *schemas.Document, code string, confidence float64)
-	scratch      sync.Pool // *scratch
+	scratch      freeList
+	results      sync.Pool // *result, back from Sequence
 	st           stats
 }
 
@@ -36,6 +37,32 @@ type scratch struct {
 	ng ngramScratch
 }
 
+// freeList holds the scratch of idle workers. Unlike a sync.Pool it is not
+// emptied by each GC, which would rebuild a long text's n-gram tables
+// (megabytes) after every collection; it holds at most one scratch per
+// worker that ever ran at once.
+type freeList struct {
+	mu   sync.Mutex
+	idle []*scratch
+}
+
+func (f *freeList) get() *scratch {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.idle); n > 0 {
+		sc := f.idle[n-1]
+		f.idle = f.idle[:n-1]
+		return sc
+	}
+	return new(scratch)
+}
+
+func (f *freeList) put(sc *scratch) {
+	f.mu.Lock()
+	f.idle = append(f.idle, sc)
+	f.mu.Unlock()
+}
+
 // New validates cfg.
 func New(cfg Config) (*Stage, error) {
 	cfg, err := cfg.validate()
@@ -43,7 +70,6 @@ func New(cfg Config) (*Stage, error) {
 		return nil, err
 	}
 	s := &Stage{cfg: cfg}
-	s.scratch.New = func() any { return new(scratch) }
 	if len(cfg.Language.Languages) > 0 {
 		s.keep = map[string]bool{}
 		for _, code := range cfg.Language.Languages {
@@ -77,8 +103,8 @@ func (s *Stage) OnLanguage(fn func(d *schemas.Document, code string, confidence 
 // than language.min_words words or the detection is below
 // language.min_confidence.
 func (s *Stage) Language(d *schemas.Document) (code string, confidence float64, ok bool) {
-	sc := s.scratch.Get().(*scratch)
-	defer s.scratch.Put(sc)
+	sc := s.scratch.get()
+	defer s.scratch.put(sc)
 	sc.m.analyze(d.Text)
 	return s.language(&sc.m, d.Text)
 }
@@ -99,11 +125,15 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	if !s.cfg.Enabled {
 		return nil, nil
 	}
-	sc := s.scratch.Get().(*scratch)
-	defer s.scratch.Put(sc)
+	sc := s.scratch.get()
+	defer s.scratch.put(sc)
 	m := &sc.m
 	m.analyze(d.Text)
-	r := &result{fail: -1}
+	r, _ := s.results.Get().(*result)
+	if r == nil {
+		r = new(result)
+	}
+	*r = result{fail: -1}
 	if s.cfg.Junk.Enabled {
 		s.junk(r, m, d.Text)
 	}
@@ -142,6 +172,8 @@ func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop,
 		return nil, nil
 	}
 	s.st.add(r, d.ID)
+	d.Stash = nil
+	defer s.results.Put(r)
 	if r.fail < 0 {
 		return nil, nil
 	}

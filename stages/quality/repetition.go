@@ -81,83 +81,99 @@ func dupSpans(spans []span, t *table) (dups, bytes int) {
 // its words' and the n-1 spaces between them.
 //
 // An n-gram can only repeat where its (n-1)-gram prefix (for 3- and
-// 4-grams) or its 5-gram prefix (for 6- to 10-grams) occurs twice or more,
-// so after one pass that counts every 2- and 5-gram, the longer n-grams
-// are hashed and counted only there: the same results for a fraction of
-// the work, since most positions of natural text start no repeated 5-gram.
+// 4-grams) occurs twice or more, or (for 6- to 10-grams) where every 5-gram
+// inside it does. So after one pass that counts every 2- and 5-gram, the
+// longer n-grams are counted only there, in tables sized for them: the same
+// results for a fraction of the work, since most positions of natural text
+// start no repeated 5-gram. An n-gram's hash comes from prefix hashes of
+// the word hashes (a polynomial, so each n-gram costs two multiplies
+// whatever its length).
 func ngrams(words []word, sc *ngramScratch) (top [topNgrams]int, dup [dupNgrams]int) {
-	ts := &sc.tables
-	for k := range ts {
-		ts[k].reset(len(words))
-	}
 	n := len(words)
-	at := func(buf *[]int32) []int32 {
-		if cap(*buf) < n {
-			*buf = make([]int32, n)
-		}
-		*buf = (*buf)[:n]
-		return *buf
+	if n < 2 {
+		return top, dup
 	}
-	at2, at3, at5 := at(&sc.at2), at(&sc.at3), at(&sc.at5)
-	// bytes and hash of words[i:i+k]
-	span := func(i, k int) (h uint64, b int) {
-		h = uint64(k)
-		for _, w := range words[i : i+k] {
-			h = (h ^ w.hash) * fnvPrime
-			h ^= h >> 29
-			b += int(w.n)
-		}
-		return h, b + k - 1
+	ph, off := grow(&sc.prefix, n+1), grow(&sc.offset, n+1)
+	ph[0], off[0] = 0, 0
+	for i, w := range words {
+		ph[i+1] = ph[i]*gramMul + w.hash
+		off[i+1] = off[i] + uint64(w.n) + 1
 	}
-	for i := 0; i+2 <= n; i++ {
-		h, _ := span(i, 2)
-		_, at2[i] = ts[0].add(h)
-		if i+5 <= n {
-			h, _ = span(i, 5)
-			_, at5[i] = ts[full5].add(h)
-		}
-	}
-	best := func(k int, c int32, b int) {
+	hash := func(i, k int) uint64 { return ph[i+k] - ph[i]*gramPow[k] }
+	size := func(i, k int) int { return int(off[i+k] - off[i] - 1) }
+	best := func(k int, c int32, i int) {
 		if c >= 2 {
-			top[k-2] = max(top[k-2], int(c)*b)
+			top[k-2] = max(top[k-2], int(c)*size(i, k))
 		}
 	}
+
+	ts := &sc.tables
+	at2, at5 := grow(&sc.at2, n), grow(&sc.at5, n)
+	ts[0].reset(n - 1)
+	ts[full5].reset(max(n-4, 0))
 	for i := 0; i+2 <= n; i++ {
-		c2 := ts[0].count(at2[i])
-		_, b := span(i, 2)
-		best(2, c2, b)
-		at3[i] = -1
-		if c2 < 2 || i+3 > n {
-			continue
-		}
-		h, _ := span(i, 3)
-		_, at3[i] = ts[1].add(h)
-	}
-	for i := 0; i+3 <= n; i++ {
-		if at3[i] < 0 {
-			continue
-		}
-		c3 := ts[1].count(at3[i])
-		_, b := span(i, 3)
-		best(3, c3, b)
-		if c3 < 2 || i+4 > n {
-			continue
-		}
-		h, b4 := span(i, 4)
-		if before, _ := ts[2].add(h); before > 0 {
-			best(4, before+1, b4)
+		_, at2[i] = ts[0].add(hash(i, 2))
+		if i+5 <= n {
+			_, at5[i] = ts[full5].add(hash(i, 5))
 		}
 	}
+
+	// 3-grams where the 2-gram repeats; 4-grams where the 3-gram does.
+	rep := grow(&sc.rep, n)
+	r := 0
+	for i := 0; i+2 <= n; i++ {
+		c := ts[0].count(at2[i])
+		best(2, c, i)
+		if c >= 2 && i+3 <= n {
+			rep[r] = int32(i)
+			r++
+		}
+	}
+	ts[1].reset(r)
+	at3 := grow(&sc.at3, r)
+	for j, i := range rep[:r] {
+		_, at3[j] = ts[1].add(hash(int(i), 3))
+	}
+	r4 := 0
+	for j, i := range rep[:r] {
+		c := ts[1].count(at3[j])
+		best(3, c, int(i))
+		if c >= 2 && int(i)+4 <= n {
+			rep[r4] = i
+			r4++
+		}
+	}
+	ts[2].reset(r4)
+	for _, i := range rep[:r4] {
+		if before, _ := ts[2].add(hash(int(i), 4)); before > 0 {
+			best(4, before+1, int(i))
+		}
+	}
+
+	// lone[i] counts the positions before i whose 5-gram occurs once: a
+	// k-gram at i can repeat only if lone[i+k-4] == lone[i].
+	if n < 5 {
+		return top, dup
+	}
+	lone := grow(&sc.lone, n-3)
+	lone[0] = 0
+	for i := 0; i+5 <= n; i++ {
+		lone[i+1] = lone[i]
+		if ts[full5].count(at5[i]) < 2 {
+			lone[i+1]++
+		}
+	}
+	repeats := n - 4 - int(lone[n-4])
 	for k := 5; k <= dupNgrams+4; k++ {
 		t := &ts[full5+k-4]
+		t.reset(repeats)
 		for i := 0; i+k <= n; {
-			if ts[full5].count(at5[i]) < 2 { // no repeat starts here, nor can this one repeat later
+			if lone[i+k-4] != lone[i] { // an inner 5-gram occurs once: so does this k-gram
 				i++
 				continue
 			}
-			h, b := span(i, k)
-			if before, _ := t.add(h); before > 0 {
-				dup[k-5] += b
+			if before, _ := t.add(hash(i, k)); before > 0 {
+				dup[k-5] += size(i, k)
 				i += k
 				continue
 			}
@@ -167,12 +183,35 @@ func ngrams(words []word, sc *ngramScratch) (top [topNgrams]int, dup [dupNgrams]
 	return top, dup
 }
 
+// gramMul is the prefix hash's multiplier (odd, so no bits are lost), and
+// gramPow its powers.
+const gramMul = 0x9E3779B97F4A7C15
+
+var gramPow = func() (p [dupNgrams + 5]uint64) {
+	p[0] = 1
+	for k := 1; k < len(p); k++ {
+		p[k] = p[k-1] * gramMul
+	}
+	return p
+}()
+
+// grow returns (*buf)[:n], reallocating only when it is too small.
+func grow[T any](buf *[]T, n int) []T {
+	if cap(*buf) < n {
+		*buf = make([]T, n)
+	}
+	*buf = (*buf)[:n]
+	return *buf
+}
+
 // ngramScratch is a worker's memory for ngrams: tables for the 2-, 3- and
 // 4-gram counts, the 5-gram counts and the sets of the 5- to 10-gram
-// scans; slot numbers per position.
+// scans; prefix hashes and byte offsets; slot numbers and positions.
 type ngramScratch struct {
-	tables        [topNgrams + 1 + dupNgrams]table
-	at2, at3, at5 []int32
+	tables         [topNgrams + 1 + dupNgrams]table
+	prefix, offset []uint64
+	at2, at3, at5  []int32
+	rep, lone      []int32
 }
 
 // full5 is the table of every 5-gram's count.

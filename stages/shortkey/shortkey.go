@@ -71,14 +71,23 @@ func Get[S string | []byte](t *Table, s S) (uint32, bool) {
 	if len(s) == 0 || len(s) > MaxLen {
 		return 0, false
 	}
-	k := pack(s)
+	return GetPacked(t, pack(s), len(s))
+}
+
+// GetPacked is Get for a string of n bytes already packed as the table
+// packs its keys: little-endian in a uint64, zero above the n bytes (what
+// an 8-byte load of a zero-padded buffer gives).
+func GetPacked(t *Table, k uint64, n int) (uint32, bool) {
+	if n == 0 || n > MaxLen {
+		return 0, false
+	}
 	mask := uint64(len(t.slots) - 1)
-	for i := t.home(k, len(s)); ; i = (i + 1) & mask {
+	for i := t.home(k, n); ; i = (i + 1) & mask {
 		e := &t.slots[i]
 		if e.n == 0 {
 			return 0, false
 		}
-		if e.key == k && e.n == uint32(len(s)) {
+		if e.key == k && e.n == uint32(n) {
 			return e.val, true
 		}
 	}
