@@ -38,6 +38,7 @@
 //   - glob: matches slash-separated paths against patterns with "**"
 //   - jsonl: reads JSON Lines and JSON array files record by record, with limits and line numbers
 //   - keyhash: seeded 64-bit hashes of record keys for split assignment, sampling and the split ledger
+//   - langid: language identification, lingua-go's low-accuracy detector rebuilt on its models (quality)
 //   - lengthdist: exact length distributions (percentiles, counts under a limit) in memory per distinct length
 //   - minhash: shingling, MinHash signatures, the LSH near-duplicate index and the containment index
 //   - parquetio: reads Parquet files into records and writes the corpus file

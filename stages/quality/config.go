@@ -3,6 +3,8 @@ package quality
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tuneprep/tuneprep/stages/langid"
 )
 
 // Config sets the quality filters. Each filter has enabled and its
@@ -259,7 +261,7 @@ func (cfg Config) validate() (Config, error) {
 	codes := make([]string, 0, len(l.Languages))
 	for _, code := range l.Languages {
 		code = strings.ToLower(strings.TrimSpace(code))
-		if !knownCode(code) {
+		if !langid.Known(code) {
 			add(fmt.Errorf("language.languages: %q is not an ISO 639-1 code the detector knows", code))
 		}
 		codes = append(codes, code)

@@ -204,8 +204,7 @@ func TestCorpusDropShare(t *testing.T) {
 // (support, legal, medical, financial records), language ID included, on
 // one goroutine; language-off shows what language ID costs. MB/cpu-s
 // divides the bytes by the CPU time the process used (garbage collection
-// and lingua-go's goroutines included): the throughput of one core,
-// whatever else the machine runs.
+// included): the throughput of one core, whatever else the machine runs.
 func BenchmarkQuality(b *testing.B) {
 	var docs []*schemas.Document
 	n := 0
@@ -215,7 +214,7 @@ func BenchmarkQuality(b *testing.B) {
 	for _, d := range docs {
 		n += len(d.Text)
 	}
-	detector() // built once per process, outside the timing
+	sampleLanguage("warm up") // the models load once per process, outside the timing
 	for _, bc := range []struct {
 		name string
 		edit func(*Config)

@@ -3,9 +3,8 @@ package quality
 import (
 	"math"
 	"strings"
-	"sync"
 
-	"github.com/pemistahl/lingua-go"
+	"github.com/tuneprep/tuneprep/stages/langid"
 	"github.com/tuneprep/tuneprep/stages/shortkey"
 )
 
@@ -16,21 +15,16 @@ import (
 // and four times the runner-up's hits, or two different ones and none of
 // any other language; its confidence is its share of all function-word
 // hits. (The second rule decides short English headings and notes, where
-// lingua-go is slowest and not better: "Significant for hypertension, type
-// 2 diabetes mellitus, asthma, and high cholesterol" is French to it.)
+// the trigram models are not better: "Significant for hypertension, type 2
+// diabetes mellitus, asthma, and high cholesterol" is French to them.)
 //
-// Every other text goes to lingua-go (low-accuracy mode: trigram models of
-// the 74 spoken languages it knows, about 50 MB, loaded once on first use;
-// Latin is left out, as it claims English medical and legal terms), on its
-// first linguaSample bytes: lingua's low-accuracy mode is meant for 120
-// characters and more, and its cost grows with the length (0.8 ms a call at
-// 128 bytes, 1.3 ms at 256, on this project's machine). The fast path
-// decides most prose in those languages at the speed of the scan the other
-// filters make anyway.
+// Every other text goes to langid (lingua-go's low-accuracy detector,
+// rebuilt on its models: about 15 us for a text where lingua-go took a
+// millisecond), on its first sampleBytes bytes.
 
 const (
-	funcMinHits  = 3
-	linguaSample = 128
+	funcMinHits = 3
+	sampleBytes = 256
 )
 
 // funcLangs are the fast path's languages; funcWords lists each one's
@@ -60,26 +54,6 @@ var funcWords = func() *shortkey.Table {
 	return shortkey.New(m, 4)
 }()
 
-// detector is lingua-go's detector, built on first use (about 0.7 s).
-var detector = sync.OnceValue(func() lingua.LanguageDetector {
-	return lingua.NewLanguageDetectorBuilder().FromAllSpokenLanguages().WithLowAccuracyMode().WithPreloadedLanguageModels().Build()
-})
-
-// knownCode reports whether code is the ISO 639-1 code of a language
-// lingua-go identifies.
-func knownCode(code string) bool {
-	_, ok := linguaCodes()[code]
-	return ok
-}
-
-var linguaCodes = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
-	for _, l := range lingua.AllSpokenLanguages() {
-		m[strings.ToLower(l.IsoCode639_1().String())] = true
-	}
-	return m
-})
-
 // fastLanguage is the fast path: a language and its confidence, or "".
 func (m *measures) fastLanguage() (string, float64) {
 	if m.letters == 0 || m.spaceless*10 > m.letters {
@@ -107,32 +81,27 @@ func (m *measures) fastLanguage() (string, float64) {
 }
 
 // detect identifies the language of a text that m measures, with no
-// minimum length: the fast path, else lingua-go.
+// minimum length: the fast path, else langid.
 func detect(m *measures, text string) (string, float64) {
 	if code, conf := m.fastLanguage(); code != "" {
 		return code, conf
 	}
-	return linguaLanguage(text)
+	return sampleLanguage(text)
 }
 
-// linguaLanguage asks lingua-go about the start of text.
-func linguaLanguage(text string) (string, float64) {
-	if len(text) > linguaSample {
-		cut := strings.LastIndexByte(text[:linguaSample], ' ')
-		if cut < linguaSample/2 {
-			cut = linguaSample
+// sampleLanguage asks langid about the start of text.
+func sampleLanguage(text string) (string, float64) {
+	if len(text) > sampleBytes {
+		cut := strings.LastIndexByte(text[:sampleBytes], ' ')
+		if cut < sampleBytes/2 {
+			cut = sampleBytes
 			for cut < len(text) && text[cut]&0xc0 == 0x80 { // not inside a character
 				cut++
 			}
 		}
 		text = text[:cut]
 	}
-	vals := detector().ComputeLanguageConfidenceValues(text)
-	if len(vals) == 0 || vals[0].Value() == 0 {
-		return "", 0
-	}
-	// lingua sums its probabilities in map order, so the last bits of a
-	// confidence vary from call to call; four decimals are the same every
-	// time, and the corpus the same at any worker count.
-	return strings.ToLower(vals[0].Language().IsoCode639_1().String()), math.Round(vals[0].Value()*1e4) / 1e4
+	code, conf := langid.Detect(text)
+	// Four decimals, as the corpus and the report show them.
+	return code, math.Round(conf*1e4) / 1e4
 }
