@@ -343,6 +343,8 @@ func (st *scanState) street(i int) {
 	}
 }
 
+var zipWords = newWordList("zip", "postal code", "postcode")
+
 // zip reports a ZIP code at i that follows a state or the word ZIP.
 func (st *scanState) zip(i int) {
 	t := st.text
@@ -359,7 +361,7 @@ func (st *scanState) zip(i int) {
 		s--
 	}
 	state := p > s && p < i && ((p-s == 2 && stateCodes[t[s:p]]) || (isUpper(t[s]) && stateAt(t, stateStart(t, s)) == p))
-	if state || containsFold(t[max(0, i-st.s.window):i], []string{"zip", "postal code", "postcode"}) {
+	if state || zipWords.in(t[max(0, i-st.s.window):i]) {
 		st.add(i, e, "us-zip", 0.85)
 	}
 }
@@ -428,14 +430,7 @@ func (st *scanState) listedCity(i int) {
 		return
 	}
 	comma := e+2 < len(t) && t[e] == ',' && t[e+1] == ' '
-	cued := false
-	for _, c := range cityCues {
-		if i >= len(c) && hasFoldPrefix(t, i-len(c), c) && (i == len(c) || !isAlpha(t[i-len(c)-1])) {
-			cued = true
-			break
-		}
-	}
-	if !cued && !(comma && stateAt(t, e+2) > 0) {
+	if !cueBefore(t, i, cityCues) && !(comma && stateAt(t, e+2) > 0) {
 		return
 	}
 	st.add(i, e, "city", 0.75)

@@ -42,6 +42,14 @@ func digitsAt(t string, i, min, max int) int {
 	return e
 }
 
+// yearAt returns the end of a year of minDigits to four digits at i, or 0.
+func yearAt(t string, i, minDigits int) int {
+	if y := digitsAt(t, i, minDigits, 4); y > 0 && boundaryAfter(t, y) {
+		return y
+	}
+	return 0
+}
+
 // dayAt reads 1-2 digits with an optional ordinal suffix.
 func dayAt(t string, i int) int {
 	e := digitsAt(t, i, 1, 2)
@@ -84,11 +92,7 @@ func dateAt(t string, i int) int {
 		if m == 0 {
 			return 0
 		}
-		p = skipBytes(t, m, " -/.,")
-		if y := digitsAt(t, p, 2, 4); y > 0 && boundaryAfter(t, y) {
-			return y
-		}
-		return 0
+		return yearAt(t, skipBytes(t, m, " -/.,"), 2)
 	}
 	m := monthAt(t, i)
 	if m == 0 {
@@ -99,11 +103,7 @@ func dateAt(t string, i int) int {
 	if d == 0 {
 		return 0
 	}
-	p = skipBytes(t, d, " ,")
-	if y := digitsAt(t, p, 4, 4); y > 0 && boundaryAfter(t, y) {
-		return y
-	}
-	return 0
+	return yearAt(t, skipBytes(t, d, " ,"), 4)
 }
 
 // numericDate: d{1,4} sep d{1,2} sep d{2,4} with one separator kind.

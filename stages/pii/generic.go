@@ -97,7 +97,7 @@ func (st *scanState) genericSecret(key string, vs int) {
 	}
 	lk := strings.ToLower(key)
 	strong := strings.HasSuffix(lk, "password") || strings.HasSuffix(lk, "secret") || strings.HasSuffix(lk, "token")
-	if (!strong && (hasAny(lk, secretKeyNegative) || strings.HasSuffix(lk, "id"))) || hasAny(lk, alwaysNegative) {
+	if (!strong && (containsFoldAnywhere(lk, secretKeyNegative) || strings.HasSuffix(lk, "id"))) || containsFoldAnywhere(lk, alwaysNegative) {
 		return
 	}
 	password := strings.Contains(lk, "pass") || strings.Contains(lk, "pwd")
@@ -159,15 +159,6 @@ func containsFoldAnywhere(hay string, needles []string) bool {
 			if hasFoldPrefix(hay, i, nd) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-func hasAny(s string, subs []string) bool {
-	for _, x := range subs {
-		if strings.Contains(s, x) {
-			return true
 		}
 	}
 	return false

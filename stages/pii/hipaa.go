@@ -100,7 +100,7 @@ func (st *scanState) labelled(i int) {
 // driver's licence is US_DRIVER_LICENSE, a licence plate a vehicle.
 func labelContextOK(t string, i, e int, r labelRule) bool {
 	if r.phrase == "license" || r.phrase == "licence" {
-		return !containsFold(t[max(0, i-12):i], []string{"driver", "driving"})
+		return !driverBefore(t, i)
 	}
 	return true
 }
@@ -362,12 +362,7 @@ func ageCue(t string, i, e int) bool {
 			return true
 		}
 	}
-	for _, p := range agePrefixes {
-		if i >= len(p) && hasFoldPrefix(t, i-len(p), p) && (i == len(p) || !isAlpha(t[i-len(p)-1])) {
-			return true
-		}
-	}
-	return false
+	return cueBefore(t, i, agePrefixes)
 }
 
 var unitWordsNum = []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
@@ -435,12 +430,7 @@ func (st *scanState) clinicalDateDigit(i int) {
 		}
 		if p < len(t) && isUpper(t[p]) {
 			if m := monthAt(t, p); m > 0 && atoiN(t[i:runEnd(t, i, isDigit)]) <= 31 {
-				e := m
-				q := skipBytes(t, m, " ,")
-				if y := digitsAt(t, q, 4, 4); y > 0 && boundaryAfter(t, y) {
-					e = y
-				}
-				st.add(i, e, "date", 0.8)
+				st.add(i, max(m, yearAt(t, skipBytes(t, m, " ,"), 4)), "date", 0.8) // through a year that follows
 				return
 			}
 		}
@@ -458,11 +448,8 @@ func (st *scanState) clinicalDateDigit(i int) {
 	if m < 1 || m > 12 || d < 1 || d > 31 {
 		return
 	}
-	for _, c := range dateCues {
-		if i >= len(c) && hasFoldPrefix(t, i-len(c), c) && (i == len(c) || !isAlpha(t[i-len(c)-1])) {
-			st.add(i, b, "date", 0.7)
-			return
-		}
+	if cueBefore(t, i, dateCues) {
+		st.add(i, b, "date", 0.7)
 	}
 }
 
@@ -481,7 +468,7 @@ func (st *scanState) clinicalDateMonth(i int) {
 	if hasFoldPrefix(t, p, "of ") {
 		p += 3
 	}
-	if y := digitsAt(t, p, 4, 4); y > 0 && boundaryAfter(t, y) {
+	if y := yearAt(t, p, 4); y > 0 {
 		st.add(i, y, "date", 0.8)
 		return
 	}
@@ -489,12 +476,7 @@ func (st *scanState) clinicalDateMonth(i int) {
 	if d == 0 || !boundaryAfter(t, d) || atoiN(t[p:runEnd(t, p, isDigit)]) > 31 || atoiN(t[p:runEnd(t, p, isDigit)]) == 0 {
 		return
 	}
-	e := d
-	q := skipBytes(t, d, " ,")
-	if y := digitsAt(t, q, 4, 4); y > 0 && boundaryAfter(t, y) {
-		e = y
-	}
-	st.add(i, e, "date", 0.8)
+	st.add(i, max(d, yearAt(t, skipBytes(t, d, " ,"), 4)), "date", 0.8) // through a year that follows
 }
 
 // hipaaDigit runs the profile's digit-anchored detectors at i.

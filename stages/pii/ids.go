@@ -6,8 +6,8 @@ package pii
 // ordinary-looking tokens and are reported only next to their name.
 
 var (
-	ninoWords     = []string{"national insurance", "nino", "ni number", "ni no", "ni:", "ni #"}
-	swiftWords    = []string{"swift", "bic", "bank identifier"}
+	ninoWords     = newWordList("national insurance", "nino", "ni number", "ni no", "ni:", "ni #")
+	swiftWords    = newWordList("swift", "bic", "bank identifier")
 	passportWords = []string{"passport", "reisepass", "passeport", "pasaporte", "passaporto"}
 )
 
@@ -82,7 +82,7 @@ func (st *scanState) nino(i int) int {
 		return i
 	}
 	score := 0.85
-	if st.hasContext(i, e, ninoWords) {
+	if st.near(i, e, ninoWords) {
 		score = 1.0
 	}
 	st.add(i, e, "uk-nino", score)
@@ -102,7 +102,7 @@ func (st *scanState) swiftBIC(i, e int) bool {
 			return false
 		}
 	}
-	if !supportedRegions[t[i+4:i+6]] || !st.hasContext(i, e, swiftWords) {
+	if !supportedRegions[t[i+4:i+6]] || !st.near(i, e, swiftWords) {
 		return false
 	}
 	st.add(i, e, "swift-bic", 0.9)
@@ -168,6 +168,12 @@ func passportLabel(t string, i int, w string) bool {
 	return hasFoldPrefix(w, 0, "document") && i >= 7 && hasFoldPrefix(t, i-7, "travel ")
 }
 
+// driverWords just before "licence" make it a driver's licence.
+var driverWords = newWordList("driver", "driving")
+
+// driverBefore looks 12 bytes back from the licence word at i ("driver's ").
+func driverBefore(t string, i int) bool { return driverWords.in(t[max(0, i-12):i]) }
+
 // idLabel handles the words that name an identifier: "passport", "driver's
 // licence", "DL". The label is the anchor, so the identifiers cost nothing
 // in text that never names them.
@@ -179,7 +185,7 @@ func (st *scanState) idLabel(i, end int) {
 		if s, e := labelledID(t, end, 8, usPassport); e > 0 {
 			st.add(s, e, "us-passport", 0.85)
 		}
-	case (hasFoldPrefix(w, 0, "licen") && containsFold(t[max(0, i-12):i], []string{"driver", "driving"})) ||
+	case (hasFoldPrefix(w, 0, "licen") && driverBefore(t, i)) ||
 		(len(w) == 2 && hasFoldPrefix(w, 0, "dl")):
 		if st.s.det["us-driver-license"].on {
 			if s, e := labelledID(t, end, 4, driverLicence); e > 0 {

@@ -175,6 +175,9 @@ func (st *scanState) mac(i int, sep byte) (int, bool) {
 	return e, true
 }
 
+// macWords make a Cisco-dotted hex triple without digits ("dead.beef.cafe") a MAC address.
+var macWords = newWordList("mac", "physical", "hardware")
+
 func (st *scanState) ciscoMAC(i int) (int, bool) {
 	t := st.text
 	e := i + 14
@@ -192,7 +195,7 @@ func (st *scanState) ciscoMAC(i int) (int, bool) {
 		}
 	}
 	hasDigit := strings.ContainsAny(t[i:e], "0123456789")
-	if !hasDigit && !st.hasContext(i, e, []string{"mac", "physical", "hardware"}) {
+	if !hasDigit && !st.near(i, e, macWords) {
 		return 0, false
 	}
 	st.add(i, e, "mac-address", 0.85)
@@ -322,6 +325,8 @@ func (st *scanState) bech32Wallet(i int) int {
 	return e
 }
 
+var ethWords = newWordList("wallet", "eth", "address", "send", "ether")
+
 // ethereum: 0x + 40 hex. Git SHAs are 40 hex without "0x"; a 0x-prefixed
 // 40-hex value still needs upper-case hex letters (EIP-55 checksum casing;
 // hashes are printed in lower case) or a wallet word nearby.
@@ -336,7 +341,7 @@ func (st *scanState) ethereum(i int) int {
 	for k := 0; k < len(v); k++ {
 		hasUp = hasUp || isUpper(v[k])
 	}
-	if !hasUp && !st.hasContext(i, e, []string{"wallet", "eth", "address", "send", "ether"}) {
+	if !hasUp && !st.near(i, e, ethWords) {
 		return i
 	}
 	st.add(i, e, "ethereum-address", 0.9)

@@ -150,12 +150,10 @@ func (st *scanState) versionContext(start int) bool {
 	if start > 0 && (t[start-1] == 'v' || t[start-1] == 'V') {
 		return true
 	}
-	lo := start - 12
-	if lo < 0 {
-		lo = 0
-	}
-	return containsFold(t[lo:start], []string{"version", "ver.", "release", "build "})
+	return versionWords.in(t[max(0, start-12):start])
 }
+
+var versionWords = newWordList("version", "ver.", "release", "build ")
 
 // markDates consumes groups that form a calendar date, so that "2024-01-15 10"
 // never becomes a phone number.
@@ -225,12 +223,15 @@ func frenchDotted(ch *chunk, a, b int, t string) bool {
 
 // numberingWords precede outline numbers ("Section 2.1.3.4") that look like
 // dotted quads.
-var numberingWords = []string{"section", "sec.", "article", "clause", "paragraph", "chapter", "item", "table", "figure", "step", "rule", "\u00a7"}
+var numberingWords = newWordList("section", "sec.", "article", "clause", "paragraph", "chapter", "item", "table", "figure", "step", "rule", "\u00a7")
+
+// hostWords near an IPv4 address raise its score.
+var hostWords = newWordList("ip", "address", "host", "server")
 
 func (st *scanState) ipv4(ch *chunk, a, b int) {
 	t := st.text
 	s, e := ch.g[a].s, ch.g[b-1].e
-	if containsFold(t[max(0, s-16):s], numberingWords) {
+	if numberingWords.in(t[max(0, s-16):s]) {
 		return
 	}
 	atAfter := e < len(t) && t[e] == '@' // "192.168.2.1@eth0"
@@ -249,7 +250,7 @@ func (st *scanState) ipv4(ch *chunk, a, b int) {
 	}
 	e = cidrSuffix(t, e, 32)
 	score := 0.8
-	if st.hasContext(s, e, []string{"ip", "address", "host", "server"}) {
+	if st.near(s, e, hostWords) {
 		score = 0.95
 	}
 	st.add(s, e, "ipv4", score)
@@ -349,20 +350,20 @@ func lensAre(l []int, want ...int) bool {
 }
 
 var (
-	ssnWords  = []string{"ssn", "social security", "social sec", "ss#", "ss #"}
-	itinWords = []string{"itin", "taxpayer", "tax id"}
-	abaWords  = []string{"routing", "aba", "rtn", "transit", "bank"}
-	npiWords  = []string{"npi", "provider", "national provider"}
-	nhsWords  = []string{"nhs", "national health"}
-	cardWords = []string{"card", "visa", "mastercard", "amex", "credit", "debit", "cc", "jcb", "diners", "discover", "maestro", "unionpay", "karte", "carte", "tarjeta", "cart\u00e3o", "carta"}
-	// Numbers after these are references, not phone numbers.
-	refWords = newWordList("order", "invoice", "isbn", "sku", "serial", "ticket", "tracking", "#", "case no", "ref", "reference", "purchase", "account", "acct", "customer id", "no.", "file no",
+	ssnWords  = newWordList("ssn", "social security", "social sec", "ss#", "ss #")
+	itinWords = newWordList("itin", "taxpayer", "tax id")
+	abaWords  = newWordList("routing", "aba", "rtn", "transit", "bank")
+	npiWords  = newWordList("npi", "provider", "national provider")
+	nhsWords  = newWordList("nhs", "national health")
+	cardWords = newWordList("card", "visa", "mastercard", "amex", "credit", "debit", "cc", "jcb", "diners", "discover", "maestro", "unionpay", "karte", "carte", "tarjeta", "cart\u00e3o", "carta")
+	// Numbers after these are references, not phone numbers (numberCues).
+	refWords = []string{"order", "invoice", "isbn", "sku", "serial", "ticket", "tracking", "#", "case no", "ref", "reference", "purchase", "account", "acct", "customer id", "no.", "file no",
 		"claim", "policy", "member", "batch", "lot", "part", "model", "id", "nr.", "n\u00ba", "booking", "parcel", "shipment",
 		"price", "amount", "total", "lotter",
 		// the same in the languages of the phone words, and national company and tax numbers
 		"rechnung", "kunden", "auftrag", "bestell", "steuer", "aktenzeichen", "preis", "betrag",
 		"facture", "commande", "montant", "prix", "factura", "pedido", "importe", "precio", "fattura", "ordine", "prezzo",
-		"siren", "siret", "nip", "regon", "kvk", "bsn", "cpf", "cnpj", "rfc", "curp", "nif", "cif", "tva", "iva", "ust", "abn", "acn", "tfn", "gst", "pan")
+		"siren", "siret", "nip", "regon", "kvk", "bsn", "cpf", "cnpj", "rfc", "curp", "nif", "cif", "tva", "iva", "ust", "abn", "acn", "tfn", "gst", "pan"}
 )
 
 // tryRange tests groups [a, b) against the numeric detectors in priority order.
@@ -381,14 +382,7 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 	d := r.digits
 	whole := cutAtBoundary(ch, a, b, t)
 	if r.ext {
-		if !st.s.fam.phone {
-			return false
-		}
-		if score, ok := st.phone(r, formatted, ch, whole); ok {
-			st.add(r.start, r.end, "phone", score)
-			return true
-		}
-		return false
+		return st.phoneSpan(r, formatted, ch, whole)
 	}
 	switch len(d) {
 	case 9:
@@ -397,13 +391,13 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 		}
 	case 10:
 		if (formatted && lensAre(r.lens, 3, 3, 4) && (r.sep == " " || r.sep == "-")) || r.ngroups == 1 {
-			if nhsValid(d) && st.hasContext(r.start, r.end, nhsWords) {
+			if nhsValid(d) && st.near(r.start, r.end, nhsWords) {
 				st.add(r.start, r.end, "uk-nhs", 1.0)
 				return true
 			}
 		}
 		if (r.ngroups == 1 || (formatted && (lensAre(r.lens, 4, 3, 3) || lensAre(r.lens, 3, 3, 4)))) &&
-			npiValid(d) && st.hasContext(r.start, r.end, npiWords) {
+			npiValid(d) && st.near(r.start, r.end, npiWords) {
 			st.add(r.start, r.end, "us-npi", 0.95)
 			return true
 		}
@@ -421,14 +415,20 @@ func (st *scanState) tryRange(ch *chunk, a, b int) bool {
 		st.add(r.start, r.end, "uk-nhs", 0.6)
 		return true
 	}
+	return st.phoneSpan(r, formatted, ch, whole)
+}
+
+// phoneSpan reports r as a phone number when the detector is on and r
+// scores as one.
+func (st *scanState) phoneSpan(r numRange, formatted bool, ch *chunk, whole bool) bool {
 	if !st.s.fam.phone {
 		return false
 	}
-	if score, ok := st.phone(r, formatted, ch, whole); ok {
+	score, ok := st.phone(r, formatted, ch, whole)
+	if ok {
 		st.add(r.start, r.end, "phone", score)
-		return true
 	}
-	return false
+	return ok
 }
 
 // cardGroups: the chunk is written the way cards are (a first group of four,
@@ -462,25 +462,25 @@ func (st *scanState) nineDigits(r numRange, formatted bool) bool {
 	shape324 := formatted && lensAre(r.lens, 3, 2, 4) && (r.sep == "-" || r.sep == " " || r.sep == ".")
 	bare := r.ngroups == 1
 	if itinValid(d) {
-		if shape324 || (bare && st.hasContext(r.start, r.end, itinWords)) {
+		if shape324 || (bare && st.near(r.start, r.end, itinWords)) {
 			st.add(r.start, r.end, "us-itin", 0.9)
 			return true
 		}
 	} else if ssnValid(d) {
 		if shape324 {
 			score := 0.85
-			if st.hasContext(r.start, r.end, ssnWords) {
+			if st.near(r.start, r.end, ssnWords) {
 				score = 1.0
 			}
 			st.add(r.start, r.end, "us-ssn", score)
 			return true
 		}
-		if bare && st.hasContext(r.start, r.end, ssnWords) {
+		if bare && st.near(r.start, r.end, ssnWords) {
 			st.add(r.start, r.end, "us-ssn", 0.9)
 			return true
 		}
 	}
-	if (bare || (formatted && r.sep == "-" && lensAre(r.lens, 4, 4, 1))) && abaValid(d) && st.hasContext(r.start, r.end, abaWords) {
+	if (bare || (formatted && r.sep == "-" && lensAre(r.lens, 4, 4, 1))) && abaValid(d) && st.near(r.start, r.end, abaWords) {
 		st.add(r.start, r.end, "aba-routing", 0.9)
 		return true
 	}
@@ -504,14 +504,14 @@ func (st *scanState) card(r numRange, formatted bool) bool {
 	}
 	// Near "order" or "account" a bare digit run is an identifier; a number in
 	// card groups (4-4-4-4) that passes Luhn and the IIN ranges is still a card.
-	if !formatted && st.near(r.start, r.end, refWords) && !st.hasContext(r.start, r.end, cardWords) {
+	if !formatted && st.cues(r.start, r.end, numberCues, cueRef) != 0 && !st.near(r.start, r.end, cardWords) {
 		return false
 	}
-	if cardBrandOf(d) == "uatp" && !st.hasContext(r.start, r.end, cardWords) {
+	if cardBrandOf(d) == "uatp" && !st.near(r.start, r.end, cardWords) {
 		return false // UATP (prefix 1, 15 digits) looks like any order or account number
 	}
 	score := 0.9
-	if formatted || st.hasContext(r.start, r.end, cardWords) {
+	if formatted || st.near(r.start, r.end, cardWords) {
 		score = 1.0
 	}
 	st.add(r.start, r.end, "credit-card", score)

@@ -63,10 +63,21 @@ var phoneWords = newWordList(
 
 // strongWords name a stronger numeric type; near one, a national-format
 // number without a phone word is not taken for a phone.
-var strongWords = newWordList("ssn", "social security", "nhs", "card", "iban", "routing", "npi", "passport", "licen", "vat", "tax", "isbn", "issn")
+var strongWords = []string{"ssn", "social security", "nhs", "card", "iban", "routing", "npi", "passport", "licen", "vat", "tax", "isbn", "issn"}
 
 // codeWords name short numbers that are dialled but are not phone numbers.
-var codeWords = newWordList("code", "pin", "passcode", "meeting id", "conference id", "room", "port")
+var codeWords = []string{"code", "pin", "passcode", "meeting id", "conference id", "room", "port"}
+
+// The sets of numberCues.
+const (
+	cueCode uint8 = 1 << iota
+	cueRef
+	cueStrong
+)
+
+// numberCues holds the words that say what a number near them is, so that
+// phone() reads a range's window once for all three lists.
+var numberCues = new(wordList).add(cueCode, codeWords...).add(cueRef, refWords...).add(cueStrong, strongWords...)
 
 // phoneTables is built on first use (a few ms of libphonenumber calls).
 type phoneTables struct {
@@ -122,10 +133,17 @@ func (st *scanState) phone(r numRange, formatted bool, ch *chunk, whole bool) (f
 	if !ctx && st.notPhoneShape(r, ch) {
 		return 0, false
 	}
-	if (!ctx || nd < 8) && st.near(r.start, r.end, codeWords) {
-		return 0, false // "dial-in code 845 2291", "Meeting ID 853 9012 4471"
+	var cues uint8
+	if !ctx || nd < 8 {
+		want := cueCode
+		if !ctx && r.ngroups > 1 {
+			want |= cueRef | cueStrong // only these ranges get as far as asking
+		}
+		if cues = st.cues(r.start, r.end, numberCues, want); cues&cueCode != 0 {
+			return 0, false // "dial-in code 845 2291", "Meeting ID 853 9012 4471"
+		}
 	}
-	if score, ok, decided := st.intlPhone(r, ch, ctx); decided {
+	if score, ok, decided := st.intlPhone(r, ch, ctx, cues); decided {
 		return score, ok
 	}
 	if nd > 15 {
@@ -149,7 +167,7 @@ func (st *scanState) phone(r numRange, formatted bool, ch *chunk, whole bool) (f
 	// even in a support ticket, where those words are everywhere.
 	usShaped := parens || (formatted && lensAre(r.lens, 3, 3, 4))
 	trunkShaped := grouped && nd >= 9 && r.digits[0] == '0' // "030 12345678", "06 12 34 56 78"
-	refNear := !ctx && !usShaped && !trunkShaped && st.near(r.start, r.end, refWords)
+	refNear := !ctx && !usShaped && !trunkShaped && cues&cueRef != 0
 	if !refNear && (formatted || parens || ctx) && st.validConfigured(raw, r.digits) {
 		return min(1, 0.75+ctxBonus(ctx, 0.1)), true
 	}
@@ -158,7 +176,7 @@ func (st *scanState) phone(r numRange, formatted bool, ch *chunk, whole bool) (f
 	if refNear || (!grouped && !ctx) || (!whole && !ctx) {
 		return 0, false
 	}
-	if !ctx && st.near(r.start, r.end, strongWords) {
+	if !ctx && cues&cueStrong != 0 {
 		return 0, false
 	}
 	if !validBroad(r.digits, st.s) {
@@ -194,8 +212,9 @@ func ctxBonus(ctx bool, v float64) float64 {
 
 // intlPhone handles +CC, 00 CC and 011 CC forms. decided is false when the
 // range is not written in an international form (or "011" turned out to be
-// a national area code, as in Delhi or Buenos Aires).
-func (st *scanState) intlPhone(r numRange, ch *chunk, ctx bool) (score float64, ok, decided bool) {
+// a national area code, as in Delhi or Buenos Aires). cues are phone's
+// numberCues, read when ctx is false.
+func (st *scanState) intlPhone(r numRange, ch *chunk, ctx bool, cues uint8) (score float64, ok, decided bool) {
 	d := r.digits
 	switch {
 	case r.plus:
@@ -210,7 +229,7 @@ func (st *scanState) intlPhone(r numRange, ch *chunk, ctx bool) (score float64, 
 	default:
 		return 0, false, false
 	}
-	if !r.plus && !ctx && (r.ngroups < 2 || st.near(r.start, r.end, refWords)) {
+	if !r.plus && !ctx && (r.ngroups < 2 || cues&cueRef != 0) {
 		return 0, false, true // "Membership no. 0048 2211 97"
 	}
 	cc, nsn := splitCallingCode(d, len(r.digits)-len(d), r, ch, st.text)

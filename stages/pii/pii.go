@@ -210,7 +210,7 @@ type Config struct {
 type customDetector struct {
 	name   string
 	re     *regexp.Regexp
-	words  []string
+	words  *wordList // nil: no context needed
 	window int
 	score  float64
 }
@@ -341,10 +341,14 @@ func compileCustom(c CustomPattern, window int) (customDetector, error) {
 	if cd.score == 0 {
 		cd.score = 0.8
 	}
+	var words []string
 	for _, w := range c.ContextWords {
 		if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
-			cd.words = append(cd.words, w)
+			words = append(words, w)
 		}
+	}
+	if len(words) > 0 {
+		cd.words = newWordList(words...)
 	}
 	return cd, nil
 }

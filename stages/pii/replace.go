@@ -213,8 +213,6 @@ func utf8Boundary(s string, i int) bool {
 	return true
 }
 
-// mask replaces letters and digits with '*' except the last keep of them;
-// separators stay so the shape remains readable.
 // Mask replaces every letter and digit of v with '*' except the last keep,
 // leaving separators, so "4111-1111-1111-1234" becomes "****-****-****-1234".
 func Mask(v string, keep int) string {

@@ -164,94 +164,80 @@ func runEnd(t string, i int, ok func(byte) bool) int {
 // boundaryAfter reports whether position e ends a token (no word byte follows).
 func boundaryAfter(t string, e int) bool { return e >= len(t) || !isWordByte(t[e]) }
 
-// hasContext reports whether any of words occurs (ASCII case-insensitive)
-// within the scanner's window before start or after end.
-func (st *scanState) hasContext(start, end int, words []string) bool {
-	return contextNear(st.text, start, end, st.s.window, words)
-}
+// near reports whether a word of w occurs within the scanner's window
+// before start or half of it after end.
+func (st *scanState) near(start, end int, w *wordList) bool { return st.cues(start, end, w, 1) != 0 }
 
-// near is hasContext for an indexed word list.
-func (st *scanState) near(start, end int, w *wordList) bool {
-	t := st.text
-	lo, hi := max(0, start-st.s.window), min(len(t), end+st.s.window/2)
-	return w.in(t[lo:start]) || w.in(t[end:hi])
+// cues is near for a list that files its words under several sets
+// (numberCues): one read of the window answers for all of want.
+func (st *scanState) cues(start, end int, w *wordList, want uint8) uint8 {
+	return w.near(st.text, start, end, st.s.window, want)
 }
 
 // wordList holds context words indexed by their first byte, so that a
 // window is read once however many words there are (the phone words come
-// in a dozen languages).
+// in a dozen languages). Each word carries a bit per set it belongs to; a
+// list made by newWordList has the one set 1.
 type wordList struct {
-	first [256][]string
+	sets  [256]uint8 // the sets with a word starting with each byte
+	first [256][]listWord
 }
 
-func newWordList(words ...string) *wordList {
-	w := &wordList{}
+type listWord struct {
+	word string
+	sets uint8
+}
+
+// newWordList takes lower-case words.
+func newWordList(words ...string) *wordList { return new(wordList).add(1, words...) }
+
+// add files lower-case words under sets.
+func (w *wordList) add(sets uint8, words ...string) *wordList {
 	for _, nd := range words {
-		w.first[nd[0]] = append(w.first[nd[0]], nd)
+		w.sets[nd[0]] |= sets
+		w.first[nd[0]] = append(w.first[nd[0]], listWord{nd, sets})
 	}
 	return w
 }
 
-// in reports whether hay holds one of the words with containsFold's rules.
-func (w *wordList) in(hay string) bool {
+// in reports whether hay holds one of the words of a newWordList list.
+func (w *wordList) in(hay string) bool { return w.find(hay, 1) != 0 }
+
+// near returns the sets of want with a word within window bytes before
+// start or window/2 after end.
+func (w *wordList) near(t string, start, end, window int, want uint8) uint8 {
+	got := w.find(t[max(0, start-window):start], want)
+	if got != want {
+		got |= w.find(t[end:min(len(t), end+window/2)], want&^got)
+	}
+	return got
+}
+
+// find returns the sets of want that have a word in hay, matched ASCII
+// case-insensitively. A match must start a word; words of three bytes or
+// fewer must also end one, so "tel" does not fire inside "hotel" or
+// "telling".
+func (w *wordList) find(hay string, want uint8) uint8 {
+	var got uint8
 	for i := 0; i < len(hay); i++ {
 		c := lower(hay[i])
-		cands := w.first[c]
-		if len(cands) == 0 || (i > 0 && isAlpha(hay[i-1]) && isAlpha(c)) {
+		if w.sets[c]&want&^got == 0 || (i > 0 && isAlpha(hay[i-1]) && isAlpha(c)) {
 			continue
 		}
-		for _, nd := range cands {
-			if !hasFoldPrefix(hay, i, nd) {
+		for _, x := range w.first[c] {
+			nd := x.word
+			if x.sets&want&^got == 0 || !hasFoldPrefix(hay, i, nd) {
 				continue
 			}
 			if e := i + len(nd); len(nd) <= 3 && e < len(hay) && isAlpha(hay[e]) && isAlpha(nd[len(nd)-1]) {
 				continue
 			}
-			return true
+			if got |= x.sets & want; got == want {
+				return got
+			}
 		}
 	}
-	return false
-}
-
-func contextNear(t string, start, end, window int, words []string) bool {
-	lo := start - window
-	if lo < 0 {
-		lo = 0
-	}
-	hi := end + window/2
-	if hi > len(t) {
-		hi = len(t)
-	}
-	return containsFold(t[lo:start], words) || containsFold(t[end:hi], words)
-}
-
-// containsFold is an allocation-free ASCII case-insensitive search for
-// lower-case needles. A match must start a word; needles of three bytes or
-// fewer must also end one, so "tel" does not fire inside "hotel" or "telling".
-func containsFold(hay string, needles []string) bool {
-	for _, nd := range needles {
-		if len(nd) == 0 || len(nd) > len(hay) {
-			continue
-		}
-		first := nd[0]
-		for i := 0; i+len(nd) <= len(hay); i++ {
-			if lower(hay[i]) != first || (i > 0 && isAlpha(hay[i-1]) && isAlpha(first)) {
-				continue
-			}
-			j := 1
-			for j < len(nd) && lower(hay[i+j]) == nd[j] {
-				j++
-			}
-			if j < len(nd) {
-				continue
-			}
-			if e := i + j; len(nd) <= 3 && e < len(hay) && isAlpha(hay[e]) && isAlpha(nd[len(nd)-1]) {
-				continue
-			}
-			return true
-		}
-	}
-	return false
+	return got
 }
 
 func lower(c byte) byte {
@@ -274,6 +260,17 @@ func hasFoldPrefix(t string, i int, p string) bool {
 	return true
 }
 
+// cueBefore reports whether one of the lower-case cues ends at i and starts
+// a word ("seen on " before "3/14").
+func cueBefore(t string, i int, cues []string) bool {
+	for _, c := range cues {
+		if i >= len(c) && hasFoldPrefix(t, i-len(c), c) && (i == len(c) || !isAlpha(t[i-len(c)-1])) {
+			return true
+		}
+	}
+	return false
+}
+
 // customPriority ranks custom patterns after the validated built-ins.
 const customPriority = 20
 
@@ -282,7 +279,7 @@ func (st *scanState) customMatches(c customDetector) {
 		if m[1] <= m[0] {
 			continue
 		}
-		if len(c.words) > 0 && !contextNear(st.text, m[0], m[1], c.window, c.words) {
+		if c.words != nil && c.words.near(st.text, m[0], m[1], c.window, 1) == 0 {
 			continue
 		}
 		st.spans = append(st.spans, cand{Span{Start: m[0], End: m[1], Type: c.name, Detector: c.name, Score: c.score}, customPriority})
