@@ -223,6 +223,11 @@ func (x *Index) bandKey(sig Signature, b int) uint32 {
 	return uint32(mix64(h) >> 32)
 }
 
+// probeBatch is how many band keys query hashes before it probes the table
+// with them (see multiTable.touch): the 20 bands of the default parameters
+// in one batch.
+const probeBatch = 32
+
 // query appends to dst every stored document sharing at least one band with
 // sig, once each, in ascending id order, with its estimated similarity. A
 // signature of the wrong length finds nothing. With enough capacity in dst it
@@ -234,32 +239,56 @@ func (x *Index) query(dst []candidate, sig Signature) []candidate {
 	start := len(dst)
 	// Collect slots in the ID field first, then dedupe and translate. The
 	// slots come from a per-call view of dst, so concurrent queries share
-	// nothing mutable.
-	for b := range x.params.Bands {
-		key := x.bandKey(sig, b)
-		t, i := x.bands.probe(key)
-		if t == nil {
-			continue
+	// nothing mutable. The band keys are hashed a batch at a time, and
+	// their slots touched before any is walked.
+	var buf [probeBatch]uint32
+	for from := 0; from < x.params.Bands; from += probeBatch {
+		keys := buf[:min(probeBatch, x.params.Bands-from)]
+		for b := range keys {
+			keys[b] = x.bandKey(sig, from+b)
 		}
-		for ; ; i = t.next(i) {
-			e := t.slots[i]
-			if e == 0 {
-				break
+		x.bands.touch(keys)
+		for _, key := range keys {
+			t, i := x.bands.probe(key)
+			if t == nil {
+				continue
 			}
-			if uint32(e>>32) == key {
-				dst = append(dst, candidate{ID: uint64(uint32(e) - 1)})
+			for ; ; i = t.next(i) {
+				e := t.slots[i]
+				if e == 0 {
+					break
+				}
+				if uint32(e>>32) == key {
+					dst = append(dst, candidate{ID: uint64(uint32(e) - 1)})
+				}
 			}
 		}
 	}
 	found := dst[start:]
 	slices.SortFunc(found, func(a, b candidate) int { return cmp.Compare(a.ID, b.ID) })
 	found = slices.CompactFunc(found, func(a, b candidate) bool { return a.ID == b.ID })
+	x.touchStored(found)
 	for i := range found {
 		slot := uint32(found[i].ID)
 		found[i] = candidate{ID: x.id(slot), Similarity: x.similarity(sig, slot)}
 	}
 	slices.SortFunc(found, func(a, b candidate) int { return cmp.Compare(a.ID, b.ID) })
 	return dst[:start+len(found)]
+}
+
+// touchStored loads every cache line of the stored signatures of found's
+// slots before any is compared, so that their misses overlap (see
+// multiTable.touch): one byte every 64 and the last.
+func (x *Index) touchStored(found []candidate) {
+	var or uint8
+	for _, c := range found {
+		s := x.stored(uint32(c.ID))
+		for i := 0; i < len(s); i += 64 {
+			or |= s[i]
+		}
+		or |= s[len(s)-1]
+	}
+	keep(uint64(or))
 }
 
 // collide8 is the chance that two unrelated 8-bit minima agree.

@@ -1,5 +1,7 @@
 package minhash
 
+import "math"
+
 // multiTable is an open-addressing multimap from a 32-bit key to 32-bit
 // values, with linear probing. Each slot is one uint64, key<<32 | (value+1),
 // and 0 marks an empty slot, so an entry costs 8 bytes divided by the load
@@ -25,6 +27,7 @@ type multiTable struct {
 type segment struct {
 	slots []uint64
 	n     int
+	grows int // how many times it has grown (see grow)
 }
 
 // tableSegs is the number of segments: a power of two, so the top bits of
@@ -66,11 +69,7 @@ func (s *segment) next(i int) int {
 // 1.25x at 3/4 load, so the load stays in [3/5, 3/4]: 10.7-13.3 bytes per
 // entry. (Growing by 2x would leave it between 3/8 and 3/4, up to 21 bytes.)
 func (t *multiTable) insert(key, val uint32) {
-	spread := uint64(key) * 0x9E3779B97F4A7C15
-	s := &t.segs[spread>>(64-tableSegBits)]
-	if 4*(s.n+1) > 3*len(s.slots) {
-		s.grow(t.mem)
-	}
+	s := t.room(uint64(key) * 0x9E3779B97F4A7C15)
 	s.put(uint64(key)<<32 | uint64(val+1))
 	s.n++
 	t.n++
@@ -81,10 +80,7 @@ func (t *multiTable) insert(key, val uint32) {
 // slot, which walks every entry of key.
 func (t *multiTable) insertCapped(key, val uint32, limit int) bool {
 	spread := uint64(key) * 0x9E3779B97F4A7C15
-	s := &t.segs[spread>>(64-tableSegBits)]
-	if 4*(s.n+1) > 3*len(s.slots) {
-		s.grow(t.mem)
-	}
+	s := t.room(spread)
 	n := 0
 	for i := s.home(spread); ; i = s.next(i) {
 		e := s.slots[i]
@@ -102,6 +98,17 @@ func (t *multiTable) insertCapped(key, val uint32, limit int) bool {
 	}
 }
 
+// room returns the segment of a key spread as in probe, grown first if one
+// more entry would take it above 3/4 load.
+func (t *multiTable) room(spread uint64) *segment {
+	i := int(spread >> (64 - tableSegBits))
+	s := &t.segs[i]
+	if 4*(s.n+1) > 3*len(s.slots) {
+		s.grow(t.mem, i)
+	}
+	return s
+}
+
 // put stores an entry in the first empty slot of its probe run.
 func (s *segment) put(e uint64) {
 	for i := s.home(uint64(uint32(e>>32)) * 0x9E3779B97F4A7C15); ; i = s.next(i) {
@@ -115,9 +122,16 @@ func (s *segment) put(e uint64) {
 // grow enlarges the segment by a quarter (or creates it) and reinserts
 // every entry: each entry is moved about four times over the table's life.
 // With an arena, large segments live off the heap.
-func (s *segment) grow(mem *arena) {
+//
+// Segment i's sizes are segment 0's times 1.25^(i/tableSegs). Segments fill
+// at the same pace: with equal sizes, all would grow within a few thousand
+// documents of each other (at 2 million documents, half a gigabyte
+// reallocated and 40 million entries moved in one burst); offset, they grow
+// one at a time.
+func (s *segment) grow(mem *arena, i int) {
 	old := s.slots
-	n := max(minTableSlots, len(old)+len(old)/4)
+	n := int(minTableSlots * math.Pow(1.25, float64(s.grows)+float64(i)/tableSegs))
+	s.grows++
 	if mem != nil {
 		s.slots = mem.words(n)
 	} else {
@@ -132,6 +146,26 @@ func (s *segment) grow(mem *arena) {
 		mem.free(firstWord(old))
 	}
 }
+
+// touch loads the slot that each key's probe run starts at. In a large
+// table each such load misses the caches and the TLB; made together, with
+// no walk in between, the misses overlap instead of queueing, and the walks
+// that follow find their slots cached.
+func (t *multiTable) touch(keys []uint32) {
+	var or uint64
+	for _, k := range keys {
+		if s, i := t.probe(k); s != nil {
+			or |= s.slots[i]
+		}
+	}
+	keep(or)
+}
+
+// keep uses its argument, so that the compiler keeps loads made only to
+// bring memory into the cache (Go has no prefetch instruction).
+//
+//go:noinline
+func keep(uint64) {}
 
 // first returns the first value stored under key.
 func (t *multiTable) first(key uint32) (uint32, bool) {
