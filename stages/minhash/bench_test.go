@@ -84,6 +84,41 @@ func BenchmarkShingle(b *testing.B) {
 // cached: the figure is mostly query and verify.
 func BenchmarkDeduperCheck(b *testing.B) {
 	p := defaultParams()
+	eachIndexSize(b, p, func(b *testing.B, n int, d *Deduper) {
+		rng := rand.New(rand.NewPCG(5, 5))
+		for i := range n {
+			if _, err := d.Check(uint64(i), randomSig(rng, p.NumPerm)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sigs := make([]Signature, 4096)
+		for i := range sigs {
+			sigs[i] = randomSig(rng, p.NumPerm)
+			if i%4 == 0 && i > 0 {
+				sigs[i] = perturb(rng, sigs[i-1], 0.1)
+			}
+		}
+		// Ids are kept ordinals, as in the dedup stage: any other id
+		// would make the index build an id table for all n documents
+		// inside the timed loop (see Index.dense).
+		id, i := uint64(n), 0
+		b.ResetTimer()
+		for b.Loop() {
+			v, err := d.Check(id, sigs[i%len(sigs)])
+			if err != nil {
+				b.Fatal(err)
+			}
+			if !v.Duplicate {
+				id++
+			}
+			i++
+		}
+	})
+}
+
+// eachIndexSize runs fn as a sub-benchmark for each index size, on a new
+// Deduper for p that it releases after.
+func eachIndexSize(b *testing.B, p Params, fn func(b *testing.B, n int, d *Deduper)) {
 	for _, n := range []int{100_000, 500_000, 2_000_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			d, err := NewDeduper(p)
@@ -91,34 +126,7 @@ func BenchmarkDeduperCheck(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer d.Release()
-			rng := rand.New(rand.NewPCG(5, 5))
-			for i := range n {
-				if _, err := d.Check(uint64(i), randomSig(rng, p.NumPerm)); err != nil {
-					b.Fatal(err)
-				}
-			}
-			sigs := make([]Signature, 4096)
-			for i := range sigs {
-				sigs[i] = randomSig(rng, p.NumPerm)
-				if i%4 == 0 && i > 0 {
-					sigs[i] = perturb(rng, sigs[i-1], 0.1)
-				}
-			}
-			// Ids are kept ordinals, as in the dedup stage: any other id
-			// would make the index build an id table for all n documents
-			// inside the timed loop (see Index.dense).
-			id, i := uint64(n), 0
-			b.ResetTimer()
-			for b.Loop() {
-				v, err := d.Check(id, sigs[i%len(sigs)])
-				if err != nil {
-					b.Fatal(err)
-				}
-				if !v.Duplicate {
-					id++
-				}
-				i++
-			}
+			fn(b, n, d)
 		})
 	}
 }
@@ -132,52 +140,45 @@ func BenchmarkDeduperCheck(b *testing.B) {
 func BenchmarkDeduperCheckTemplated(b *testing.B) {
 	p := defaultParams()
 	const others = 6 // (128 - 6*6) / 128 = 0.72 of the values stay equal
-	for _, n := range []int{100_000, 500_000, 2_000_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			d, err := NewDeduper(p)
-			if err != nil {
+	eachIndexSize(b, p, func(b *testing.B, n int, d *Deduper) {
+		// Document i's signature is rebuilt from its own seed, so the
+		// queries can copy bands of any of them without keeping all.
+		kept := func(i int) Signature { return randomSig(rand.New(rand.NewPCG(7, uint64(i))), p.NumPerm) }
+		for i := range n {
+			if err := d.idx.insert(uint64(i), kept(i)); err != nil {
 				b.Fatal(err)
 			}
-			defer d.Release()
-			// Document i's signature is rebuilt from its own seed, so the
-			// queries can copy bands of any of them without keeping all.
-			kept := func(i int) Signature { return randomSig(rand.New(rand.NewPCG(7, uint64(i))), p.NumPerm) }
-			for i := range n {
-				if err := d.idx.insert(uint64(i), kept(i)); err != nil {
-					b.Fatal(err)
-				}
+		}
+		rng := rand.New(rand.NewPCG(8, 8))
+		queries := make([]Signature, 1<<16)
+		for i := range queries {
+			q := kept(rng.IntN(n))
+			for band := range others {
+				rows := q[band*p.Rows : (band+1)*p.Rows]
+				copy(rows, kept(rng.IntN(n))[band*p.Rows:])
 			}
-			rng := rand.New(rand.NewPCG(8, 8))
-			queries := make([]Signature, 1<<16)
-			for i := range queries {
-				q := kept(rng.IntN(n))
-				for band := range others {
-					rows := q[band*p.Rows : (band+1)*p.Rows]
-					copy(rows, kept(rng.IntN(n))[band*p.Rows:])
-				}
-				queries[i] = q
+			queries[i] = q
+		}
+		i, cands := 0, 0
+		b.ResetTimer()
+		for b.Loop() {
+			// A stage checks a signature it has just computed, so the
+			// next query is brought into the cache now (a value of each
+			// line), not read cold by the check.
+			next, warm := queries[(i+1)%len(queries)], uint32(0)
+			for j := 0; j < len(next); j += 16 {
+				warm |= next[j]
 			}
-			i, cands := 0, 0
-			b.ResetTimer()
-			for b.Loop() {
-				// A stage checks a signature it has just computed, so the
-				// next query is brought into the cache now (a value of each
-				// line), not read cold by the check.
-				next, warm := queries[(i+1)%len(queries)], uint32(0)
-				for j := 0; j < len(next); j += 16 {
-					warm |= next[j]
-				}
-				keep(uint64(warm))
-				v, err := d.Check(uint64(n), queries[i%len(queries)])
-				if err != nil || !v.Duplicate {
-					b.Fatalf("check: %+v, %v", v, err)
-				}
-				cands += v.Candidates
-				i++
+			keep(uint64(warm))
+			v, err := d.Check(uint64(n), queries[i%len(queries)])
+			if err != nil || !v.Duplicate {
+				b.Fatalf("check: %+v, %v", v, err)
 			}
-			b.ReportMetric(float64(cands)/float64(b.N), "candidates/op")
-		})
-	}
+			cands += v.Candidates
+			i++
+		}
+		b.ReportMetric(float64(cands)/float64(b.N), "candidates/op")
+	})
 }
 
 // BenchmarkIndexQuery measures Query alone on an index of 100k documents.
