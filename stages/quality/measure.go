@@ -264,18 +264,9 @@ func (m *measures) wordHits(tok string) {
 
 // stopWords are Gopher's English stop words, packed.
 var (
-	stopWords          = [...]uint64{packed("the"), packed("be"), packed("to"), packed("of"), packed("and"), packed("that"), packed("have"), packed("with")}
-	loremKey, ipsumKey = packed("lorem"), packed("ipsum")
+	stopWords          = [...]uint64{shortkey.Pack("the"), shortkey.Pack("be"), shortkey.Pack("to"), shortkey.Pack("of"), shortkey.Pack("and"), shortkey.Pack("that"), shortkey.Pack("have"), shortkey.Pack("with")}
+	loremKey, ipsumKey = shortkey.Pack("lorem"), shortkey.Pack("ipsum")
 )
-
-// packed is a word of up to 8 bytes as wordHits packs it.
-func packed(w string) uint64 {
-	var k uint64
-	for i := len(w) - 1; i >= 0; i-- {
-		k = k<<8 | uint64(w[i])
-	}
-	return k
-}
 
 // lowerASCII8 lower-cases the ASCII capitals among the 8 bytes of k and
 // leaves every other byte as it is.

@@ -41,7 +41,7 @@ func New(m map[string]uint32, spread int) *Table {
 		if len(k) == 0 || len(k) > MaxLen {
 			continue
 		}
-		key := pack(k)
+		key := Pack(k)
 		i := t.home(key, len(k))
 		for t.slots[i].n != 0 {
 			i = (i + 1) & mask
@@ -51,8 +51,8 @@ func New(m map[string]uint32, spread int) *Table {
 	return t
 }
 
-// pack packs a string of at most 8 bytes into a key.
-func pack[S string | []byte](s S) uint64 {
+// Pack packs a string of at most 8 bytes into a key as GetPacked takes it.
+func Pack[S string | []byte](s S) uint64 {
 	var k uint64
 	for i := len(s) - 1; i >= 0; i-- {
 		k = k<<8 | uint64(s[i])
@@ -71,7 +71,7 @@ func Get[S string | []byte](t *Table, s S) (uint32, bool) {
 	if len(s) == 0 || len(s) > MaxLen {
 		return 0, false
 	}
-	return GetPacked(t, pack(s), len(s))
+	return GetPacked(t, Pack(s), len(s))
 }
 
 // GetPacked is Get for a string of n bytes already packed as the table
