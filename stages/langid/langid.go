@@ -239,11 +239,11 @@ func Detect(text string) (string, float64) {
 
 	nl := len(m.codes)
 	sum := make([]float64, nl)
-	cost := make([]int32, nl)
+	cost := make([]int32, nl) // per trigram; only candidates' are read, and reset after
+	for l := range cost {
+		cost[l] = -1
+	}
 	for _, t := range trigrams {
-		for l := range cost {
-			cost[l] = -1
-		}
 		// unigram, then bigram, then trigram: the longest found wins
 		for _, key := range [3]uint64{t &^ (1<<42 - 1), t &^ (1<<21 - 1), t} {
 			langs, costs := m.lookup(key)
@@ -254,6 +254,7 @@ func Detect(text string) (string, float64) {
 		for _, l := range cands {
 			if c := cost[l]; c >= 0 {
 				sum[l] -= float64(c) / logScale
+				cost[l] = -1
 			}
 		}
 	}

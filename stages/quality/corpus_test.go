@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -172,13 +173,8 @@ func TestCorpusDropShare(t *testing.T) {
 		for _, d := range drops {
 			by[d.Reason]++
 		}
-		reasons := make([]string, 0, len(by))
-		for r := range by {
-			reasons = append(reasons, r)
-		}
-		slices.Sort(reasons)
 		var parts []string
-		for _, r := range reasons {
+		for _, r := range slices.Sorted(maps.Keys(by)) {
 			parts = append(parts, fmt.Sprintf("%s %d (%.2f%%)", r, by[r], 100*float64(by[r])/float64(len(c.docs))))
 		}
 		share := float64(len(drops)) / float64(len(c.docs))

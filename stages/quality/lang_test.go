@@ -3,6 +3,7 @@ package quality
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -73,11 +74,7 @@ func TestLanguageAccuracy(t *testing.T) {
 			t.Logf("%s detected as %s (%.2f): %s", s.code, code, conf, s.text)
 		}
 	}
-	codes := make([]string, 0, len(total))
-	for c := range total {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
+	codes := slices.Sorted(maps.Keys(total))
 	var row []string
 	for _, c := range codes {
 		row = append(row, fmt.Sprintf("%s %d/%d", c, right[c], total[c]))
