@@ -221,29 +221,39 @@ func TestContainmentIncrementalBuild(t *testing.T) {
 	}
 	oneGo := mustContainment(t, 4)
 	steps := mustContainment(t, 4)
-	for _, c := range []*ContainmentIndex{oneGo, steps} {
+	small := mustContainment(t, 4) // merges every few references as they are added
+	small.minMerge = 40
+	for _, c := range []*ContainmentIndex{oneGo, steps, small} {
 		if err := c.SetMaxRefs(25); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for i, ref := range refs {
-		oneGo.Add(uint32(i), ref)
+	// The ids of one batch come in descending order, so that a merge
+	// interleaves older and newer ids of an n-gram.
+	for i := range refs {
+		oneGo.Add(uint32(i), refs[i])
 	}
 	for batch := range 3 {
-		for i := batch * 80; i < (batch+1)*80; i++ {
+		for i := (batch+1)*80 - 1; i >= batch*80; i-- {
 			steps.Add(uint32(i), refs[i])
+			small.Add(uint32(i), refs[i])
 		}
 		steps.QueryEither(queries[batch], 0.3) // builds
 	}
-	for i, q := range queries {
-		a, b := fmt.Sprint(oneGo.QueryEither(q, 0.3)), fmt.Sprint(steps.QueryEither(q, 0.3))
-		if a != b {
-			t.Errorf("query %d: one go %s, in steps %s", i, a, b)
-		}
+	if small.Stats().Postings == 0 {
+		t.Fatal("no postings")
 	}
-	sa, sb := oneGo.Stats(), steps.Stats()
-	if sa.Boilerplate != sb.Boilerplate || sa.BoilerplatePostings != sb.BoilerplatePostings || fmt.Sprint(sa.Top) != fmt.Sprint(sb.Top) || sa.Postings != sb.Postings {
-		t.Errorf("stats differ: one go %+v, in steps %+v", sa, sb)
+	for name, c := range map[string]*ContainmentIndex{"in steps": steps, "merged as added": small} {
+		for i, q := range queries {
+			a, b := fmt.Sprint(oneGo.QueryEither(q, 0.3)), fmt.Sprint(c.QueryEither(q, 0.3))
+			if a != b {
+				t.Errorf("query %d: one go %s, %s %s", i, a, name, b)
+			}
+		}
+		sa, sb := oneGo.Stats(), c.Stats()
+		if sa.Boilerplate != sb.Boilerplate || sa.BoilerplatePostings != sb.BoilerplatePostings || fmt.Sprint(sa.Top) != fmt.Sprint(sb.Top) || sa.Postings != sb.Postings || sa.Ngrams != sb.Ngrams {
+			t.Errorf("stats differ: one go %+v, %s %+v", sa, name, sb)
+		}
 	}
 }
 

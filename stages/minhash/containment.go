@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 )
@@ -40,28 +39,34 @@ import (
 // an array of 4 bytes per id). No texts. Counts are exact up to 64-bit hash
 // collisions.
 //
-// Add all references before querying: the first query after an Add rebuilds
-// the index (O(total postings)). QueryEither is safe for concurrent use.
+// Postings are merged into the sorted arrays in batches as they are added,
+// so that an index under construction takes at most about 1.5 times its
+// final size (at least 32 MB more). Add all references before querying:
+// the first query after an Add merges the last batch and rebuilds the hash
+// table. QueryEither is safe for concurrent use.
 type ContainmentIndex struct {
 	sh      *Shingler
 	maxRefs int
 
 	mu sync.RWMutex
-	// pendingHash[i] is in reference pendingID[i]: the postings added since
-	// the last build, 12 bytes each (a posting struct would pad to 16).
-	pendingHash []uint64
-	pendingID   []uint32
-	keys        []uint64 // distinct n-gram hashes, ascending
-	offs        []uint32 // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
-	refs        []uint32 // reference ids, ascending per key
-	lookup      []uint32 // open addressing: key's top bits -> index into keys, +1
-	shift       uint8    // 64 - log2(len(lookup))
-	bpKeys      []uint64 // boilerplate n-grams, ascending (a subset of keys)
-	bpRefs      []uint32 // bpKeys[i] is in bpRefs[i] references
-	sizes       []uint32 // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
-	nrefs       int
-	top         []CommonNgram
-	scratch     sync.Pool // *hitCounter, one per concurrent query
+	// pending are the postings added since the last merge into the sorted
+	// arrays below, at most about half the size of those arrays (at least
+	// minMerge), so that memory stays near the compressed size however many
+	// references are added.
+	pending  []posting
+	minMerge int      // minMerge unless a test says otherwise
+	stale    bool     // lookup does not index keys yet
+	keys     []uint64 // distinct n-gram hashes, ascending
+	offs     []uint32 // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
+	refs     []uint32 // reference ids, ascending per key
+	lookup   []uint32 // open addressing: key's top bits -> index into keys, +1
+	shift    uint8    // 64 - log2(len(lookup))
+	bpKeys   []uint64 // boilerplate n-grams, ascending (a subset of keys)
+	bpRefs   []uint32 // bpKeys[i] is in bpRefs[i] references
+	sizes    []uint32 // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
+	nrefs    int
+	top      []CommonNgram
+	scratch  sync.Pool // *hitCounter, one per concurrent query
 
 	// Work done by queries, for Stats (updated once per query).
 	queries, queryNgrams, visited, bpHits, skipped atomic.Int64
@@ -136,7 +141,7 @@ func NewContainmentIndex(n int, cfg ShingleConfig) (*ContainmentIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ContainmentIndex{sh: sh, maxRefs: DefaultMaxRefs}, nil
+	return &ContainmentIndex{sh: sh, maxRefs: DefaultMaxRefs, minMerge: minMerge}, nil
 }
 
 // SetMaxRefs sets the boilerplate bound k (k >= 1): n-grams found in more
@@ -177,11 +182,25 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	c.sizes[id] = uint32(min(len(set), 1<<32-2)) + 1
 	c.nrefs++
 	for _, h := range set {
-		c.pendingHash = append(c.pendingHash, h)
-		c.pendingID = append(c.pendingID, id)
+		c.pending = append(c.pending, posting{h, id})
+	}
+	if len(c.pending) >= max(c.minMerge, (len(c.keys)+len(c.refs))/2) {
+		c.merge()
 	}
 	return len(set), nil
 }
+
+// posting says that n-gram h is in reference id.
+type posting struct {
+	h  uint64
+	id uint32
+}
+
+// minMerge is the least number of pending postings merged at a time
+// (32 MB of them): a merge costs time linear in the index, so the index
+// grows by at least a third of itself between merges, and the merges of a
+// build cost time linear in its postings.
+const minMerge = 1 << 21
 
 // QueryEither returns the references where either containment reaches the
 // threshold, best first by the larger of the two, ties by ascending id: one
@@ -297,77 +316,76 @@ func (c *ContainmentIndex) Stats() IndexStats {
 	return st
 }
 
-// ensureBuilt merges pending postings into the compressed index. An n-gram
-// that is boilerplate stays so (its count only grows); one that crosses
-// maxRefs now becomes so, and its postings are dropped.
+// ensureBuilt merges pending postings into the compressed index and
+// indexes its keys for lookups.
 func (c *ContainmentIndex) ensureBuilt() {
 	c.mu.RLock()
-	clean := len(c.pendingHash) == 0
+	clean := len(c.pending) == 0 && !c.stale
 	c.mu.RUnlock()
 	if clean {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pendingHash) == 0 {
-		return
+	if len(c.pending) > 0 {
+		c.merge()
 	}
-	// The postings of an earlier build join the pending ones, and all are
-	// sorted in place, as two parallel slices: no copy of 16-byte pairs.
-	all := pendingSort{c.pendingHash, c.pendingID}
-	c.pendingHash, c.pendingID = nil, nil
-	for i, k := range c.keys {
-		for _, id := range c.refs[c.offs[i]:c.offs[i+1]] {
-			all.hash, all.id = append(all.hash, k), append(all.id, id)
-		}
+	if c.stale {
+		c.buildLookup()
+		c.stale = false
 	}
-	sort.Sort(all)
-	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)), offs: make([]uint32, 0, len(c.offs)), refs: make([]uint32, 0, len(all.id))}
-	j := 0 // next old boilerplate n-gram
-	for lo := 0; lo < len(all.hash); {
-		h := all.hash[lo]
-		hi := lo + 1
-		for hi < len(all.hash) && all.hash[hi] == h {
-			hi++
+}
+
+// merge merges the pending postings into the sorted arrays, in one pass
+// over both. An n-gram that is boilerplate stays so (its count only
+// grows); one that crosses maxRefs now becomes so, and its postings are
+// dropped. The result does not depend on when merges happen.
+func (c *ContainmentIndex) merge() {
+	p := c.pending
+	slices.SortFunc(p, func(a, b posting) int {
+		return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.id, b.id))
+	})
+	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)+len(p)/4), offs: make([]uint32, 0, len(c.keys)+len(p)/4+1),
+		refs: make([]uint32, 0, len(c.refs)+len(p)/2)}
+	var ids []uint32 // the pending references of the n-gram at hand
+	i, j := 0, 0     // next old n-gram, next old boilerplate n-gram
+	for lo := 0; lo < len(p) || i < len(c.keys); {
+		if lo == len(p) || i < len(c.keys) && c.keys[i] < p[lo].h {
+			b.old(i, &j) // only in the index
+			i++
+			continue
 		}
-		for ; j < len(c.bpKeys) && c.bpKeys[j] < h; j++ {
-			b.boilerplate(c.bpKeys[j], c.bpRefs[j], nil)
+		h := p[lo].h
+		ids = ids[:0]
+		for ; lo < len(p) && p[lo].h == h; lo++ {
+			ids = append(ids, p[lo].id)
 		}
-		n := hi - lo
-		if j < len(c.bpKeys) && c.bpKeys[j] == h {
-			b.boilerplate(h, c.bpRefs[j]+uint32(n), all.id[lo:hi])
-			j++
-		} else if n > c.maxRefs {
-			b.boilerplate(h, uint32(n), all.id[lo:hi])
-		} else {
-			b.keys = append(b.keys, h)
-			b.offs = append(b.offs, uint32(len(b.refs)))
-			b.refs = append(b.refs, all.id[lo:hi]...)
+		var olds []uint32
+		if i < len(c.keys) && c.keys[i] == h {
+			if c.offs[i] == c.offs[i+1] { // boilerplate already
+				b.boilerplate(h, c.bpRefs[j]+uint32(len(ids)), ids)
+				i, j = i+1, j+1
+				continue
+			}
+			olds = c.refs[c.offs[i]:c.offs[i+1]]
+			i++
 		}
-		lo = hi
-	}
-	for ; j < len(c.bpKeys); j++ {
-		b.boilerplate(c.bpKeys[j], c.bpRefs[j], nil)
+		if n := len(olds) + len(ids); n > c.maxRefs {
+			b.boilerplate(h, uint32(n), olds, ids)
+			continue
+		}
+		b.keys = append(b.keys, h)
+		b.offs = append(b.offs, uint32(len(b.refs)))
+		b.refs = append(append(b.refs, olds...), ids...)
 	}
 	c.keys, c.offs, c.refs = b.keys, append(b.offs, uint32(len(b.refs))), b.refs
 	c.bpKeys, c.bpRefs = b.bpKeys, b.bpRefs
 	c.top = b.top
-	c.buildLookup()
-}
-
-// pendingSort sorts postings held as parallel slices by hash, then id.
-type pendingSort struct {
-	hash []uint64
-	id   []uint32
-}
-
-func (p pendingSort) Len() int { return len(p.hash) }
-func (p pendingSort) Less(i, j int) bool {
-	return p.hash[i] < p.hash[j] || p.hash[i] == p.hash[j] && p.id[i] < p.id[j]
-}
-func (p pendingSort) Swap(i, j int) {
-	p.hash[i], p.hash[j] = p.hash[j], p.hash[i]
-	p.id[i], p.id[j] = p.id[j], p.id[i]
+	c.pending = c.pending[:0]
+	if cap(c.pending) > 2*c.minMerge { // the first merge of a large batch
+		c.pending = nil
+	}
+	c.stale = true
 }
 
 // builder collects a rebuilt index.
@@ -383,15 +401,31 @@ type builder struct {
 // maxTop is how many boilerplate n-grams Stats names.
 const maxTop = 5
 
+// old copies the index's n-gram i into the new one; *j is the index's next
+// boilerplate n-gram.
+func (b *builder) old(i int, j *int) {
+	c := b.c
+	if c.offs[i] == c.offs[i+1] {
+		b.boilerplate(c.keys[i], c.bpRefs[*j])
+		*j++
+		return
+	}
+	b.keys = append(b.keys, c.keys[i])
+	b.offs = append(b.offs, uint32(len(b.refs)))
+	b.refs = append(b.refs, c.refs[c.offs[i]:c.offs[i+1]]...)
+}
+
 // boilerplate adds boilerplate n-gram h found in refs references; fresh
 // are the references of its postings not yet discounted from their sizes.
-func (b *builder) boilerplate(h uint64, refs uint32, fresh []uint32) {
+func (b *builder) boilerplate(h uint64, refs uint32, fresh ...[]uint32) {
 	b.keys = append(b.keys, h)
 	b.offs = append(b.offs, uint32(len(b.refs)))
 	b.bpKeys = append(b.bpKeys, h)
 	b.bpRefs = append(b.bpRefs, refs)
-	for _, id := range fresh {
-		b.c.sizes[id]--
+	for _, ids := range fresh {
+		for _, id := range ids {
+			b.c.sizes[id]--
+		}
 	}
 	// Keep the maxTop most common, ties by ascending hash (keys arrive in
 	// ascending order, so a tie never displaces an earlier one).
