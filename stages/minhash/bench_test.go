@@ -235,3 +235,49 @@ func BenchmarkContainmentQuery(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkContainmentLarge builds an index of 200,000 templated
+// references (about 8M distinct 5-grams, far more than the caches hold)
+// and queries it with texts that share a reference's own words or none:
+// the leakage check of a large split.
+func BenchmarkContainmentLarge(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	refs := make([]string, 200_000)
+	for i := range refs {
+		refs[i] = templatedText(r, 40)
+	}
+	queries := make([]string, 4096)
+	for i := range queries {
+		if i%2 == 0 {
+			queries[i] = templatedText(r, 40)
+		} else {
+			queries[i] = templates[i%len(templates)] + " " + ownWords(refs[r.IntN(len(refs))])
+		}
+	}
+	build := func() *ContainmentIndex {
+		c := mustContainment(b, 5)
+		for i, ref := range refs {
+			if _, err := c.Add(uint32(i), ref); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c.ensureBuilt()
+		return c
+	}
+	b.Run("build", func(b *testing.B) {
+		for b.Loop() {
+			build()
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(refs)), "ns/ref")
+	})
+	b.Run("query", func(b *testing.B) {
+		c := build()
+		i := 0
+		for b.Loop() {
+			c.QueryEither(queries[i%len(queries)], 0.5)
+			i++
+		}
+		st := c.Stats()
+		b.ReportMetric(float64(st.Visited)/float64(st.Queries), "postings/query")
+	})
+}

@@ -85,6 +85,7 @@ type hitCounter struct {
 	counts  []uint32
 	touched []uint32
 	set     []uint64
+	found   []uint32 // indexes of the query's n-grams in keys
 }
 
 // Match is a reference record found by a containment query.
@@ -184,10 +185,15 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	for _, h := range set {
 		c.pending = append(c.pending, posting{h, id})
 	}
-	if len(c.pending) >= max(c.minMerge, (len(c.keys)+len(c.refs))/2) {
+	if len(c.pending) >= c.mergeAt() {
 		c.merge()
 	}
 	return len(set), nil
+}
+
+// mergeAt is the number of pending postings at which Add merges them.
+func (c *ContainmentIndex) mergeAt() int {
+	return max(c.minMerge, (len(c.keys)+len(c.refs))/2)
 }
 
 // posting says that n-gram h is in reference id.
@@ -247,18 +253,27 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 	if len(hc.set) == 0 {
 		return nil
 	}
+	// Three passes, so that the cache misses of one pass overlap instead of
+	// queueing behind each other: load each n-gram's hash table slot, then
+	// find the n-grams and load their offsets, then walk their postings.
+	c.touch(hc.set)
+	hc.found = hc.found[:0]
+	var or uint32
+	for _, h := range hc.set {
+		if i, ok := c.find(h); ok {
+			hc.found = append(hc.found, uint32(i))
+			or |= c.offs[i+1]
+		}
+	}
+	keep(uint64(or))
 	var visited, bpHits, skipped int64
 	size := len(hc.set) // the query's n-grams that are not boilerplate
-	for _, h := range hc.set {
-		i, ok := c.find(h)
-		if !ok {
-			continue
-		}
+	for _, i := range hc.found {
 		ids := c.refs[c.offs[i]:c.offs[i+1]]
 		if len(ids) == 0 {
 			size--
 			bpHits++
-			skipped += int64(c.bpRefsOf(h))
+			skipped += int64(c.bpRefsOf(c.keys[i]))
 			continue
 		}
 		visited += int64(len(ids))
@@ -342,9 +357,8 @@ func (c *ContainmentIndex) ensureBuilt() {
 // dropped. The result does not depend on when merges happen.
 func (c *ContainmentIndex) merge() {
 	p := c.pending
-	slices.SortFunc(p, func(a, b posting) int {
-		return cmp.Or(cmp.Compare(a.h, b.h), cmp.Compare(a.id, b.id))
-	})
+	// By n-gram only: the order of an n-gram's references changes no count.
+	slices.SortFunc(p, func(a, b posting) int { return cmp.Compare(a.h, b.h) })
 	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)+len(p)/4), offs: make([]uint32, 0, len(c.keys)+len(p)/4+1),
 		refs: make([]uint32, 0, len(c.refs)+len(p)/2)}
 	var ids []uint32 // the pending references of the n-gram at hand
@@ -381,10 +395,11 @@ func (c *ContainmentIndex) merge() {
 	c.keys, c.offs, c.refs = b.keys, append(b.offs, uint32(len(b.refs))), b.refs
 	c.bpKeys, c.bpRefs = b.bpKeys, b.bpRefs
 	c.top = b.top
-	c.pending = c.pending[:0]
-	if cap(c.pending) > 2*c.minMerge { // the first merge of a large batch
-		c.pending = nil
+	// Room for the next batch, so that appends do not copy it as it grows.
+	if next := c.mergeAt(); cap(c.pending) < next || cap(c.pending) > 2*next {
+		c.pending = make([]posting, 0, next)
 	}
+	c.pending = c.pending[:0]
 	c.stale = true
 }
 
@@ -457,6 +472,16 @@ func (c *ContainmentIndex) buildLookup() {
 		}
 		c.lookup[i] = uint32(k + 1)
 	}
+}
+
+// touch loads the hash table slot of each n-gram in set (see
+// multiTable.touch).
+func (c *ContainmentIndex) touch(set []uint64) {
+	var or uint32
+	for _, h := range set {
+		or |= c.lookup[h>>c.shift]
+	}
+	keep(uint64(or))
 }
 
 // find returns the index of h in keys.
