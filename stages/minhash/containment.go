@@ -39,9 +39,9 @@ import (
 // an array of 4 bytes per id). No texts. Counts are exact up to 64-bit hash
 // collisions.
 //
-// Postings are merged into the sorted arrays in batches as they are added,
-// so that an index under construction takes at most about 1.5 times its
-// final size (at least 32 MB more). Add all references before querying:
+// Postings are merged into the sorted arrays in batches as they are added:
+// those waiting take at most half the bytes of the arrays (or 32 MB), and a
+// merge holds the old arrays and the new ones. Add all references before querying:
 // the first query after an Add merges the last batch and rebuilds the hash
 // table. QueryEither is safe for concurrent use.
 type ContainmentIndex struct {
@@ -50,9 +50,9 @@ type ContainmentIndex struct {
 
 	mu sync.RWMutex
 	// pending are the postings added since the last merge into the sorted
-	// arrays below, at most about half the size of those arrays (at least
-	// minMerge), so that memory stays near the compressed size however many
-	// references are added.
+	// arrays below, at most half their bytes (or minMerge postings), so that
+	// memory stays near the compressed size however many references are
+	// added.
 	pending  []posting
 	minMerge int      // minMerge unless a test says otherwise
 	stale    bool     // lookup does not index keys yet
@@ -191,9 +191,11 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	return len(set), nil
 }
 
-// mergeAt is the number of pending postings at which Add merges them.
+// mergeAt is the number of pending postings at which Add merges them:
+// when they take half the bytes of the sorted arrays (16 bytes a pending
+// posting; about 20 a key and 4 a reference there), at least minMerge.
 func (c *ContainmentIndex) mergeAt() int {
-	return max(c.minMerge, (len(c.keys)+len(c.refs))/2)
+	return max(c.minMerge, (20*len(c.keys)+4*len(c.refs))/32)
 }
 
 // posting says that n-gram h is in reference id.
@@ -203,8 +205,8 @@ type posting struct {
 }
 
 // minMerge is the least number of pending postings merged at a time
-// (32 MB of them): a merge costs time linear in the index, so the index
-// grows by at least a third of itself between merges, and the merges of a
+// (32 MB of them). A merge costs time linear in the index, and the index
+// grows by a fixed share of itself between merges, so the merges of a
 // build cost time linear in its postings.
 const minMerge = 1 << 21
 
@@ -477,6 +479,9 @@ func (c *ContainmentIndex) buildLookup() {
 // touch loads the hash table slot of each n-gram in set (see
 // multiTable.touch).
 func (c *ContainmentIndex) touch(set []uint64) {
+	if len(c.keys) == 0 { // never built: no table
+		return
+	}
 	var or uint32
 	for _, h := range set {
 		or |= c.lookup[h>>c.shift]

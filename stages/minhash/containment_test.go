@@ -207,3 +207,16 @@ func abs(x float64) float64 {
 	}
 	return x
 }
+
+// TestContainmentEmpty: an index with no references, or only references
+// too short for an n-gram, answers every query with nothing.
+func TestContainmentEmpty(t *testing.T) {
+	c := mustContainment(t, 5)
+	if ms := c.QueryEither("one two three four five six seven", 0.5); ms != nil {
+		t.Fatalf("empty index: %v", ms)
+	}
+	c.Add(0, "too short")
+	if ms := c.QueryEither("one two three four five six seven", 0.5); ms != nil {
+		t.Fatalf("index of a short reference: %v", ms)
+	}
+}
