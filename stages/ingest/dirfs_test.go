@@ -40,7 +40,12 @@ func TestDirFSReadsAsRootDoes(t *testing.T) {
 		fmt.Fprintf(&big, "{\"text\":\"record %d of a file larger than the quick way reads\"}\n", i)
 	}
 	write("big.jsonl", []byte(big.String()))
+	write("a/B.txt", []byte("Upper case sorts first.\n"))
+	write(".hidden/x.txt", []byte("Hidden.\n"))
 	if err := os.Symlink(filepath.Join("b", "two.md"), filepath.Join(dir, "a", "link.md")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("b", filepath.Join(dir, "a", "dirlink")); err != nil {
 		t.Fatal(err)
 	}
 	quick, err := OpenDir(dir)
@@ -63,9 +68,34 @@ func TestDirFSReadsAsRootDoes(t *testing.T) {
 	if !reflect.DeepEqual(gotStats, wantStats) {
 		t.Fatalf("stats differ:\n got %+v\nwant %+v", gotStats, wantStats)
 	}
-	if len(got) < 8 || gotStats.Files != 7 {
-		t.Fatalf("read %d records from %d files, want the test's 7 files", len(got), gotStats.Files)
+	if len(got) < 9 || gotStats.Files != 8 {
+		t.Fatalf("read %d records from %d files, want the test's 8 files", len(got), gotStats.Files)
 	}
+	for _, folder := range []string{".", "a", "a/b"} {
+		gotList, err := fs.ReadDir(quick, folder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantList, err := fs.ReadDir(root.FS(), folder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, b := listing(gotList), listing(wantList); a != b {
+			t.Errorf("folder %s lists %s, want %s", folder, a, b)
+		}
+	}
+	if _, err := fs.ReadDir(quick, "missing"); err == nil || strings.Contains(err.Error(), dir) {
+		t.Errorf("missing folder: %v, want an error that names it relative to the input", err)
+	}
+}
+
+// listing is a folder's entries as name and type.
+func listing(list []fs.DirEntry) string {
+	var b strings.Builder
+	for _, e := range list {
+		fmt.Fprintf(&b, "%s %v; ", e.Name(), e.Type())
+	}
+	return b.String()
 }
 
 func readFS(t *testing.T, fsys fs.FS) ([]string, Stats) {
