@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	fs.BoolVar(&o.quiet, "quiet", false, "log only warnings and errors; print no summary")
 	fs.StringVar(&o.formats, "formats", "", "output formats, comma-separated, or all (overrides emit.formats)")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
-	fs.StringVar(&o.memprof, "memprofile", "", "write a heap profile to this file at the end of the run (for go tool pprof)")
+	fs.StringVar(&o.memprof, "memprofile", "", "write a heap profile to this file, taken when the live heap was largest (for go tool pprof)")
 	fs.IntVar(&o.preview, "preview", 0, "render the first N examples of each template rule to stdout and write nothing")
 	fs.StringVar(&o.memLimit, "memory-limit", "", "soft limit of the Go heap, e.g. 1.5GiB, or auto (the live heap + 25%, followed as it grows: less memory, more time): the garbage collector works harder near it (default: GOMEMLIMIT, else 90% of the container's memory limit, else none)")
 	fs.StringVar(&o.holdMemory, "hold-memory", "", "records a holding stage (exact split, survivor rules) keeps in memory before spilling the rest to the staging directory, e.g. 256MiB (default 64MiB)")
@@ -156,8 +155,12 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 			return perr
 		}
 		defer func() {
-			if werr := write(); werr != nil && err == nil {
+			live, werr := write()
+			if werr != nil && err == nil {
 				err = werr
+			}
+			if werr == nil {
+				logger.Info("heap profile written", "file", o.memprof, "live_heap_mb", live>>20)
 			}
 		}()
 	}
@@ -537,28 +540,6 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-// startHeapProfile creates the heap profile's file now, so that a bad path
-// fails before the run; the returned function writes the profile: what is
-// live after a garbage collection, and every allocation sampled since the
-// start (go tool pprof -sample_index=alloc_space).
-func startHeapProfile(path string) (func() error, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	return func() error {
-		runtime.GC()
-		err := pprof.Lookup("heap").WriteTo(f, 0)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("--memprofile: %w", err)
-		}
-		return nil
-	}, nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // TestMemProfile checks that --memprofile writes a heap profile (a gzipped
@@ -39,5 +41,40 @@ func TestMemProfile(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Fatalf("the run went ahead with an unwritable --memprofile")
+	}
+}
+
+// sink holds TestHeapProfilePeak's allocation where the compiler cannot
+// drop it.
+var sink []byte
+
+// TestHeapProfilePeak: the profile kept is the one of the largest live
+// heap, not of the end, when what was held is freed.
+func TestHeapProfilePeak(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heap.prof")
+	write, err := startHeapProfile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const held = 256 << 20
+	sink = make([]byte, held)
+	for i := range sink {
+		sink[i] = byte(i)
+	}
+	runtime.GC()
+	time.Sleep(5 * heapSampleEvery) // a sample or more while it is live
+	sink = nil
+	runtime.GC()
+	live, err := write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var now runtime.MemStats
+	runtime.ReadMemStats(&now)
+	if live < held || now.HeapAlloc >= held {
+		t.Fatalf("profile of a %d MB live heap (%d MB live at the end); want the peak, over %d MB", live>>20, now.HeapAlloc>>20, held>>20)
+	}
+	if b, err := os.ReadFile(path); err != nil || len(b) == 0 {
+		t.Fatalf("profile file: %d bytes, %v", len(b), err)
 	}
 }
