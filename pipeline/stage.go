@@ -79,6 +79,19 @@ type Replayer interface {
 	Replay(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
 }
 
+// StashCodec is a Processor whose Stash can be written to bytes and read
+// back: a sharded run (Run's Tasks) runs Process in its shard tasks and
+// Sequence in the merge, which reads each record's Stash back from the
+// task's files. ReadStash(AppendStash(nil, x)) must give a Stash that
+// Sequence treats exactly as x (same counts, same drop, same audit lines).
+// Both are called only for a non-nil Stash, and must be safe for
+// concurrent use.
+type StashCodec interface {
+	Processor
+	AppendStash(dst []byte, stash any) ([]byte, error)
+	ReadStash(b []byte) (any, error)
+}
+
 // Opener prepares a stage for a run, e.g. creates its output files.
 type Opener interface {
 	Open(ctx context.Context, env *Env) error
