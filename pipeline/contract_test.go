@@ -154,8 +154,8 @@ func (w *writer) Warnings() []string { return []string{"look at this"} }
 func (w *writer) Stats() any         { return map[string]int{"n": 1} }
 
 func (w *writer) Open(_ context.Context, env *Env) error {
-	env.AddInput(schemas.FileEntry{Path: "b.txt"})
-	env.AddInput(schemas.FileEntry{Path: "a.txt"})
+	env.AddInput(schemas.InputFile{Path: "b.txt"})
+	env.AddInput(schemas.InputFile{Path: "a.txt"})
 	w.env = env
 	var err error
 	w.f, err = env.Create("w/ids.txt")

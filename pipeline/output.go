@@ -297,7 +297,7 @@ func (e *Env) Previous() string {
 }
 
 // AddInput records an input file in the manifest. It is safe for concurrent use.
-func (e *Env) AddInput(f schemas.FileEntry) {
+func (e *Env) AddInput(f schemas.InputFile) {
 	e.mu.Lock()
 	e.inputs = append(e.inputs, f)
 	e.mu.Unlock()

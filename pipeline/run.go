@@ -141,7 +141,7 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 	}
 	// Sorted in place: a run over millions of files holds millions of inputs.
 	inputs := env.inputs
-	slices.SortFunc(inputs, func(a, b schemas.FileEntry) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(inputs, func(a, b schemas.InputFile) int { return strings.Compare(a.Path, b.Path) })
 	finished := time.Now()
 	m := &schemas.RunManifest{
 		Tool: "tuneprep", Version: opts.Version, Config: opts.Config,
@@ -160,7 +160,7 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 		},
 	}
 	if m.Inputs == nil {
-		m.Inputs = []schemas.FileEntry{}
+		m.Inputs = []schemas.InputFile{}
 	}
 	facts := &Facts{Manifest: m, Reports: reports, Labels: emitted.labels}
 	if opts.Gates != nil {
@@ -212,7 +212,7 @@ func reportName(index int, stage string) string {
 // times run.json's 350 MB in memory.
 func writeManifest(env *Env, m *schemas.RunManifest) error {
 	shell := *m
-	shell.Inputs = []schemas.FileEntry{}
+	shell.Inputs = []schemas.InputFile{}
 	b, err := json.MarshalIndent(&shell, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%s: %w", manifestName, err)

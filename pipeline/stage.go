@@ -158,7 +158,7 @@ type Env struct {
 	out     *output // nil in an Env a caller made
 	Logger  *slog.Logger
 	Workers int
-	inputs  []schemas.FileEntry
+	inputs  []schemas.InputFile
 	mu      sync.Mutex // guards files
 	files   []*OutFile
 }

@@ -1,5 +1,11 @@
 package schemas
 
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
 // StageReport is reports/NN-<stage>.json. Stage, In, Out and Dropped are fixed
 // names tools rely on: In = Out + the sum of Dropped. Timing is the only part
 // that varies between identical runs.
@@ -75,6 +81,43 @@ type FileEntry struct {
 	// Records is the number of records in an output file (lines of a JSONL
 	// file, rows of a Parquet file); absent for inputs.
 	Records *int64 `json:"records,omitempty"`
+}
+
+// InputFile is an input file in run.json, written as a FileEntry without a
+// record count. It keeps its digest as bytes, not as a hex string: a run
+// holds every input until run.json is written, two million of them in a
+// run over two million files.
+type InputFile struct {
+	Path   string
+	Bytes  int64
+	SHA256 [32]byte
+}
+
+// inputJSON is InputFile as run.json has it.
+type inputJSON struct {
+	Path   string `json:"path"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// MarshalJSON writes the digest in hex.
+func (f InputFile) MarshalJSON() ([]byte, error) {
+	return json.Marshal(inputJSON{f.Path, f.Bytes, hex.EncodeToString(f.SHA256[:])})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (f *InputFile) UnmarshalJSON(b []byte) error {
+	var j inputJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	sum, err := hex.DecodeString(j.SHA256)
+	if err != nil || len(sum) != len(f.SHA256) {
+		return fmt.Errorf("input %s: sha256 %q is not 64 hex digits", j.Path, j.SHA256)
+	}
+	f.Path, f.Bytes = j.Path, j.Bytes
+	copy(f.SHA256[:], sum)
+	return nil
 }
 
 // StageSummary is one stage's counts in run.json.
@@ -163,7 +206,7 @@ type RunManifest struct {
 	Tool    string         `json:"tool"`
 	Version string         `json:"version"`
 	Config  any            `json:"config"`
-	Inputs  []FileEntry    `json:"inputs"`
+	Inputs  []InputFile    `json:"inputs"`
 	Outputs []FileEntry    `json:"outputs"`
 	Totals  Totals         `json:"totals"`
 	Stages  []StageSummary `json:"stages"`

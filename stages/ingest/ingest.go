@@ -363,7 +363,8 @@ func (g *Ingest) hashRest(env *pipeline.Env, p string, f fs.File, h hash.Hash, h
 	if _, err := io.Copy(io.Discard, hashed); err != nil {
 		return fmt.Errorf("input %s: hashing: %w", p, err)
 	}
-	env.AddInput(schemas.FileEntry{Path: p, Bytes: hashed.n, SHA256: hex.EncodeToString(h.Sum(nil))})
+	var sum [sha256.Size]byte
+	env.AddInput(schemas.InputFile{Path: p, Bytes: hashed.n, SHA256: [sha256.Size]byte(h.Sum(sum[:0]))})
 	g.stats.InputBytes += hashed.n
 	return nil
 }

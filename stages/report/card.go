@@ -282,7 +282,7 @@ func writeCardBody(b *bytes.Buffer, r *Run, sets []cardSet, name string) {
 				p.f("| ... %d more in run.json | | |\n", len(r.Inputs)-maxCardInputs)
 				break
 			}
-			p.f("| `%s` | %s | `%.16s` |\n", f.Path, Group(f.Bytes), f.SHA256)
+			p.f("| `%s` | %s | `%.16x` |\n", f.Path, Group(f.Bytes), f.SHA256[:8])
 		}
 		p.f("\n")
 	}
