@@ -75,6 +75,7 @@ func appendDoc(b []byte, d *schemas.Document) ([]byte, error) {
 		w.str(e.Text)
 	}
 	w.int(int64(d.Bytes))
+	w.bytes(d.Memo)
 	w.b = append(w.b, flag(d.Drop != nil))
 	if d.Drop != nil {
 		w.str(d.Drop.Stage)
@@ -315,6 +316,7 @@ func (r *docReader) doc() *schemas.Document {
 		d.Example = e
 	}
 	d.Bytes = r.int()
+	d.Memo = r.bytes()
 	if r.bool() {
 		d.Drop = &schemas.Drop{Stage: r.str(), Reason: r.str(), Detail: r.str()}
 	}
@@ -347,5 +349,6 @@ func docSize(d *schemas.Document) int64 {
 	if d.Reject != nil {
 		n += 32 + len(d.Reject.Reason) + len(d.Reject.Detail)
 	}
+	n += len(d.Memo)
 	return int64(n)
 }

@@ -85,11 +85,14 @@ type Replayer interface {
 // task's files. ReadStash(AppendStash(nil, x)) must give a Stash that
 // Sequence treats exactly as x (same counts, same drop, same audit lines).
 // Both are called only for a non-nil Stash, and must be safe for
-// concurrent use.
+// concurrent use. StashDrops reports whether Sequence will drop the record
+// that Process left stash on whatever other records hold (a drop Process
+// decided on): a shard task then runs no later stage on it.
 type StashCodec interface {
 	Processor
 	AppendStash(dst []byte, stash any) ([]byte, error)
 	ReadStash(b []byte) (any, error)
+	StashDrops(stash any) bool
 }
 
 // Opener prepares a stage for a run, e.g. creates its output files.

@@ -132,6 +132,10 @@ type Document struct {
 	// after Sequence: it never reaches another stage or a held record's
 	// Release or Replay, and is not written when held records spill to disk.
 	Stash any
+	// Memo is what a sharded run's shard task computed for the record that
+	// the merge has not used yet: later stages' Process results and the
+	// record as they left it (see pipeline.ShardTask). Nil otherwise.
+	Memo []byte
 
 	Drop   *Drop
 	Reject *Reject
