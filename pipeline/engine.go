@@ -47,6 +47,16 @@ type Plan struct {
 	// reports, so it must hold no raw sensitive value: a record dropped
 	// before redaction still holds them. Without it samples have no excerpt.
 	Excerpt func(stage string, d *schemas.Document) string
+
+	// TaskStages is the number of leading stages whose Process a sharded
+	// run runs in its tasks (see Sharder). Each must be a Processor whose
+	// Process reads only what the source and the Processes before it wrote,
+	// never what a Sequence writes.
+	TaskStages int
+
+	// restore is the number of leading stages that take what their Process
+	// returned from the records' Memo (see MergePlan).
+	restore int
 }
 
 // progress counts records for Plan.Progress; shared by the source and the sink.
@@ -88,6 +98,9 @@ type observed struct {
 	busy   atomic.Int64
 	// held is set by a holding stage's hold (read after the run).
 	held *schemas.HeldReport
+	// restore: the stage takes what its Process returned from the record's
+	// Memo (the merge of a sharded run; see MergePlan).
+	restore bool
 	// samples are the first records dropped per reason, for the report.
 	samples dropSamples
 }
@@ -226,7 +239,7 @@ func execute(ctx context.Context, p Plan, env *Env) ([]schemas.StageReport, sche
 	src := &observed{stage: p.Source, dropped: map[string]int64{}}
 	obs := make([]*observed, len(p.Stages))
 	for i, s := range p.Stages {
-		obs[i] = &observed{stage: s, dropped: map[string]int64{}}
+		obs[i] = &observed{stage: s, dropped: map[string]int64{}, restore: i < p.restore}
 		if op, ok := s.(Opener); ok {
 			if err := op.Open(ctx, env); err != nil {
 				return nil, totals, nil, fmt.Errorf("%s: %w", s.Name(), err)

@@ -113,7 +113,13 @@ func process(ctx context.Context, p Processor, o *observed, b *batch) error {
 		if !d.Alive() {
 			continue
 		}
-		drop, err := p.Process(ctx, d)
+		var drop *schemas.Drop
+		var err error
+		if o.restore {
+			drop, err = restore(o.stage, d)
+		} else {
+			drop, err = p.Process(ctx, d)
+		}
 		if err != nil {
 			return wrap(o.stage, d, err)
 		}
@@ -153,7 +159,7 @@ func markDropped(o *observed, d *schemas.Document, drop *schemas.Drop) {
 	drop.Stage = o.stage.Name()
 	d.Drop = drop
 	o.samples.add(d, drop.Reason)
-	d.Fields, d.Text, d.Example, d.Stash = nil, "", nil, nil
+	d.Fields, d.Text, d.Example, d.Stash, d.Memo = nil, "", nil, nil, nil
 }
 
 func wrap(s Stage, d *schemas.Document, err error) error {

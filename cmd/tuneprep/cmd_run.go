@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ type runOptions struct {
 	status *statusLine
 	// set records which flags were given, for precedence over env and file.
 	set map[string]bool
+	// shard says how to cut the run into tasks (--tasks, --executor, --work;
+	// the step command's step and task).
+	shard shardFlags
 }
 
 // newFlags returns a flag set that reports errors as usage errors.
@@ -89,8 +93,19 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	return runOrStep(ctx, "", args, stdout, stderr)
+}
+
+// runOrStep runs the pipeline, or one step of a sharded run (prepare or
+// merge; see cmd_shard.go) with the same flags.
+func runOrStep(ctx context.Context, step string, args []string, stdout, stderr io.Writer) (err error) {
 	var o runOptions
+	o.shard.step = step
 	fs := newFlags("run", "run [flags]", stderr)
+	if step != "" {
+		fs = newFlags("step", "step prepare|merge --tasks N --work DIR [--task I] [run flags]", stderr)
+	}
+	o.shard.add(fs)
 	fs.StringVar(&o.config, "config", "", "config file (YAML); default: the embedded sample config when --in is not given either")
 	fs.StringVar(&o.in, "in", "", "input directory (overrides input.dir)")
 	fs.StringVar(&o.out, "out", "", "output directory (overrides output.dir; default out)")
@@ -111,6 +126,9 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (e
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("run takes no arguments (got %q); use --in", fs.Arg(0))}
+	}
+	if err := o.shard.check(os.LookupEnv); err != nil {
+		return err
 	}
 	o.set = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
@@ -386,6 +404,10 @@ func buildPlan(cfg Config, fsys fs.FS, lookup func(string) (string, bool)) (pipe
 		}
 	}
 	p.Workers = cfg.Workers
+	// A sharded run's tasks run normalize to filter, whose Process reads
+	// only what ingest and the Processes before it wrote; split's reads the
+	// duplicate cluster that dedup's Sequence sets.
+	p.TaskStages = slices.IndexFunc(p.Stages, func(s pipeline.Stage) bool { return s.Name() == "split" })
 	return p, nil
 }
 
@@ -439,6 +461,14 @@ func runResolved(ctx context.Context, o runOptions, cfg Config, fsys fs.FS, look
 	cfgJSON, err := asJSONable(effective)
 	if err != nil {
 		return nil, err
+	}
+	if o.shard.tasks > 0 {
+		var done func()
+		plan, done, err = o.shard.run(ctx, o, cfg, fsys, lookup, logger, plan, cfgJSON)
+		defer done()
+		if err != nil || plan.Source == nil { // failed, or a step that writes no output
+			return nil, err
+		}
 	}
 	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
 	opts := pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON, RunID: o.runID, Wait: o.wait}

@@ -7,11 +7,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path"
 	"strconv"
@@ -130,16 +132,74 @@ func (g *Ingest) Stats() any { return g.stats }
 
 // Read walks the input in sorted order and emits every record and reject.
 func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas.Document) error) error {
+	return g.walk(ctx, env, true, func(p string) error { return g.readFile(ctx, env, p, emit) })
+}
+
+// ReadShard implements pipeline.Sharder: it reads the i-th of n contiguous
+// ranges of the files Read would read, as many files in each as can be
+// (a first walk counts them). Task 0 counts the entries Read skips.
+func (g *Ingest) ReadShard(ctx context.Context, env *pipeline.Env, i, n int, emit func(*schemas.Document) error) error {
+	quiet := &pipeline.Env{Logger: slog.New(slog.DiscardHandler)}
+	total := 0
+	if err := g.walk(ctx, quiet, false, func(string) error { total++; return nil }); err != nil {
+		return err
+	}
+	lo, hi := total*i/n, total*(i+1)/n
+	k := 0
+	return g.walk(ctx, env, i == 0, func(p string) error {
+		k++
+		if k <= lo || k > hi {
+			return nil
+		}
+		return g.readFile(ctx, env, p, emit)
+	})
+}
+
+// ShardStats implements pipeline.Sharder.
+func (g *Ingest) ShardStats() (json.RawMessage, error) { return json.Marshal(g.stats) }
+
+// MergeStats implements pipeline.Sharder.
+func (g *Ingest) MergeStats(parts []json.RawMessage) error {
+	sum := Stats{FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{}}
+	for _, b := range parts {
+		var st Stats
+		if err := json.Unmarshal(b, &st); err != nil {
+			return fmt.Errorf("ingest statistics of a shard task: %w", err)
+		}
+		sum.Files += st.Files
+		sum.Repaired += st.Repaired
+		sum.Attachments += st.Attachments
+		sum.InputBytes += st.InputBytes
+		for _, m := range [...]struct{ to, from map[string]int64 }{{sum.FilesByType, st.FilesByType}, {sum.Skipped, st.Skipped}, {sum.RecordsByFmt, st.RecordsByFmt}} {
+			for k, v := range m.from {
+				m.to[k] += v
+			}
+		}
+	}
+	g.stats = sum
+	return nil
+}
+
+// walk calls visit with every file Read reads, in sorted order; count says
+// whether to count (and log) the entries it skips.
+func (g *Ingest) walk(ctx context.Context, env *pipeline.Env, count bool, visit func(p string) error) error {
 	if d, ok := g.fsys.(*dirFS); ok {
 		defer d.closeFolder()
+	}
+	skip := func(why string) {
+		if count {
+			g.stats.Skipped[why]++
+		}
 	}
 	return fs.WalkDir(g.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
 				return fmt.Errorf("input: %w", err)
 			}
-			env.Logger.Warn("unreadable entry skipped", "path", p, "err", err)
-			g.stats.Skipped["unreadable"]++
+			if count {
+				env.Logger.Warn("unreadable entry skipped", "path", p, "err", err)
+			}
+			skip("unreadable")
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -152,7 +212,7 @@ func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas
 			return nil
 		}
 		if strings.HasPrefix(d.Name(), ".") {
-			g.stats.Skipped["hidden"]++
+			skip("hidden")
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -162,25 +222,27 @@ func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas
 			return nil
 		}
 		if !g.include.Match(p) || g.exclude.Match(p) {
-			g.stats.Skipped["excluded"]++
+			skip("excluded")
 			return nil
 		}
 		if d.Type()&fs.ModeSymlink != 0 {
 			st, err := fs.Stat(g.fsys, p)
 			if err != nil {
-				g.stats.Skipped["symlink-outside-root"]++
-				env.Logger.Warn("symlink leaves the input root or is broken; skipped", "path", p)
+				skip("symlink-outside-root")
+				if count {
+					env.Logger.Warn("symlink leaves the input root or is broken; skipped", "path", p)
+				}
 				return nil
 			}
 			if !st.Mode().IsRegular() {
-				g.stats.Skipped["symlink-not-file"]++
+				skip("symlink-not-file")
 				return nil
 			}
 		} else if !d.Type().IsRegular() {
-			g.stats.Skipped["not-regular-file"]++
+			skip("not-regular-file")
 			return nil
 		}
-		return g.readFile(ctx, env, p, emit)
+		return visit(p)
 	})
 }
 
@@ -426,3 +488,5 @@ func readerFor(p string) (rd readFunc, format, codec string, whole bool) {
 	}
 	return nil, "", "", false
 }
+
+var _ pipeline.Sharder = (*Ingest)(nil)

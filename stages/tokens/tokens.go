@@ -6,7 +6,11 @@ package tokens
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
 
+	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/lengthdist"
 	"github.com/tuneprep/tuneprep/stages/pricing"
@@ -81,15 +85,17 @@ func (s *Stage) Process(_ context.Context, d *schemas.Document) (*schemas.Drop, 
 	}
 	tc := tokencount.Count(s.r.Tokenizer, d.Example)
 	d.Tokens = &tc
+	d.Stash = tc // the counts as counted here: the filter may truncate d.Tokens before Sequence runs in a sharded run
 	return nil, nil
 }
 
 // Sequence accumulates the statistics.
 func (s *Stage) Sequence(_ context.Context, d *schemas.Document) (*schemas.Drop, error) {
-	if d.Tokens == nil {
+	tc, ok := d.Stash.(schemas.TokenCounts)
+	if !ok {
 		return nil, nil
 	}
-	t := d.Tokens
+	t := &tc
 	s.st.Examples++
 	s.st.Total += int64(t.Total)
 	s.st.Trained += int64(t.Trained)
@@ -126,3 +132,44 @@ func histogram(d *lengthdist.Dist) []Bucket {
 	}
 	return out
 }
+
+var _ pipeline.StashCodec = (*Stage)(nil)
+
+// AppendStash implements pipeline.StashCodec: the encoding's name (a
+// uvarint length and its bytes), then the five counts as varints.
+func (s *Stage) AppendStash(dst []byte, stash any) ([]byte, error) {
+	t, ok := stash.(schemas.TokenCounts)
+	if !ok {
+		return dst, fmt.Errorf("tokens: stash %T is not token counts", stash)
+	}
+	dst = append(binary.AppendUvarint(dst, uint64(len(t.Encoding))), t.Encoding...)
+	for _, n := range [...]int{t.Total, t.Trained, t.System, t.User, t.Assistant} {
+		dst = binary.AppendVarint(dst, int64(n))
+	}
+	return dst, nil
+}
+
+// ReadStash implements pipeline.StashCodec.
+func (s *Stage) ReadStash(b []byte) (any, error) {
+	bad := errors.New("tokens: bad stash")
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, bad
+	}
+	t := schemas.TokenCounts{Encoding: string(b[k : k+int(n)])}
+	b = b[k+int(n):]
+	for _, p := range [...]*int{&t.Total, &t.Trained, &t.System, &t.User, &t.Assistant} {
+		v, k := binary.Varint(b)
+		if k <= 0 {
+			return nil, bad
+		}
+		*p, b = int(v), b[k:]
+	}
+	if len(b) != 0 {
+		return nil, bad
+	}
+	return t, nil
+}
+
+// StashDrops implements pipeline.StashCodec: counting drops nothing.
+func (s *Stage) StashDrops(any) bool { return false }
