@@ -35,6 +35,7 @@ type command struct {
 var commands = []command{
 	{"run", "run the pipeline over an input directory", runCommand},
 	{"step", "one step of a sharded run: prepare (one task) or merge (the output)", stepCommand},
+	{"plan", "write the scripts that run a sharded run on Slurm (sbatch) or Kubernetes (Indexed Jobs)", planCommand},
 	{"validate", "check a fine-tuning file: format, roles, tokens, cost", validateCommand},
 	{"tokens", "count tokens of a text, JSONL texts or a fine-tuning file", tokensCommand},
 	{"report", "a run's report on one screen, or what changed between two runs", reportCommand},

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // shardInput writes mixed support records (exact and near duplicates) plus
@@ -69,6 +73,117 @@ func TestShardedRunIsByteIdentical(t *testing.T) {
 		}
 		if entries, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".tuneprep-work-*")); len(entries) > 0 {
 			t.Errorf("temporary work directories left: %v", entries)
+		}
+	}
+}
+
+// TestKilledTaskRerun: a prepare task killed midway leaves no finished
+// task behind; the run that follows skips the tasks that did finish,
+// reruns the killed one, and writes what a plain run writes.
+func TestKilledTaskRerun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a large input")
+	}
+	in := writeMixedInput(t, 60000)
+	out := filepath.Join(t.TempDir(), "out")
+	work := filepath.Join(t.TempDir(), "work")
+	runOK(t, "--in", in, "--out", out)
+	want := snapshot(t, out)
+
+	// Task 0 finishes; task 1 is killed once it has started writing.
+	code, _, stderr := cli(t, "step", "prepare", "--quiet", "--in", in, "--tasks", "2", "--task", "0", "--work", work)
+	if code != 0 {
+		t.Fatalf("step prepare --task 0: exit %d\n%s", code, stderr)
+	}
+	cmd := exec.Command(os.Args[0], "step", "prepare", "--quiet", "--in", in, "--tasks", "2", "--task", "1", "--work", work)
+	cmd.Env = append(os.Environ(), "TUNEPREP_TEST_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	partial := filepath.Join(work, "prepare-00001-of-00002.bin.tmp")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if st, err := os.Stat(partial); err == nil && st.Size() > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("task 1 wrote nothing in 30 s")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(work, "prepare-00001-of-00002.json")); err == nil {
+		t.Fatal("the killed task left a finished task's manifest")
+	}
+	finished, err := os.ReadFile(filepath.Join(work, "prepare-00000-of-00002.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, stderr = cli(t, "run", "--in", in, "--out", out, "--tasks", "2", "--work", work)
+	if code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "task already done") {
+		t.Errorf("the rerun did not say it skipped task 0:\n%s", stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(work, "prepare-00000-of-00002.bin")); !bytes.Equal(again, finished) {
+		t.Error("the rerun rewrote the finished task")
+	}
+	got := snapshot(t, out)
+	for name, content := range want {
+		if got[name] != content {
+			t.Errorf("%s differs from a plain run's", name)
+		}
+	}
+}
+
+// TestSlurmScriptsAsShell runs the scripts of `plan slurm` as Slurm would,
+// without Slurm: each array task with its SLURM_ARRAY_TASK_ID, then the
+// merge. The output is a plain run's. (TestSlurmPlan submits them to a real
+// cluster.)
+func TestSlurmScriptsAsShell(t *testing.T) {
+	in := shardInput(t)
+	out := filepath.Join(t.TempDir(), "out")
+	runOK(t, "--in", in, "--out", out)
+	want := snapshot(t, out)
+	planDir, work := filepath.Join(t.TempDir(), "plan"), filepath.Join(t.TempDir(), "work")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "plan", "slurm", "--tasks", "3", "--in", in, "--out", out, "--work", work, "--plan-dir", planDir, "--binary", self)
+	if code != 0 {
+		t.Fatalf("plan slurm: exit %d\n%s", code, stderr)
+	}
+	script, err := os.ReadFile(filepath.Join(planDir, "prepare.sbatch"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), "#SBATCH --array=0-2\n") {
+		t.Fatalf("prepare.sbatch is not a 3-task array:\n%s", script)
+	}
+	if submit, _ := os.ReadFile(filepath.Join(planDir, "submit.sh")); !strings.Contains(string(submit), "--dependency=afterok:") {
+		t.Fatalf("submit.sh does not make the merge wait for the prepare tasks:\n%s", submit)
+	}
+	run := func(name string, env ...string) {
+		cmd := exec.Command("bash", filepath.Join(planDir, name))
+		cmd.Env = append(append(os.Environ(), "TUNEPREP_TEST_MAIN=1"), env...)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, env, err, b)
+		}
+	}
+	for i := range 3 {
+		run("prepare.sbatch", fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d", i))
+	}
+	run("merge.sbatch")
+	got := snapshot(t, out)
+	if len(got) != len(want) {
+		t.Fatalf("%d files, want %d", len(got), len(want))
+	}
+	for name, content := range want {
+		if got[name] != content {
+			t.Errorf("%s differs from a plain run's", name)
 		}
 	}
 }
