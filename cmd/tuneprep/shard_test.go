@@ -187,3 +187,31 @@ func TestSlurmScriptsAsShell(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeRefusesOtherTasks: the merge names a task that has not finished,
+// and refuses one made with another configuration.
+func TestMergeRefusesOtherTasks(t *testing.T) {
+	in := shardInput(t)
+	work := filepath.Join(t.TempDir(), "work")
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := cli(t, "step", "prepare", "--quiet", "--in", in, "--tasks", "2", "--task", "0", "--work", work); code != 0 {
+		t.Fatalf("step prepare: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr := cli(t, "step", "merge", "--quiet", "--in", in, "--tasks", "2", "--work", work, "--out", out)
+	if code != 1 || !strings.Contains(stderr, "task 1 of 2 has not finished") {
+		t.Errorf("merge with a task missing: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, "step", "prepare", "--quiet", "--in", in, "--tasks", "2", "--task", "1", "--work", work); code != 0 {
+		t.Fatalf("step prepare: exit %d\n%s", code, stderr)
+	}
+	code, _, stderr = cli(t, "step", "merge", "--quiet", "--in", in, "--tasks", "2", "--work", work, "--out", out, "--formats", "alpaca")
+	if code != 1 || !strings.Contains(stderr, "ran with other inputs, configuration or program") {
+		t.Errorf("merge with another config: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused merge wrote an output")
+	}
+	if code, _, stderr := cli(t, "step", "merge", "--quiet", "--in", in, "--tasks", "2", "--work", work, "--out", out); code != 0 {
+		t.Fatalf("step merge: exit %d\n%s", code, stderr)
+	}
+}
