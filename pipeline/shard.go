@@ -160,11 +160,7 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 	if err != nil {
 		return err
 	}
-	workers := o.Plan.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	env := &Env{Logger: logger(o.Plan), Workers: workers}
+	env := &Env{Logger: logger(o.Plan)}
 	tmp := o.path(".bin.tmp")
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -173,79 +169,18 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 	defer os.Remove(tmp)
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-
-	// Records go to the workers in batches and come back in order (as in
-	// runStage): one slot per batch, read in the order the batches left.
-	type job struct {
-		docs []*schemas.Document
-		out  [][]byte
-		slot chan struct{}
-	}
-	jobs := make(chan *job)
-	slots := make(chan *job, 2*workers)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		defer close(slots)
-		defer close(jobs)
-		var docs []*schemas.Document
-		send := func() error {
-			j := &job{docs: docs, slot: make(chan struct{})}
-			docs = nil
-			for _, ch := range []chan *job{slots, jobs} {
-				select {
-				case ch <- j:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-			return nil
-		}
-		err := src.ReadShard(gctx, env, o.Task, o.Tasks, func(d *schemas.Document) error {
-			docs = append(docs, d)
-			if len(docs) == 64 {
-				return send()
-			}
-			return nil
-		})
-		if err != nil {
+	var records int64
+	err = prepare(ctx, o.Plan, stages, swap, func(emit func(*schemas.Document) error) error {
+		if err := src.ReadShard(ctx, env, o.Task, o.Tasks, emit); err != nil {
 			return fmt.Errorf("%s: %w", src.Name(), err)
 		}
-		if len(docs) > 0 {
-			return send()
-		}
 		return nil
+	}, func(_ *schemas.Document, frame []byte) error {
+		records++
+		_, err := w.Write(frame)
+		return err
 	})
-	for range workers {
-		g.Go(func() error {
-			for j := range jobs {
-				for _, d := range j.docs {
-					rec, err := shardRecord(gctx, stages, swap, d)
-					if err != nil {
-						return err
-					}
-					j.out = append(j.out, rec)
-				}
-				close(j.slot)
-			}
-			return nil
-		})
-	}
-	var records int64
-	g.Go(func() error {
-		for j := range slots {
-			select {
-			case <-j.slot:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			for _, rec := range j.out {
-				w.Write(rec)
-			}
-			records += int64(len(j.out))
-		}
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := w.Flush(); err != nil {
@@ -273,6 +208,87 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 		return err
 	}
 	return writeFileAtomic(o.path(".json"), b)
+}
+
+// prepare runs the task stages' Process on the records read gives, on
+// the plan's workers, and hands each record's frame (see shardRecord) to
+// write in input order, with the record as the stages left it.
+func prepare(ctx context.Context, p Plan, stages []Stage, swap int, read func(emit func(*schemas.Document) error) error, write func(d *schemas.Document, frame []byte) error) error {
+	workers := p.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Records go to the workers in batches and come back in order (as in
+	// runStage): one slot per batch, read in the order the batches left.
+	type job struct {
+		docs []*schemas.Document
+		out  [][]byte
+		slot chan struct{}
+	}
+	jobs := make(chan *job)
+	slots := make(chan *job, 2*workers)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(slots)
+		defer close(jobs)
+		var docs []*schemas.Document
+		send := func() error {
+			j := &job{docs: docs, slot: make(chan struct{})}
+			docs = nil
+			for _, ch := range []chan *job{slots, jobs} {
+				select {
+				case ch <- j:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		}
+		if err := read(func(d *schemas.Document) error {
+			docs = append(docs, d)
+			if len(docs) == 64 {
+				return send()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if len(docs) > 0 {
+			return send()
+		}
+		return nil
+	})
+	for range workers {
+		g.Go(func() error {
+			for j := range jobs {
+				for _, d := range j.docs {
+					rec, err := shardRecord(gctx, stages, swap, d)
+					if err != nil {
+						return err
+					}
+					j.out = append(j.out, rec)
+				}
+				close(j.slot)
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		for j := range slots {
+			select {
+			case <-j.slot:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			for k, rec := range j.out {
+				if err := write(j.docs[k], rec); err != nil {
+					return fmt.Errorf("work directory: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+	return g.Wait()
 }
 
 // writeFileAtomic writes b to path through a temporary file and a rename.
