@@ -446,22 +446,23 @@ func (m *mergeSource) Read(ctx context.Context, env *Env, emit func(*schemas.Doc
 			env.AddInput(in)
 		}
 		parts[i] = man.SourceStats
-		if err := readShard(ctx, t.path(".bin"), man.Records, emit); err != nil {
+		f, err := os.Open(t.path(".bin"))
+		if err != nil {
+			return err
+		}
+		err = readShard(ctx, f, f.Name(), man.Records, emit)
+		f.Close()
+		if err != nil {
 			return err
 		}
 	}
 	return m.MergeStats(parts)
 }
 
-// readShard reads a task's records (see shardRecord) and checks that there
-// are as many as its manifest says.
-func readShard(ctx context.Context, path string, want int64, emit func(*schemas.Document) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
+// readShard reads records (see shardRecord) from r, which reads the file
+// path, and checks that there are as many as the task wrote.
+func readShard(ctx context.Context, r io.Reader, path string, want int64, emit func(*schemas.Document) error) error {
+	br := bufio.NewReaderSize(r, 1<<20)
 	corrupt := func(err error) error { return fmt.Errorf("%s is corrupt: %w", path, err) }
 	var n int64
 	var buf []byte

@@ -470,11 +470,22 @@ func runResolved(ctx context.Context, o runOptions, cfg Config, fsys fs.FS, look
 			return nil, err
 		}
 	}
+	var commitState func() error
+	if o.shard.state != "" {
+		if plan, commitState, err = o.shard.incremental(ctx, plan, cfgJSON, logger); err != nil {
+			return nil, err
+		}
+	}
 	logger.Info("run started", "in", inputName(cfg), "out", cfg.Output.Dir)
 	opts := pipeline.RunOptions{Plan: plan, OutDir: cfg.Output.Dir, Version: version(), Config: cfgJSON, RunID: o.runID, Wait: o.wait}
 	runHooks(&opts, cfg.Gates)
 	m, err := pipeline.Run(ctx, opts)
 	o.status.clear()
+	if m != nil && commitState != nil { // the output is in place: the state may follow
+		if serr := commitState(); serr != nil && err == nil {
+			err = fmt.Errorf("--state: %w", serr)
+		}
+	}
 	if m == nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ import (
 // shardFlags are --tasks, --executor and --work of run and step, and the
 // step command's step and --task.
 type shardFlags struct {
+	state    string // --state: an incremental run's state directory
 	tasks    int
 	executor string
 	work     string
@@ -38,6 +39,9 @@ type shardFlags struct {
 var executors = []string{"goroutines", "processes"}
 
 func (s *shardFlags) add(fs *flag.FlagSet) {
+	if s.step == "" {
+		fs.StringVar(&s.state, "state", "", "incremental run: keep what the record stages computed per input file in this directory, and read only new and changed files next time (the output is a full run's)")
+	}
 	fs.IntVar(&s.tasks, "tasks", 0, "cut the run into N tasks: each prepares a share of the input files, then one merge writes the output, byte-identical to a plain run")
 	fs.StringVar(&s.executor, "executor", "goroutines", "how run --tasks runs its tasks: goroutines (in this process) or processes (one tuneprep step prepare each)")
 	fs.StringVar(&s.work, "work", "", "work directory of a sharded run, shared by its tasks and merge; a rerun skips the tasks done there (default with run --tasks: a temporary folder beside the output, removed after)")
@@ -54,6 +58,9 @@ func (s *shardFlags) check(lookup func(string) (string, bool)) error {
 	}
 	if !slices.Contains(executors, s.executor) {
 		return usageError{fmt.Sprintf("--executor: %q is not %s", s.executor, strings.Join(executors, " or "))}
+	}
+	if s.state != "" && s.tasks > 0 {
+		return usageError{"--state and --tasks do not go together: run the incremental run without --tasks"}
 	}
 	if s.step == "" {
 		return nil
@@ -201,9 +208,35 @@ func (s *shardFlags) prepareProcess(ctx context.Context, o runOptions, t pipelin
 	return nil
 }
 
+// incremental prepares the files an incremental run has not seen and
+// returns the merge's plan and the function that records the new state.
+func (s *shardFlags) incremental(ctx context.Context, plan pipeline.Plan, cfgJSON any, logger *slog.Logger) (pipeline.Plan, func() error, error) {
+	fp, err := fingerprint(cfgJSON, nil, 0)
+	if err != nil {
+		return pipeline.Plan{}, nil, err
+	}
+	merge, ch, commit, err := pipeline.Incremental(ctx, pipeline.StateOptions{Plan: plan, Dir: s.state, Fingerprint: fp})
+	if err != nil {
+		return pipeline.Plan{}, nil, err
+	}
+	if ch.Reset {
+		logger.Info("incremental state is empty or was made with another program or config: every file is read", "state", s.state)
+	}
+	logger.Info("incremental run", "state", s.state, "files_reused", ch.Reused, "files_read", ch.Read,
+		"files_changed", len(ch.Changed), "files_removed", len(ch.Removed))
+	for _, p := range ch.Changed {
+		logger.Info("input file changed: its old records are replaced", "path", p)
+	}
+	for _, p := range ch.Removed {
+		logger.Info("input file removed: its records are gone from the output", "path", p)
+	}
+	return merge, commit, nil
+}
+
 // fingerprint identifies a sharded run's inputs, configuration and program:
 // a task's files are reused only by a run with the same. The inputs are
-// named by path, size and modification time.
+// named by path, size and modification time; without fsys, only the
+// configuration and program.
 func fingerprint(cfgJSON any, fsys fs.FS, tasks int) (string, error) {
 	h := sha256.New()
 	cfg, err := json.Marshal(cfgJSON)
@@ -218,6 +251,9 @@ func fingerprint(cfgJSON any, fsys fs.FS, tasks int) (string, error) {
 		cfg, _ = json.Marshal(m)
 	}
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", version(), tasks, cfg)
+	if fsys == nil {
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil

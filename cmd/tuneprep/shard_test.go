@@ -215,3 +215,63 @@ func TestMergeRefusesOtherTasks(t *testing.T) {
 		t.Fatalf("step merge: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestIncrementalRun: a run over A, then an incremental run with B added,
+// writes what a full run over A+B writes, reading only B; a file of A
+// changed or deleted afterwards gives a full run's output over what is left.
+func TestIncrementalRun(t *testing.T) {
+	in := shardInput(t) // A: a CSV, a JSONL and zz-extra.jsonl
+	state := filepath.Join(t.TempDir(), "state")
+	out := filepath.Join(t.TempDir(), "out")
+	full := func() map[string]string {
+		runOK(t, "--in", in, "--out", out)
+		return snapshot(t, out)
+	}
+	incremental := func(wantReused, wantRead int) map[string]string {
+		t.Helper()
+		code, _, stderr := cli(t, "run", "--in", in, "--out", out, "--state", state)
+		if code != 0 {
+			t.Fatalf("incremental run: exit %d\n%s", code, stderr)
+		}
+		if want := fmt.Sprintf("files_reused=%d files_read=%d", wantReused, wantRead); !strings.Contains(stderr, want) {
+			t.Fatalf("want %s in the log:\n%s", want, stderr)
+		}
+		return snapshot(t, out)
+	}
+	same := func(what string, got, want map[string]string) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d files, want %d", what, len(got), len(want))
+		}
+		for name, content := range want {
+			if got[name] != content {
+				t.Errorf("%s: %s differs from a full run's", what, name)
+			}
+		}
+	}
+	incremental(0, 3)
+	// B: a new file, with a duplicate of a record of A and new records.
+	b := `{"instruction":"Where is my parcel for order 5?","response":"It left the depot this morning and arrives tomorrow."}
+{"instruction":"Can I change the address of order 9001?","response":"Yes, until it ships: open the order and choose Change address."}
+`
+	if err := os.WriteFile(filepath.Join(in, "b-new.jsonl"), []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := incremental(3, 1)
+	same("A then B", got, full())
+
+	if err := os.WriteFile(filepath.Join(in, "zz-extra.jsonl"), []byte(`{"instruction":"A changed file now holds one question about order 12?","response":"And one answer."}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got = incremental(3, 1)
+	same("a changed file", got, full())
+
+	if err := os.Remove(filepath.Join(in, "b-new.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	got = incremental(3, 0)
+	same("a deleted file", got, full())
+	if segs, _ := filepath.Glob(filepath.Join(state, "seg-*.bin")); len(segs) > 2 {
+		t.Errorf("segments no file uses are kept: %v", segs)
+	}
+}

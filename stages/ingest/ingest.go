@@ -109,9 +109,7 @@ func New(cfg Config, fsys fs.FS) (*Ingest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Ingest{cfg: cfg, fsys: fsys, include: inc, exclude: exc, explode: explode, stats: Stats{
-		FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{},
-	}}, nil
+	return &Ingest{cfg: cfg, fsys: fsys, include: inc, exclude: exc, explode: explode, stats: newStats()}, nil
 }
 
 // OpenDir returns the file system of a directory on disk. Symlinks that lead
@@ -160,7 +158,7 @@ func (g *Ingest) ShardStats() (json.RawMessage, error) { return json.Marshal(g.s
 
 // MergeStats implements pipeline.Sharder.
 func (g *Ingest) MergeStats(parts []json.RawMessage) error {
-	sum := Stats{FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{}}
+	sum := newStats()
 	for _, b := range parts {
 		var st Stats
 		if err := json.Unmarshal(b, &st); err != nil {
@@ -178,6 +176,42 @@ func (g *Ingest) MergeStats(parts []json.RawMessage) error {
 	}
 	g.stats = sum
 	return nil
+}
+
+// Files implements pipeline.FileSource.
+func (g *Ingest) Files(ctx context.Context, env *pipeline.Env) ([]pipeline.FileStat, json.RawMessage, error) {
+	saved := g.stats
+	defer func() { g.stats = saved }()
+	g.stats = newStats()
+	var files []pipeline.FileStat
+	err := g.walk(ctx, env, true, func(p string) error {
+		st, err := fs.Stat(g.fsys, p)
+		if err != nil {
+			return fmt.Errorf("input %s: %w", p, err)
+		}
+		files = append(files, pipeline.FileStat{Path: p, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(g.stats)
+	return files, b, err
+}
+
+// ReadFile implements pipeline.FileSource.
+func (g *Ingest) ReadFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) (json.RawMessage, error) {
+	saved := g.stats
+	defer func() { g.stats = saved }()
+	g.stats = newStats()
+	if err := g.readFile(ctx, env, p, emit); err != nil {
+		return nil, err
+	}
+	return json.Marshal(g.stats)
+}
+
+func newStats() Stats {
+	return Stats{FilesByType: map[string]int64{}, Skipped: map[string]int64{}, RecordsByFmt: map[string]int64{}}
 }
 
 // walk calls visit with every file Read reads, in sorted order; count says
@@ -489,4 +523,4 @@ func readerFor(p string) (rd readFunc, format, codec string, whole bool) {
 	return nil, "", "", false
 }
 
-var _ pipeline.Sharder = (*Ingest)(nil)
+var _ pipeline.FileSource = (*Ingest)(nil)
