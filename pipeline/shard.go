@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tuneprep/tuneprep/pipeline/binenc"
 	"github.com/tuneprep/tuneprep/schemas"
 )
 
@@ -330,7 +331,7 @@ func shardRecord(ctx context.Context, stages []Stage, swap int, d *schemas.Docum
 			return nil, wrap(s, d, err)
 		}
 		if drop != nil {
-			*memo = appendString(appendString(append(*memo, memoDrop), drop.Reason), drop.Detail)
+			*memo = binenc.AppendString(binenc.AppendString(append(*memo, memoDrop), drop.Reason), drop.Detail)
 			break
 		}
 		if d.Stash == nil {
@@ -345,7 +346,7 @@ func shardRecord(ctx context.Context, stages []Stage, swap int, d *schemas.Docum
 		if err != nil {
 			return nil, wrap(s, d, err)
 		}
-		*memo = appendBytes(append(*memo, memoStash), b)
+		*memo = binenc.AppendBytes(append(*memo, memoStash), b)
 		stop := c.StashDrops(d.Stash)
 		d.Stash = nil
 		if stop {
@@ -362,19 +363,9 @@ func shardRecord(ctx context.Context, stages []Stage, swap int, d *schemas.Docum
 		if err != nil {
 			return nil, err
 		}
-		before = append(appendBytes(append(before, memoSwap), last), after...)
+		before = append(binenc.AppendBytes(append(before, memoSwap), last), after...)
 	}
-	return appendBytes(appendBytes(nil, kept), before), nil
-}
-
-// appendString appends s with a uvarint length.
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
-// appendBytes appends p with a uvarint length.
-func appendBytes(b, p []byte) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(p))), p...)
+	return binenc.AppendBytes(binenc.AppendBytes(nil, kept), before), nil
 }
 
 // MergePlan returns the plan of a sharded run's merge (see Sharder): o.Plan
@@ -526,26 +517,28 @@ func readN(r io.Reader, buf []byte, n uint64) ([]byte, error) {
 // restore gives the record what stage s's Process returned in its shard
 // task (see shardRecord), instead of running it: its drop, or its Stash.
 func restore(s Stage, d *schemas.Document) (*schemas.Drop, error) {
-	r := memoReader{b: d.Memo}
-	kind := r.byte()
+	r := binenc.NewReader(d.Memo, "shard memo")
+	kind := r.Byte()
 	if kind == memoSwap {
-		dr := &docReader{b: r.bytes()}
+		dr := &docReader{b: r.Bytes()}
 		last := dr.doc()
-		if dr.err != nil || len(dr.b) != 0 || r.err != nil {
+		if dr.err != nil || len(dr.b) != 0 || r.Err() != nil {
 			return nil, errors.New("internal: a shard task's record is corrupt")
 		}
 		seq, cluster := d.Seq, d.Cluster // set in the merge
 		*d = *last
 		d.Seq, d.Cluster = seq, cluster
-		kind = r.byte()
+		kind = r.Byte()
+	}
+	if r.Err() != nil || kind > memoDrop { // no entry left, or a second swap
+		return nil, fmt.Errorf("internal: a shard task left no result for %s", s.Name())
 	}
 	var drop *schemas.Drop
 	switch kind {
-	case memoNone:
 	case memoStash:
 		c, ok := s.(StashCodec)
-		b := r.bytes()
-		if !ok || r.err != nil {
+		b := r.Bytes()
+		if !ok || r.Err() != nil {
 			return nil, errors.New("internal: a shard task's record is corrupt")
 		}
 		st, err := c.ReadStash(b)
@@ -554,43 +547,14 @@ func restore(s Stage, d *schemas.Document) (*schemas.Drop, error) {
 		}
 		d.Stash = st
 	case memoDrop:
-		drop = &schemas.Drop{Reason: string(r.bytes()), Detail: string(r.bytes())}
-	default:
-		return nil, fmt.Errorf("internal: a shard task left no result for %s", s.Name())
+		drop = &schemas.Drop{Reason: r.String(), Detail: r.String()}
 	}
-	if r.err != nil {
+	if r.Err() != nil {
 		return nil, errors.New("internal: a shard task's record is corrupt")
 	}
 	d.Memo = nil
-	if len(r.b) > 0 {
-		d.Memo = r.b
+	if rest := r.Rest(); len(rest) > 0 {
+		d.Memo = rest
 	}
 	return drop, nil
-}
-
-// memoReader reads memo entries. Errors stick.
-type memoReader struct {
-	b   []byte
-	err error
-}
-
-func (r *memoReader) byte() byte {
-	if len(r.b) == 0 {
-		r.err = errCorrupt
-		return 0xff
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *memoReader) bytes() []byte {
-	n, k := binary.Uvarint(r.b)
-	if k <= 0 || n > uint64(len(r.b)-k) {
-		r.err, r.b = errCorrupt, nil
-		return nil
-	}
-	p := r.b[k : k+int(n)]
-	r.b = r.b[k+int(n):]
-	return p
 }

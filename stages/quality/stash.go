@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/pipeline/binenc"
 )
 
 var _ pipeline.StashCodec = (*Stage)(nil)
@@ -34,42 +35,42 @@ func (s *Stage) AppendStash(dst []byte, stash any) ([]byte, error) {
 	dst = binary.AppendUvarint(dst, nonzero)
 	for c := range numChecks {
 		if nonzero&(1<<c) != 0 {
-			dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.value[c]))
+			dst = binenc.AppendFloat(dst, r.value[c])
 		}
 	}
 	dst = binary.AppendVarint(dst, int64(r.fail))
-	dst = appendString(dst, r.detail)
+	dst = binenc.AppendString(dst, r.detail)
 	dst = append(dst, byte(b2u(r.langRan)))
-	dst = appendString(dst, r.lang)
-	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(r.conf)), nil
+	dst = binenc.AppendString(dst, r.lang)
+	return binenc.AppendFloat(dst, r.conf), nil
 }
 
 // ReadStash implements pipeline.StashCodec. The result comes from the pool
 // that Sequence returns results to, and shares no memory with b.
 func (s *Stage) ReadStash(b []byte) (any, error) {
-	rd := &reader{b: b}
-	applied, over, nonzero := rd.uvarint(), rd.uvarint(), rd.uvarint()
+	rd := binenc.NewReader(b, "quality stash")
+	applied, over, nonzero := rd.Uvarint(), rd.Uvarint(), rd.Uvarint()
 	if (applied|over|nonzero)>>numChecks != 0 {
-		return nil, errors.New("quality: bad stash: check mask out of range")
+		return nil, errors.New("bad quality stash: check mask out of range")
 	}
 	var value [numChecks]float64
 	var app, ov [numChecks]bool
 	for c := range numChecks {
 		if nonzero&(1<<c) != 0 {
-			value[c] = rd.float()
+			value[c] = rd.Float()
 		}
 		app[c], ov[c] = applied&(1<<c) != 0, over&(1<<c) != 0
 	}
-	fail := rd.varint()
-	detail := rd.str()
-	langRan := rd.u8()
-	lang := rd.str()
-	conf := rd.float()
-	if err := rd.done(); err != nil {
+	fail := rd.Varint()
+	detail := rd.String()
+	langRan := rd.Byte()
+	lang := rd.String()
+	conf := rd.Float()
+	if err := rd.Done(); err != nil {
 		return nil, err
 	}
 	if fail < -1 || fail >= numChecks || langRan > 1 {
-		return nil, errors.New("quality: bad stash: fail or langRan out of range")
+		return nil, errors.New("bad quality stash: fail or langRan out of range")
 	}
 	r, _ := s.results.Get().(*result)
 	if r == nil {
@@ -85,84 +86,6 @@ func b2u(b bool) uint64 {
 		return 1
 	}
 	return 0
-}
-
-func appendString(dst []byte, s string) []byte {
-	return append(binary.AppendUvarint(dst, uint64(len(s))), s...)
-}
-
-// reader reads a stash; the first error sticks and later reads give zeros.
-type reader struct {
-	b   []byte
-	err error
-}
-
-var errShort = errors.New("quality: bad stash: truncated")
-
-func (r *reader) short() {
-	if r.err == nil {
-		r.err = errShort
-	}
-	r.b = nil
-}
-
-func (r *reader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.short()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.short()
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) u8() byte {
-	if len(r.b) < 1 {
-		r.short()
-		return 0
-	}
-	c := r.b[0]
-	r.b = r.b[1:]
-	return c
-}
-
-func (r *reader) float() float64 {
-	if len(r.b) < 8 {
-		r.short()
-		return 0
-	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(r.b))
-	r.b = r.b[8:]
-	return v
-}
-
-func (r *reader) str() string {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.short()
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-// done reports the first error, or bytes left over.
-func (r *reader) done() error {
-	if r.err == nil && len(r.b) > 0 {
-		r.err = fmt.Errorf("quality: bad stash: %d bytes left over", len(r.b))
-	}
-	return r.err
 }
 
 // StashDrops implements pipeline.StashCodec: a record that failed a check.

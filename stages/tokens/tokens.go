@@ -7,10 +7,10 @@ package tokens
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/pipeline/binenc"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/lengthdist"
 	"github.com/tuneprep/tuneprep/stages/pricing"
@@ -142,7 +142,7 @@ func (s *Stage) AppendStash(dst []byte, stash any) ([]byte, error) {
 	if !ok {
 		return dst, fmt.Errorf("tokens: stash %T is not token counts", stash)
 	}
-	dst = append(binary.AppendUvarint(dst, uint64(len(t.Encoding))), t.Encoding...)
+	dst = binenc.AppendString(dst, t.Encoding)
 	for _, n := range [...]int{t.Total, t.Trained, t.System, t.User, t.Assistant} {
 		dst = binary.AppendVarint(dst, int64(n))
 	}
@@ -151,22 +151,13 @@ func (s *Stage) AppendStash(dst []byte, stash any) ([]byte, error) {
 
 // ReadStash implements pipeline.StashCodec.
 func (s *Stage) ReadStash(b []byte) (any, error) {
-	bad := errors.New("tokens: bad stash")
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return nil, bad
-	}
-	t := schemas.TokenCounts{Encoding: string(b[k : k+int(n)])}
-	b = b[k+int(n):]
+	r := binenc.NewReader(b, "tokens stash")
+	t := schemas.TokenCounts{Encoding: r.String()}
 	for _, p := range [...]*int{&t.Total, &t.Trained, &t.System, &t.User, &t.Assistant} {
-		v, k := binary.Varint(b)
-		if k <= 0 {
-			return nil, bad
-		}
-		*p, b = int(v), b[k:]
+		*p = int(r.Varint())
 	}
-	if len(b) != 0 {
-		return nil, bad
+	if err := r.Done(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
