@@ -15,7 +15,7 @@ type planOptions struct {
 	tasks                  int
 	in, out, work, planDir string
 	config, binary         string
-	workers                int
+	workers, cpus          int
 	name                   string
 	// Kubernetes: the image, and the claim of the shared volume and where it
 	// is mounted (every path must lie under it).
@@ -42,8 +42,11 @@ func planCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&o.planDir, "plan-dir", "", "where to write the scripts (created)")
 	fs.StringVar(&o.config, "config", "", "config file (YAML)")
 	fs.StringVar(&o.binary, "binary", "", "tuneprep on the nodes (default: this program's path)")
-	fs.IntVar(&o.workers, "workers", 0, "goroutines per parallel stage in each task (default: one per CPU the task gets)")
+	fs.IntVar(&o.workers, "workers", 0, "goroutines per parallel stage in each task (default: --cpus-per-task, else one per CPU the node has)")
 	fs.StringVar(&o.name, "name", "tuneprep", "job name prefix")
+	if kind == "slurm" {
+		fs.IntVar(&o.cpus, "cpus-per-task", 0, "CPUs each task asks Slurm for (#SBATCH --cpus-per-task); also the default --workers")
+	}
 	if kind == "k8s" {
 		fs.StringVar(&o.image, "image", "", "container image holding tuneprep at --binary")
 		fs.StringVar(&o.claim, "volume-claim", "", "PersistentVolumeClaim of the shared volume (ReadWriteMany)")
@@ -61,6 +64,12 @@ func planCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	paths := map[string]*string{"in": &o.in, "out": &o.out, "work": &o.work, "plan-dir": &o.planDir}
 	if o.config != "" {
 		paths["config"] = &o.config
+	}
+	if o.workers == 0 {
+		o.workers = o.cpus
+	}
+	if kind == "k8s" && o.binary == "" {
+		return usageError{"plan k8s: --binary is required: where tuneprep is in the image"}
 	}
 	if o.binary == "" {
 		self, err := os.Executable()
@@ -91,10 +100,15 @@ func planCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			*p = abs
 		}
 		if kind == "k8s" && name != "plan-dir" && name != "binary" {
-			if !filepath.IsAbs(*p) || !strings.HasPrefix(filepath.Clean(*p)+"/", o.mount+"/") {
+			rel, err := filepath.Rel(o.mount, *p)
+			if !filepath.IsAbs(*p) || err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 				return usageError{fmt.Sprintf("plan k8s: --%s %s is not under --mount %s", name, *p, o.mount)}
 			}
 		}
+	}
+	// sbatch reads its directives' values raw, and expands % in --output.
+	if kind == "slurm" && strings.ContainsAny(o.planDir, " \t\n%\"'\\") {
+		return usageError{fmt.Sprintf("plan slurm: --plan-dir %q: Slurm cannot name log files in a path with spaces, quotes or %%", o.planDir)}
 	}
 	if !validName(o.name) {
 		return usageError{fmt.Sprintf("plan: --name %q: use lower-case letters, digits and '-'", o.name)}
@@ -168,6 +182,9 @@ func shellLine(args []string) string {
 func planSlurm(o planOptions) []planFile {
 	logs := filepath.Join(o.planDir, "logs")
 	script := func(step, extra string) string {
+		if o.cpus > 0 {
+			extra += fmt.Sprintf("#SBATCH --cpus-per-task=%d\n", o.cpus)
+		}
 		return "#!/bin/bash\n" +
 			"#SBATCH --job-name=" + o.name + "-" + step + "\n" + extra +
 			"#SBATCH --output=" + logs + "/" + step + map[bool]string{true: "-%a", false: ""}[step == "prepare"] + ".log\n" +
@@ -177,14 +194,15 @@ func planSlurm(o planOptions) []planFile {
 	}
 	submit := `#!/bin/sh
 # Written by tuneprep plan slurm: submits the prepare array and the merge,
-# which starts once every prepare task has succeeded, and prints the merge's
-# job ID (wait for it with: squeue -j ID, or sacct -j ID).
+# which starts once every prepare task has succeeded (and is cancelled if
+# one fails), and prints the merge's job ID (wait for it with: squeue -j ID,
+# or sacct -j ID).
 set -eu
 cd ` + shellQuote(o.planDir) + `
 mkdir -p ` + shellQuote(logs) + `
 prepare=$(sbatch --parsable prepare.sbatch)
 prepare=${prepare%%;*}
-merge=$(sbatch --parsable --dependency=afterok:"$prepare" merge.sbatch)
+merge=$(sbatch --parsable --dependency=afterok:"$prepare" --kill-on-invalid-dep=yes merge.sbatch)
 echo "${merge%%;*}"
 `
 	return []planFile{
@@ -213,11 +231,14 @@ func planK8s(o planOptions) []planFile {
 	}
 	run := `#!/bin/sh
 # Written by tuneprep plan k8s: applies each step's Indexed Job and waits
-# until it completes (or fails) before the next.
+# until it completes (or fails) before the next. A Job of an earlier run of
+# this plan is replaced; the tasks it finished stay done in the work
+# directory, and are skipped.
 set -eu
 cd ` + shellQuote(o.planDir) + `
 for step in prepare merge; do
 	case $step in prepare) file=jobs/01-prepare.yaml ;; merge) file=jobs/02-merge.yaml ;; esac
+	kubectl delete job ` + shellQuote(o.name) + `-"$step" --ignore-not-found --wait=true
 	kubectl apply -f "$file"
 	while :; do
 		state=$(kubectl get job ` + shellQuote(o.name) + `-"$step" -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}')

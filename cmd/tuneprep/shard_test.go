@@ -32,7 +32,7 @@ func shardInput(t *testing.T) string {
 }
 
 // TestShardedRunIsByteIdentical: a run cut into 1, 3 or 7 tasks, run as
-// goroutines or as processes, writes what a plain run writes, with the
+// goroutines and as processes, writes what a plain run writes, with the
 // streaming survivor rule and with one that holds records (longest), and
 // a rerun over the same work directory skips the finished tasks.
 func TestShardedRunIsByteIdentical(t *testing.T) {
@@ -56,9 +56,6 @@ func TestShardedRunIsByteIdentical(t *testing.T) {
 		want := snapshot(t, out)
 		for _, exec := range []string{"goroutines", "processes"} {
 			for _, tasks := range []string{"1", "3", "7"} {
-				if exec == "processes" && tasks != "3" {
-					continue // a process per task: one count shows it
-				}
 				runOK(t, "--config", cfg, "--out", out, "--tasks", tasks, "--executor", exec)
 				got := snapshot(t, out)
 				if len(got) != len(want) {
@@ -163,8 +160,9 @@ func TestSlurmScriptsAsShell(t *testing.T) {
 	if !strings.Contains(string(script), "#SBATCH --array=0-2\n") {
 		t.Fatalf("prepare.sbatch is not a 3-task array:\n%s", script)
 	}
-	if submit, _ := os.ReadFile(filepath.Join(planDir, "submit.sh")); !strings.Contains(string(submit), "--dependency=afterok:") {
-		t.Fatalf("submit.sh does not make the merge wait for the prepare tasks:\n%s", submit)
+	if submit, _ := os.ReadFile(filepath.Join(planDir, "submit.sh")); !strings.Contains(string(submit), "--dependency=afterok:") ||
+		!strings.Contains(string(submit), "--kill-on-invalid-dep=yes") {
+		t.Fatalf("submit.sh does not make the merge wait for the prepare tasks, or wait forever when one fails:\n%s", submit)
 	}
 	run := func(name string, env ...string) {
 		cmd := exec.Command("bash", filepath.Join(planDir, name))
@@ -273,5 +271,30 @@ func TestIncrementalRun(t *testing.T) {
 	same("a deleted file", got, full())
 	if segs, _ := filepath.Glob(filepath.Join(state, "seg-*.bin")); len(segs) > 2 {
 		t.Errorf("segments no file uses are kept: %v", segs)
+	}
+}
+
+// TestPlanFlags: plan slurm asks for the CPUs it is told and uses them as
+// workers; it refuses a plan directory sbatch cannot name logs in; plan k8s
+// takes a volume mounted at / and needs to be told where tuneprep is.
+func TestPlanFlags(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := cli(t, "plan", "slurm", "--tasks", "2", "--in", dir, "--out", dir+"/out", "--work", dir+"/work", "--plan-dir", dir+"/plan", "--cpus-per-task", "4")
+	if code != 0 {
+		t.Fatalf("plan slurm: exit %d\n%s", code, stderr)
+	}
+	script, _ := os.ReadFile(filepath.Join(dir, "plan", "prepare.sbatch"))
+	if !strings.Contains(string(script), "#SBATCH --cpus-per-task=4\n") || !strings.Contains(string(script), "'--workers' '4'") {
+		t.Errorf("prepare.sbatch does not ask for 4 CPUs and use 4 workers:\n%s", script)
+	}
+	if code, _, _ := cli(t, "plan", "slurm", "--tasks", "2", "--in", dir, "--out", dir+"/out", "--work", dir+"/work", "--plan-dir", dir+"/my plan"); code != 2 {
+		t.Errorf("plan slurm with a space in --plan-dir: exit %d, want 2", code)
+	}
+	k8s := []string{"plan", "k8s", "--tasks", "2", "--in", "/in", "--out", "/out", "--work", "/work", "--plan-dir", dir + "/k8s", "--image", "img:1", "--volume-claim", "data", "--mount", "/"}
+	if code, _, stderr := cli(t, k8s...); code != 2 || !strings.Contains(stderr, "--binary is required") {
+		t.Errorf("plan k8s without --binary: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := cli(t, append(k8s, "--binary", "/usr/local/bin/tuneprep")...); code != 0 {
+		t.Errorf("plan k8s with the volume at /: exit %d\n%s", code, stderr)
 	}
 }
