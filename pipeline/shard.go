@@ -162,14 +162,11 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 		return err
 	}
 	env := &Env{Logger: logger(o.Plan)}
-	tmp := o.path(".bin.tmp")
-	f, err := os.Create(tmp)
+	f, err := createAtomic(o.path(".bin"))
 	if err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
-	defer os.Remove(tmp)
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
+	defer f.abort()
 	var records int64
 	err = prepare(ctx, o.Plan, stages, swap, func(emit func(*schemas.Document) error) error {
 		if err := src.ReadShard(ctx, env, o.Task, o.Tasks, emit); err != nil {
@@ -178,22 +175,13 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 		return nil
 	}, func(_ *schemas.Document, frame []byte) error {
 		records++
-		_, err := w.Write(frame)
+		_, err := f.Write(frame)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("work directory: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("work directory: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("work directory: %w", err)
-	}
-	if err := os.Rename(tmp, o.path(".bin")); err != nil {
+	if err := f.commit(); err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
 	stats, err := src.ShardStats()
@@ -292,14 +280,57 @@ func prepare(ctx context.Context, p Plan, stages []Stage, swap int, read func(em
 	return g.Wait()
 }
 
-// writeFileAtomic writes b to path through a temporary file and a rename.
+// atomicFile is written under a temporary name and put in place by
+// commit, after a flush and an fsync. abort, deferred, removes what a
+// failed writer left.
+type atomicFile struct {
+	f    *os.File
+	w    *bufio.Writer
+	path string
+	done bool
+}
+
+func createAtomic(path string) (*atomicFile, error) {
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		return nil, err
+	}
+	return &atomicFile{f: f, w: bufio.NewWriterSize(f, 1<<20), path: path}, nil
+}
+
+func (a *atomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
+
+func (a *atomicFile) commit() error {
+	err := a.w.Flush()
+	if err == nil {
+		err = a.f.Sync()
+	}
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(a.f.Name(), a.path)
+	}
+	a.done = err == nil
+	return err
+}
+
+func (a *atomicFile) abort() {
+	if !a.done {
+		a.f.Close()
+		os.Remove(a.f.Name())
+	}
+}
+
+// writeFileAtomic writes b to path as an atomicFile.
 func writeFileAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	f, err := createAtomic(path)
+	if err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	defer f.abort()
+	f.Write(b)
+	if err := f.commit(); err != nil {
 		return fmt.Errorf("work directory: %w", err)
 	}
 	return nil
@@ -381,7 +412,7 @@ func MergePlan(o ShardOptions) (Plan, error) {
 		return Plan{}, err
 	}
 	p := o.Plan
-	p.Source = &mergeSource{Sharder: src, o: o}
+	p.Source = &mergeSource{Sharder: src, reportsAs: reportsAs{src}, o: o}
 	p.restore = p.TaskStages
 	return p, nil
 }
@@ -390,32 +421,36 @@ func MergePlan(o ShardOptions) (Plan, error) {
 // It reports as the source it wraps.
 type mergeSource struct {
 	Sharder
+	reportsAs
 	o ShardOptions
 }
 
-func (m *mergeSource) Stats() any {
-	if r, ok := m.Sharder.(Reporter); ok {
-		return r.Stats()
+// reportsAs makes a source that wraps src report as src does.
+type reportsAs struct{ src Source }
+
+func (r reportsAs) Stats() any {
+	if rep, ok := r.src.(Reporter); ok {
+		return rep.Stats()
 	}
 	return nil
 }
 
-func (m *mergeSource) Warnings() []string {
-	if w, ok := m.Sharder.(Warner); ok {
+func (r reportsAs) Warnings() []string {
+	if w, ok := r.src.(Warner); ok {
 		return w.Warnings()
 	}
 	return nil
 }
 
-func (m *mergeSource) Gates() []string {
-	if g, ok := m.Sharder.(Gater); ok {
+func (r reportsAs) Gates() []string {
+	if g, ok := r.src.(Gater); ok {
 		return g.Gates()
 	}
 	return nil
 }
 
-func (m *mergeSource) Hint(reason string) string {
-	if h, ok := m.Sharder.(Hinter); ok {
+func (r reportsAs) Hint(reason string) string {
+	if h, ok := r.src.(Hinter); ok {
 		return h.Hint(reason)
 	}
 	return ""

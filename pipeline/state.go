@@ -139,7 +139,7 @@ func Incremental(ctx context.Context, o StateOptions) (Plan, StateChange, func()
 		}
 	}
 	p := o.Plan
-	p.Source = &stateSource{FileSource: src, dir: o.Dir, entries: entries, walk: walkStats}
+	p.Source = &stateSource{FileSource: src, reportsAs: reportsAs{src}, dir: o.Dir, entries: entries, walk: walkStats}
 	p.restore = p.TaskStages
 	commit := func() error { return writeState(o, entries) }
 	return p, ch, commit, nil
@@ -149,14 +149,11 @@ func Incremental(ctx context.Context, o StateOptions) (Plan, StateChange, func()
 // their entries.
 func readNew(ctx context.Context, o StateOptions, src FileSource, env *Env, stages []Stage, swap int, files []FileStat, todo []int, entries []*stateEntry) error {
 	seg := segmentName(o.Dir)
-	tmp := filepath.Join(o.Dir, seg+".tmp")
-	f, err := os.Create(tmp)
+	w, err := createAtomic(filepath.Join(o.Dir, seg))
 	if err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
-	defer os.Remove(tmp)
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
+	defer w.abort()
 	byPath := make(map[string]*stateEntry, len(todo))
 	for _, i := range todo {
 		e := &stateEntry{Path: files[i].Path, Size: files[i].Size, ModTime: files[i].ModTime, Segment: seg}
@@ -195,16 +192,7 @@ func readNew(ctx context.Context, o StateOptions, src FileSource, env *Env, stag
 			e.Input = &in
 		}
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(o.Dir, seg)); err != nil {
+	if err := w.commit(); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	return nil
@@ -282,16 +270,10 @@ func writeState(o StateOptions, entries []*stateEntry) error {
 // stateSource reads every file's records from the state, in input order.
 type stateSource struct {
 	FileSource
+	reportsAs
 	dir     string
 	entries []*stateEntry
 	walk    json.RawMessage
-}
-
-func (s *stateSource) Stats() any {
-	if r, ok := s.FileSource.(Reporter); ok {
-		return r.Stats()
-	}
-	return nil
 }
 
 func (s *stateSource) Read(ctx context.Context, env *Env, emit func(*schemas.Document) error) error {
