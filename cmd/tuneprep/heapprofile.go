@@ -55,24 +55,9 @@ func startHeapProfile(path string) (func() (uint64, error), error) {
 		return nil, err
 	}
 	var p heapPeak
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(heapSampleEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				p.sample()
-			}
-		}
-	}()
+	stop := every(heapSampleEvery, p.sample)
 	return func() (uint64, error) {
-		close(done)
-		<-finished
+		stop()
 		runtime.GC()
 		p.sample() // the end may be the peak, e.g. in a short run
 		_, err := f.Write(p.prof)

@@ -83,18 +83,24 @@ func govern(ceiling int64) (stop func()) {
 		debug.SetMemoryLimit(limit)
 	}
 	set()
+	return every(500*time.Millisecond, set)
+}
+
+// every calls fn every interval on a goroutine of its own until stop is
+// called; stop returns once fn has returned for the last time.
+func every(interval time.Duration, fn func()) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(500 * time.Millisecond)
+		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
-				set()
+				fn()
 			}
 		}
 	}()
