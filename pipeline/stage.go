@@ -80,7 +80,7 @@ type Replayer interface {
 }
 
 // StashCodec is a Processor whose Stash can be written to bytes and read
-// back: a sharded run (Run's Tasks) runs Process in its shard tasks and
+// back: a sharded run (see Sharder) runs Process in its shard tasks and
 // Sequence in the merge, which reads each record's Stash back from the
 // task's files. ReadStash(AppendStash(nil, x)) must give a Stash that
 // Sequence treats exactly as x (same counts, same drop, same audit lines).
