@@ -127,22 +127,23 @@ func (r *textRedactor) text(in io.Reader, w io.Writer, asJSON bool) error {
 // original value). With keepOriginal, "original" maps each changed path to
 // its value as read; without it nothing removed is written. In drop mode a
 // line with findings becomes {"line": N, "dropped": "contains-pii", "types":
-// [...]}. A line that is not a JSON object is an error naming the line.
+// [...]}. A line that is not a JSON object becomes an error record (see
+// eachLine).
 func (r *textRedactor) jsonl(ctx context.Context, in io.Reader, w *bufio.Writer, keepOriginal bool) error {
 	var out bytes.Buffer
-	return eachRecord(in, func(line int, b []byte) error {
+	return eachLine(in, w, func(line int, b []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
-			return fmt.Errorf("line %d: not a JSON object", line)
+			return badLine(line, "not a JSON object")
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
 		rec := &jsonRecord{r: r, out: &out, ix: &pii.Indexes{}, spans: []fieldSpan{}}
 		out.Reset()
 		if err := rec.value(dec, ""); err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return badLine(line, "%v", err)
 		}
 		if r.stage.Drops() && len(rec.spans) > 0 {
 			types := map[string]bool{}

@@ -92,12 +92,12 @@ func readString(in io.Reader) (string, error) {
 
 // countTexts counts the "text" field of each JSON line.
 func countTexts(in io.Reader, w io.Writer, tok *tokenizer.Tokenizer) error {
-	return eachRecord(in, func(line int, rec []byte) error {
+	return eachLine(in, w, func(line int, rec []byte) error {
 		var obj struct {
 			Text *string `json:"text"`
 		}
 		if json.Unmarshal(rec, &obj) != nil || obj.Text == nil {
-			return fmt.Errorf("line %d: not a JSON object with a string \"text\" field", line)
+			return badLine(line, "not a JSON object with a string \"text\" field")
 		}
 		return writeJSONLine(w, struct {
 			Tokens int `json:"tokens"`
@@ -131,18 +131,18 @@ type exampleTokens struct {
 }
 
 func countDataset(ctx context.Context, in io.Reader, w io.Writer, tok *tokenizer.Tokenizer) error {
-	return eachRecord(in, func(line int, rec []byte) error {
+	return eachLine(in, w, func(line int, rec []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		name, ok := formats.Detect(rec)
 		if !ok {
-			return fmt.Errorf("line %d: not a record of a known fine-tuning format", line)
+			return badLine(line, "not a record of a known fine-tuning format")
 		}
 		f, _ := formats.Lookup(name)
 		ex, err := f.Parse(rec)
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return badLine(line, "%v", err)
 		}
 		tc := tokencount.Count(tok, ex)
 		return writeJSONLine(w, exampleTokens{line, name, tc.Total, tc.Trained, tc.System, tc.User, tc.Assistant})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -29,15 +30,7 @@ func readRecords(r io.Reader, fn func(rec jsonl.Record) error) error {
 	}
 }
 
-// eachRecord is readRecords for callers that want bytes: a record that is
-// not valid JSON goes to fn as well (they check JSON and name the line);
-// any other reject stops the reading with an error naming its line and
-// reason.
-func eachRecord(r io.Reader, fn func(line int, rec []byte) error) error {
-	return eachJSON(r, func(rec jsonl.Record) error { return fn(rec.Line, rec.Raw) })
-}
-
-// eachJSON is eachRecord for callers that use what the reader found: a
+// eachJSON is readRecords for callers that use what the reader found: a
 // record with Reject set is malformed JSON; any other is valid JSON, so
 // that rec.Value and rec.Fields decode it without checking it again.
 func eachJSON(r io.Reader, fn func(rec jsonl.Record) error) error {
@@ -47,4 +40,62 @@ func eachJSON(r io.Reader, fn func(rec jsonl.Record) error) error {
 		}
 		return fn(rec)
 	})
+}
+
+// lineError is a problem with one line of input. The line-by-line commands
+// (redact --jsonl, tokens --jsonl, tokens --dataset) write it where the
+// line's output would be, as {"line": N, "error": "..."}, and go on.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+func badLine(line int, format string, args ...any) error {
+	return &lineError{line, fmt.Sprintf(format, args...)}
+}
+
+// linesFailed ends a line-by-line command that wrote error records: exit 1,
+// after the whole output.
+type linesFailed struct {
+	failed, lines int
+	first         string
+}
+
+func (e *linesFailed) Error() string {
+	return fmt.Sprintf("%d of %d lines failed, each with an error record on its line; the first: %s", e.failed, e.lines, e.first)
+}
+
+// eachLine is readRecords for the line-by-line commands, which want bytes:
+// malformed JSON goes to fn (they check JSON and name the line). A line that fn (with
+// a lineError) or the reader finds bad becomes an error record on w, and
+// reading goes on; at the end a *linesFailed counts them. Other errors
+// (writing, cancellation) stop it.
+func eachLine(in io.Reader, w io.Writer, fn func(line int, rec []byte) error) error {
+	var done linesFailed
+	err := readRecords(in, func(rec jsonl.Record) error {
+		done.lines++
+		var err error
+		if rj := rec.Reject; rj != nil && (rj.Reason != jsonl.Malformed || rec.Raw == nil) {
+			err = badLine(rec.Line, "%s: %s", rj.Reason, rj.Detail)
+		} else {
+			err = fn(rec.Line, rec.Raw)
+		}
+		var le *lineError
+		if !errors.As(err, &le) {
+			return err
+		}
+		if done.failed++; done.first == "" {
+			done.first = le.Error()
+		}
+		return writeJSONLine(w, struct {
+			Line  int    `json:"line"`
+			Error string `json:"error"`
+		}{le.line, le.msg})
+	})
+	if err == nil && done.failed > 0 {
+		return &done
+	}
+	return err
 }

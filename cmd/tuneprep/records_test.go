@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,12 +13,12 @@ import (
 	"github.com/tuneprep/tuneprep/stages/jsonl"
 )
 
-// TestEachRecordTrueLineNumbers: records are numbered by their line in the
+// TestEachLineTrueLineNumbers: records are numbered by their line in the
 // file, blank lines (leading ones too) counted.
-func TestEachRecordTrueLineNumbers(t *testing.T) {
+func TestEachLineTrueLineNumbers(t *testing.T) {
 	in := "\n\n\n{\"a\":1}\n\n{\"b\":2}\n"
 	var got []string
-	err := eachRecord(strings.NewReader(in), func(line int, rec []byte) error {
+	err := eachLine(strings.NewReader(in), io.Discard, func(line int, rec []byte) error {
 		got = append(got, fmt.Sprintf("%d:%s", line, rec))
 		return nil
 	})
@@ -47,8 +49,8 @@ func TestEachRecordTrueLineNumbers(t *testing.T) {
 }
 
 // TestReadRecordsRejects: readRecords tells records that cannot be read
-// apart (rec.Reject) and reads on; eachRecord hands malformed JSON on and
-// stops at any other reject.
+// apart (rec.Reject) and reads on; eachLine hands malformed JSON on and
+// writes any other reject as an error record on its line.
 func TestReadRecordsRejects(t *testing.T) {
 	in := "{\"a\":1}\nnot json\n{\"a\":\"\xff\"}\n\n{\"b\":2}\n"
 	var got []string
@@ -64,23 +66,22 @@ func TestReadRecordsRejects(t *testing.T) {
 		t.Errorf("got %v, %v; want %s", got, err, want)
 	}
 
-	cases := []struct{ in, want, err string }{
+	cases := []struct{ in, want, errors string }{
 		{"{\"a\":1}\nnot json\n", `1:{"a":1} 2:not json`, ""},
 		{"[{\"a\":1},\n{\"b\":2}]", `1:{"a":1} 2:{"b":2}`, ""},
-		{"[{\"a\":1},\n{\"b\":", `1:{"a":1}`, "line 2: truncated-json: the file ends at line 2, column 6"},
-		{"{\"a\":\"\xff\"}\n", "", "line 1: invalid-utf8: byte 6"},
+		{"[{\"a\":1},\n{\"b\":", `1:{"a":1}`, `{"line":2,"error":"truncated-json: the file ends at line 2, column 6, inside element 2, which begins at line 2, column 1"}`},
+		{"{\"a\":\"\xff\"}\n", "", `{"line":1,"error":"invalid-utf8: byte 6"}`},
 	}
 	for _, c := range cases {
 		var got []string
-		err := eachRecord(strings.NewReader(c.in), func(line int, rec []byte) error {
+		var errs strings.Builder
+		err := eachLine(strings.NewReader(c.in), &errs, func(line int, rec []byte) error {
 			got = append(got, fmt.Sprintf("%d:%s", line, rec))
 			return nil
 		})
-		if c.err == "" {
-			c.err = "<nil>"
-		}
-		if strings.Join(got, " ") != c.want || !strings.HasPrefix(fmt.Sprint(err), c.err) {
-			t.Errorf("%q: got %v, %v; want %s, %s", c.in, got, err, c.want, c.err)
+		var lf *linesFailed
+		if strings.Join(got, " ") != c.want || strings.TrimSpace(errs.String()) != c.errors || (c.errors != "") != errors.As(err, &lf) {
+			t.Errorf("%q: got %v, %s, %v; want %s, %s", c.in, got, errs.String(), err, c.want, c.errors)
 		}
 	}
 }
