@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tuneprep/tuneprep/pipeline"
+	"github.com/tuneprep/tuneprep/pipeline/stashtest"
 	"github.com/tuneprep/tuneprep/schemas"
 )
 
@@ -203,14 +204,7 @@ func TestStashBadBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for n := range len(enc) {
-			if _, err := s.ReadStash(enc[:n]); err == nil {
-				t.Fatalf("%s: %d of %d bytes read without an error", d.ID, n, len(enc))
-			}
-		}
-		if _, err := s.ReadStash(append(enc, 0)); err == nil {
-			t.Fatalf("%s: a byte left over read without an error", d.ID)
-		}
+		stashtest.Damaged(t, s, enc, d.ID)
 	}
 	p := &prep{sig: make([]uint32, 3), shingles: 5}
 	if enc, err := s.AppendStash(nil, p); err != nil {

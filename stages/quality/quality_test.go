@@ -102,21 +102,7 @@ func runStage(t *testing.T, docs []*schemas.Document, workers int) (string, stri
 	}
 	close(next)
 	wg.Wait()
-	var drops strings.Builder
-	for _, d := range copies {
-		drop, err := s.Sequence(context.Background(), d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if drop != nil {
-			fmt.Fprintf(&drops, "%s %s %s\n", d.ID, drop.Reason, drop.Detail)
-		}
-	}
-	report, err := json.Marshal(s.Stats())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return drops.String(), string(report)
+	return sequenceAll(t, s, copies)
 }
 
 func TestDeterministic(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuneprep/tuneprep/pipeline/stashtest"
 	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/pii"
 )
@@ -165,14 +166,7 @@ func TestStashBadBytes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for n := range len(enc) {
-				if _, err := s.ReadStash(enc[:n]); err == nil {
-					t.Fatalf("%s: %d of %d bytes read without an error", d.ID, n, len(enc))
-				}
-			}
-			if _, err := s.ReadStash(append(enc, 0)); err == nil {
-				t.Fatalf("%s: a byte left over read without an error", d.ID)
-			}
+			stashtest.Damaged(t, s, enc, d.ID)
 		}
 		if _, err := s.ReadStash([]byte{0, 0, 0, 0, 0, 2}); err == nil {
 			t.Error("drop flag 2 read without an error")
