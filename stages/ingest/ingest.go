@@ -13,7 +13,6 @@ import (
 	"hash"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path"
 	"strconv"
@@ -137,9 +136,8 @@ func (g *Ingest) Read(ctx context.Context, env *pipeline.Env, emit func(*schemas
 // ranges of the files Read would read, as many files in each as can be
 // (a first walk counts them). Task 0 counts the entries Read skips.
 func (g *Ingest) ReadShard(ctx context.Context, env *pipeline.Env, i, n int, emit func(*schemas.Document) error) error {
-	quiet := &pipeline.Env{Logger: slog.New(slog.DiscardHandler)}
 	total := 0
-	if err := g.walk(ctx, quiet, false, func(string) error { total++; return nil }); err != nil {
+	if err := g.walk(ctx, env, false, func(string) error { total++; return nil }); err != nil {
 		return err
 	}
 	lo, hi := total*i/n, total*(i+1)/n
@@ -180,31 +178,32 @@ func (g *Ingest) MergeStats(parts []json.RawMessage) error {
 
 // Files implements pipeline.FileSource.
 func (g *Ingest) Files(ctx context.Context, env *pipeline.Env) ([]pipeline.FileStat, json.RawMessage, error) {
-	saved := g.stats
-	defer func() { g.stats = saved }()
-	g.stats = newStats()
 	var files []pipeline.FileStat
-	err := g.walk(ctx, env, true, func(p string) error {
-		st, err := fs.Stat(g.fsys, p)
-		if err != nil {
-			return fmt.Errorf("input %s: %w", p, err)
-		}
-		files = append(files, pipeline.FileStat{Path: p, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
-		return nil
+	stats, err := g.statsOf(func() error {
+		return g.walk(ctx, env, true, func(p string) error {
+			st, err := fs.Stat(g.fsys, p)
+			if err != nil {
+				return fmt.Errorf("input %s: %w", p, err)
+			}
+			files = append(files, pipeline.FileStat{Path: p, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+			return nil
+		})
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	b, err := json.Marshal(g.stats)
-	return files, b, err
+	return files, stats, err
 }
 
 // ReadFile implements pipeline.FileSource.
 func (g *Ingest) ReadFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) (json.RawMessage, error) {
+	return g.statsOf(func() error { return g.readFile(ctx, env, p, emit) })
+}
+
+// statsOf runs fn on fresh statistics and returns them, leaving the
+// source's own as they were.
+func (g *Ingest) statsOf(fn func() error) (json.RawMessage, error) {
 	saved := g.stats
 	defer func() { g.stats = saved }()
 	g.stats = newStats()
-	if err := g.readFile(ctx, env, p, emit); err != nil {
+	if err := fn(); err != nil {
 		return nil, err
 	}
 	return json.Marshal(g.stats)
