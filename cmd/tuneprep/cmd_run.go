@@ -312,6 +312,9 @@ func resolveConfig(o runOptions, lookup func(string) (string, bool)) (Config, fs
 	if err != nil {
 		return cfg, nil, configError{err}
 	}
+	if err := guardPaths(&cfg, o.shard.work, o.shard.state); err != nil {
+		return cfg, nil, err
+	}
 	return cfg, fsys, nil
 }
 

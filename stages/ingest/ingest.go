@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -47,6 +48,10 @@ type Config struct {
 	// Explode names an array field (a dotted path through objects and
 	// arrays) of JSON records whose elements become records of their own.
 	Explode string `yaml:"explode" doc:"dotted path of an array in JSON records (e.g. questions, data.paragraphs.qas): each element becomes a record with its ancestors' fields"`
+	// SkipDirs are folders (slash paths relative to the root) never read:
+	// the run's own output, work and state directories when they lie
+	// inside the input. Set by the caller, not by the config file.
+	SkipDirs []string `yaml:"-"`
 }
 
 // Defaults returns the default input configuration.
@@ -252,6 +257,10 @@ func (g *Ingest) walk(ctx context.Context, env *pipeline.Env, count bool, visit 
 			return nil
 		}
 		if d.IsDir() {
+			if slices.Contains(g.cfg.SkipDirs, p) {
+				skip("tuneprep-output")
+				return fs.SkipDir
+			}
 			return nil
 		}
 		if !g.include.Match(p) || g.exclude.Match(p) {
