@@ -18,3 +18,7 @@ func exchange(a, b string) error {
 	}
 	return os.Rename(old, a)
 }
+
+// writable checks nothing here: a previous output that cannot be removed
+// is reported once the new one is in place (see Run).
+func writable(string) error { return nil }

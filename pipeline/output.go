@@ -61,12 +61,14 @@ func openOutput(final string) (*output, error) {
 	return &output{final: abs, tmp: tmp}, nil
 }
 
-// abort removes the temporary directory.
+// abort removes the temporary directory: the run's output before commit,
+// the previous output (if any) after it.
 func (o *output) abort() error { return os.RemoveAll(o.tmp) }
 
 // commit puts the finished output in place of the previous one at dest
 // (the final directory, or a sibling of it): an atomic exchange where the
-// platform has one, else two renames.
+// platform has one, else two renames. The previous output, if any, is in
+// o.tmp afterwards, for abort to remove. On error dest is as it was.
 func (o *output) commit(dest string) error {
 	parent := filepath.Dir(dest)
 	if dest != o.final {
@@ -74,20 +76,31 @@ func (o *output) commit(dest string) error {
 			return err
 		}
 	}
-	if _, err := os.Lstat(dest); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(o.tmp, dest); err != nil {
-			return fmt.Errorf("output: %w", err)
-		}
-		return syncDir(parent)
+	_, err := os.Lstat(dest)
+	first := errors.Is(err, fs.ErrNotExist)
+	if first {
+		err = os.Rename(o.tmp, dest)
+	} else {
+		err = exchange(o.tmp, dest)
 	}
-	if err := exchange(o.tmp, dest); err != nil {
+	if err != nil {
 		return fmt.Errorf("output: replace %s: %w", dest, err)
 	}
 	if err := syncDir(parent); err != nil {
+		// The swap may not survive a crash: undo it, so that a failed run
+		// leaves dest as it was.
+		var undo error
+		if first {
+			undo = os.Rename(dest, o.tmp)
+		} else {
+			undo = exchange(o.tmp, dest)
+		}
+		if undo != nil {
+			return fmt.Errorf("%w; the new output stays in %s (putting the previous one back: %v)", err, dest, undo)
+		}
 		return err
 	}
-	// o.tmp now holds the previous output.
-	return os.RemoveAll(o.tmp)
+	return nil
 }
 
 func tempPrefix(base string) string { return "." + base + ".tmp-" }
@@ -157,7 +170,20 @@ func checkReplaceable(dir string) error {
 	if _, err := os.Stat(filepath.Join(dir, manifestName)); err != nil {
 		return fmt.Errorf("output %s exists and is not a tuneprep output (no %s): refusing to replace it", dir, manifestName)
 	}
-	return nil
+	// Replacing it ends with removing it. A directory this process cannot
+	// empty (another user's, on a read-only mount) fails the run now, not
+	// once the new output is in place and the previous one half removed.
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			if err = writable(p); err != nil {
+				err = fmt.Errorf("%s is not writable: %w", p, err)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("output %s cannot be replaced: %w", dir, err)
+		}
+		return nil
+	})
 }
 
 // removeStaleTemps deletes temporary directories of runs whose process is gone.
@@ -210,6 +236,7 @@ type OutFile struct {
 	records int64
 	counted bool // records set explicitly rather than counted as lines
 	closed  bool
+	err     error // of the first Close
 }
 
 // Create opens a new output file at a slash-separated path relative to the
@@ -261,12 +288,18 @@ func (o *OutFile) SetRecords(n int64) { o.counted, o.records = true, n }
 // Path is the file's path relative to the output root.
 func (o *OutFile) Path() string { return o.rel }
 
-// Close flushes, syncs and closes the file. It is safe to call twice.
+// Close flushes, syncs and closes the file. It is safe to call twice: the
+// second call returns the first one's error, so that a failure a caller
+// missed still fails the run when Run closes every file.
 func (o *OutFile) Close() error {
-	if o.closed {
-		return nil
+	if !o.closed {
+		o.closed = true
+		o.err = o.close()
 	}
-	o.closed = true
+	return o.err
+}
+
+func (o *OutFile) close() error {
 	if err := o.w.Flush(); err != nil {
 		o.f.Close()
 		return fmt.Errorf("write %s: %w", o.rel, err)

@@ -103,6 +103,12 @@ func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
 		out.abort()
 		return nil, err
 	}
+	// The output is in place: a previous output that cannot be removed
+	// (checkReplaceable makes it rare) does not fail the run. Its temporary
+	// name lets the next run try again.
+	if err := out.abort(); err != nil {
+		logger(opts.Plan).Warn("the previous output could not be removed", "dir", out.tmp, "err", err)
+	}
 	if len(m.Gates) > 0 {
 		return m, &GateError{Failed: m.Gates}
 	}
@@ -192,6 +198,11 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 		if err := opts.Write(env, facts); err != nil {
 			return nil, err
 		}
+		// What the hook left open is flushed, and what failed to close
+		// fails the run, before run.json lists it.
+		if err := env.closeAll(); err != nil {
+			return nil, err
+		}
 	}
 	m.Outputs = env.outputs()
 	// run.json is written last and is not listed among the outputs it lists.
@@ -258,6 +269,7 @@ func writeJSON(env *Env, rel string, v any) error {
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("%s: %w", rel, err)
 	}
 	f.Write(append(b, '\n'))

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// onDevFull points an output file at /dev/full, where every write fails
+// with ENOSPC, or skips the test where there is none.
+func onDevFull(t *testing.T, f *OutFile) {
+	t.Helper()
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full to fail writes: %v", err)
+	}
+	f.f.Close()
+	f.f = full
+	f.w.Reset(full)
+}
+
+// An output file whose write fails says so, naming it, at Close and at
+// every Close after: Run's closeAll sees a failure its writer missed.
+func TestOutFileErrorSticks(t *testing.T) {
+	o, err := openOutput(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.abort()
+	env := &Env{out: o}
+	f, err := env.Create("finetune/train.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDevFull(t, f)
+	f.WriteString("{}\n")
+	err = f.Close()
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "finetune/train.jsonl") {
+		t.Fatalf("Close = %v, want ENOSPC naming finetune/train.jsonl", err)
+	}
+	if again := f.Close(); again != err {
+		t.Errorf("second Close = %v, want %v", again, err)
+	}
+	if all := env.closeAll(); all != err {
+		t.Errorf("closeAll = %v, want %v", all, err)
+	}
+}
+
+// A file written by RunOptions.Write whose Close error the hook ignored
+// still fails the run: the previous output stays, nothing is left beside.
+func TestMissedCloseErrorFailsRun(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if _, err := Run(context.Background(), RunOptions{Plan: Plan{Source: &counter{n: 5}}, OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, filepath.Join(out, manifestName))
+	write := func(env *Env, _ *Facts) error {
+		f, err := env.Create("card.md")
+		if err != nil {
+			return err
+		}
+		onDevFull(t, f)
+		f.WriteString("# card\n")
+		f.Close() // the error is missed
+		return nil
+	}
+	_, err := Run(context.Background(), RunOptions{Plan: Plan{Source: &counter{n: 7}}, OutDir: out, Write: write})
+	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "card.md") {
+		t.Fatalf("Run = %v, want ENOSPC naming card.md", err)
+	}
+	if readFile(t, filepath.Join(out, manifestName)) != before {
+		t.Error("the previous output changed")
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
+		t.Errorf("beside the output: %v", entries)
+	}
+}
