@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -64,9 +65,9 @@ type Facts struct {
 // committed (to <OutDir>.failed with BlockOutput) and Run returns the
 // manifest together with a *GateError.
 func Run(ctx context.Context, opts RunOptions) (*schemas.RunManifest, error) {
-	abs, err := filepath.Abs(opts.OutDir)
+	abs, err := outputPath(opts.OutDir)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", opts.OutDir, err)
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("output: %w", err)
@@ -215,6 +216,22 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 // reportName is the path of a stage's report; the source is stage 1.
 func reportName(index int, stage string) string {
 	return fmt.Sprintf("reports/%02d-%s.json", index, stage)
+}
+
+// outputPath is dir made absolute. When dir is a symbolic link, it is the
+// link's target: the output replaces the directory the link leads to and
+// the link stays, as a user who points out/current at a volume expects.
+func outputPath(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("output %s: %w", dir, err)
+	}
+	if st, err := os.Lstat(abs); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		if abs, err = filepath.EvalSymlinks(abs); err != nil {
+			return "", fmt.Errorf("output %s is a symbolic link: %w", dir, err)
+		}
+	}
+	return abs, nil
 }
 
 // writeManifest writes run.json as writeJSON would, byte for byte, but

@@ -105,3 +105,26 @@ func TestWithin(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputSymlinkKept: an output given as a symbolic link replaces the
+// directory it leads to, and the link stays.
+func TestOutputSymlinkKept(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "volume", "train"), filepath.Join(dir, "current")
+	runOK(t, "--out", target)
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(target, "stale.txt"), []byte("from before"), 0o644)
+	runOK(t, "--out", link)
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", st, err)
+	}
+	if _, err := os.Stat(filepath.Join(target, "stale.txt")); err == nil {
+		t.Error("the link's target was not replaced")
+	}
+	readManifest(t, link)
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left beside the link: %v", entries)
+	}
+}
