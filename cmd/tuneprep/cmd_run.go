@@ -475,7 +475,7 @@ func runResolved(ctx context.Context, o runOptions, cfg Config, fsys fs.FS, look
 	}
 	var commitState func() error
 	if o.shard.state != "" {
-		if plan, commitState, err = o.shard.incremental(ctx, plan, cfgJSON, logger); err != nil {
+		if plan, commitState, err = o.shard.incremental(ctx, plan, cfgJSON, keyDigest(cfg.Redact, lookup), logger); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/stages/ingest"
+	"github.com/tuneprep/tuneprep/stages/redact"
 )
 
 // shardFlags are --tasks, --executor and --work of run and step, and the
@@ -114,7 +116,7 @@ func (s *shardFlags) run(ctx context.Context, o runOptions, cfg Config, fsys fs.
 			}
 		}()
 	}
-	fp, err := fingerprint(cfgJSON, fsys, s.tasks)
+	fp, err := fingerprint(cfgJSON, keyDigest(cfg.Redact, lookup), fsys, s.tasks)
 	if err != nil {
 		return pipeline.Plan{}, done, err
 	}
@@ -201,6 +203,7 @@ func (s *shardFlags) prepareProcess(ctx context.Context, o runOptions, t pipelin
 		}
 	}
 	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.SysProcAttr = childProcAttr()
 	cmd.Stderr = os.Stderr
 	if out, err := cmd.Output(); err != nil {
 		return fmt.Errorf("task %d (%s %s): %w %s", t.Task, self, strings.Join(args, " "), err, out)
@@ -210,8 +213,8 @@ func (s *shardFlags) prepareProcess(ctx context.Context, o runOptions, t pipelin
 
 // incremental prepares the files an incremental run has not seen and
 // returns the merge's plan and the function that records the new state.
-func (s *shardFlags) incremental(ctx context.Context, plan pipeline.Plan, cfgJSON any, logger *slog.Logger) (pipeline.Plan, func() error, error) {
-	fp, err := fingerprint(cfgJSON, nil, 0)
+func (s *shardFlags) incremental(ctx context.Context, plan pipeline.Plan, cfgJSON any, key string, logger *slog.Logger) (pipeline.Plan, func() error, error) {
+	fp, err := fingerprint(cfgJSON, key, nil, 0)
 	if err != nil {
 		return pipeline.Plan{}, nil, err
 	}
@@ -233,11 +236,25 @@ func (s *shardFlags) incremental(ctx context.Context, plan pipeline.Plan, cfgJSO
 	return merge, commit, nil
 }
 
-// fingerprint identifies a sharded run's inputs, configuration and program:
-// a task's files are reused only by a run with the same. The inputs are
-// named by path, size and modification time; without fsys, only the
-// configuration and program.
-func fingerprint(cfgJSON any, fsys fs.FS, tasks int) (string, error) {
+// keyDigest stands for the redaction key in a fingerprint: records
+// prepared with another key hold other pseudonyms and hashes. It is an HMAC
+// of a constant, so that what is stored reveals nothing of the key; "" when
+// the key is not set.
+func keyDigest(cfg redact.Config, lookup func(string) (string, bool)) string {
+	k, ok := lookup(cfg.KeyEnv)
+	if !ok || k == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, []byte(k))
+	m.Write([]byte("tuneprep fingerprint"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// fingerprint identifies a sharded run's inputs, configuration, redaction
+// key (key, from keyDigest) and program: a task's files are reused only by
+// a run with the same. The inputs are named by path, size and modification
+// time; without fsys, only the configuration, key and program.
+func fingerprint(cfgJSON any, key string, fsys fs.FS, tasks int) (string, error) {
 	h := sha256.New()
 	cfg, err := json.Marshal(cfgJSON)
 	if err != nil {
@@ -250,7 +267,7 @@ func fingerprint(cfgJSON any, fsys fs.FS, tasks int) (string, error) {
 		}
 		cfg, _ = json.Marshal(m)
 	}
-	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", version(), tasks, cfg)
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00", version(), tasks, cfg, key)
 	if fsys == nil {
 		return hex.EncodeToString(h.Sum(nil)), nil
 	}

@@ -100,6 +100,10 @@ func New(cfg Config, lookupEnv func(string) (string, bool)) (*Stage, error) {
 	if s.scanner, err = pii.New(dc); err != nil {
 		return nil, fmt.Errorf("detectors: %w", err)
 	}
+	if !envName(cfg.KeyEnv) {
+		// Not echoed: a key pasted here by mistake would reach the log.
+		return nil, fmt.Errorf("key_env must name an environment variable (letters, digits and _, not starting with a digit); the key itself goes in that variable, never in the config")
+	}
 	needKey := cfg.Mode == "pseudonym"
 	for i, f := range cfg.Fields {
 		g, err := glob.Compile(f.Match)
@@ -344,3 +348,14 @@ func (s *Stage) Finish(context.Context) error { return s.audit.Close() }
 
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any { return s.st }
+
+// envName says whether s can name an environment variable: a key pasted
+// into key_env by mistake mostly cannot.
+func envName(s string) bool {
+	for i, c := range []byte(s) {
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -192,3 +192,24 @@ func TestProfileHIPAA(t *testing.T) {
 		t.Errorf("unknown profile: err %v, want one naming profile", err)
 	}
 }
+
+// TestKeyEnvNotAKey: a key pasted into key_env is refused without being
+// echoed.
+func TestKeyEnvNotAKey(t *testing.T) {
+	cfg := Defaults()
+	cfg.KeyEnv = "pT9+x/4kQ2-zV7wLm0=="
+	_, err := New(cfg, func(string) (string, bool) { return "", false })
+	if err == nil || strings.Contains(err.Error(), cfg.KeyEnv) {
+		t.Fatalf("got %v", err)
+	}
+	for _, name := range []string{"TUNEPREP_REDACT_KEY", "_k", "key2"} {
+		if !envName(name) {
+			t.Errorf("%s refused", name)
+		}
+	}
+	for _, name := range []string{"", "2KEY", "A-B", "A B"} {
+		if envName(name) {
+			t.Errorf("%q accepted", name)
+		}
+	}
+}
