@@ -291,10 +291,10 @@ func TestInitWritesLoadableConfig(t *testing.T) {
 	}
 }
 
-// TestKillLeavesPreviousOutput runs the real binary: SIGKILL midway leaves
-// the previous output byte-identical; SIGINT exits 130 and removes the
-// temporary directory.
-func TestKillLeavesPreviousOutput(t *testing.T) {
+// TestInterruptLeavesPreviousOutput runs the real binary: SIGINT midway
+// exits 130, leaves the previous output byte-identical and removes the
+// temporary directory. SIGKILL is TestKillTrials'.
+func TestInterruptLeavesPreviousOutput(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a large input")
 	}
@@ -312,37 +312,32 @@ func TestKillLeavesPreviousOutput(t *testing.T) {
 	before := snapshot(t, out)
 	rawBefore, _ := os.ReadFile(filepath.Join(out, "run.json"))
 
-	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGINT} {
-		cmd := exec.Command(os.Args[0], "run", "--quiet", "--in", in, "--out", out, "--workers", "2")
-		cmd.Env = append(os.Environ(), "TUNEPREP_TEST_MAIN=1")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		waitForTemp(t, parent, cmd.Process.Pid)
-		time.Sleep(100 * time.Millisecond)
-		cmd.Process.Signal(sig)
-		err := cmd.Wait()
-		code := cmd.ProcessState.ExitCode()
-		if sig == syscall.SIGINT {
-			if code != exitInterrupted {
-				t.Errorf("SIGINT: exit %d (%v), want 130", code, err)
-			}
-			if temps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*")); len(temps) != 0 {
-				t.Errorf("SIGINT left %v", temps)
-			}
-		}
-		after := snapshot(t, out)
-		rawAfter, _ := os.ReadFile(filepath.Join(out, "run.json"))
-		if !bytes.Equal(rawBefore, rawAfter) || len(after) != len(before) {
-			t.Fatalf("%v changed the previous output", sig)
-		}
-		for k, v := range before {
-			if after[k] != v {
-				t.Fatalf("%v changed %s", sig, k)
-			}
+	cmd := exec.Command(os.Args[0], "run", "--quiet", "--in", in, "--out", out, "--workers", "2")
+	cmd.Env = append(os.Environ(), "TUNEPREP_TEST_MAIN=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForTemp(t, parent, cmd.Process.Pid)
+	time.Sleep(100 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Errorf("SIGINT: exit %d (%v), want 130", code, err)
+	}
+	if temps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*")); len(temps) != 0 {
+		t.Errorf("SIGINT left %v", temps)
+	}
+	after := snapshot(t, out)
+	rawAfter, _ := os.ReadFile(filepath.Join(out, "run.json"))
+	if !bytes.Equal(rawBefore, rawAfter) || len(after) != len(before) {
+		t.Fatal("SIGINT changed the previous output")
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Fatalf("SIGINT changed %s", k)
 		}
 	}
-	// The next run cleans what the killed run left behind.
+	// The next run cleans what the interrupted run left behind.
 	runOK(t, "--in", "../../samples/data", "--out", out, "--config", "../../samples/tuneprep.yaml")
 	if temps, _ := filepath.Glob(filepath.Join(parent, ".out.tmp-*")); len(temps) != 0 {
 		t.Errorf("stale temporaries not cleaned: %v", temps)
