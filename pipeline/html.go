@@ -270,7 +270,7 @@ func numeric(s string) bool {
 }
 
 func sourceText(s schemas.Source) string {
-	t := s.Path + ":" + strconv.Itoa(s.Line)
+	t := schemas.PrintablePath(s.Path) + ":" + strconv.Itoa(s.Line)
 	if s.Item > 0 {
 		t += "#" + strconv.Itoa(s.Item)
 	}

@@ -6,7 +6,10 @@ package schemas
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Source locates a record in the input: the path relative to the input root
@@ -264,4 +267,16 @@ func IsIdentifier(name, value string) bool {
 		}
 	}
 	return false
+}
+
+// PrintablePath is p as a page for people shows it: a name that holds
+// control characters (a newline) or bytes that are not UTF-8 is written
+// with Go's escapes (\n, \xff), so that it stays on its line and the page
+// stays valid UTF-8; any other name is p itself.
+func PrintablePath(p string) string {
+	if utf8.ValidString(p) && !strings.ContainsFunc(p, unicode.IsControl) {
+		return p
+	}
+	q := strconv.Quote(p)
+	return q[1 : len(q)-1]
 }

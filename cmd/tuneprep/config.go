@@ -95,19 +95,27 @@ func decodeConfig(name string, data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is an empty config
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > maxConfigErrors { // one per value: an alias bomb makes thousands
+			more := fmt.Sprintf("and %d more", len(te.Errors)-maxConfigErrors)
+			err = &yaml.TypeError{Errors: append(te.Errors[:maxConfigErrors:maxConfigErrors], more)}
+		}
 		return configError{fmt.Errorf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))}
 	}
 	return nil
 }
+
+// maxConfigErrors is how many of a config file's errors are told.
+const maxConfigErrors = 10
 
 // loadConfigFile decodes a config file over cfg. Relative paths in the file
 // (input.dir, output.dir, split.decontaminate) are relative to the file's
 // folder, so a config works from any working directory; paths from flags
 // and the environment stay relative to the working directory.
 func loadConfigFile(path string, cfg *Config) error {
-	data, err := os.ReadFile(path)
+	data, err := readConfigFile(path)
 	if err != nil {
-		return configError{fmt.Errorf("config: %w", err)}
+		return configError{err}
 	}
 	if err := decodeConfig(path, data, cfg); err != nil {
 		return err
@@ -130,6 +138,28 @@ func loadConfigFile(path string, cfg *Config) error {
 		}
 	}
 	return nil
+}
+
+// maxConfigBytes bounds a config file. Real ones take a few kilobytes; the
+// YAML decoder holds a file as a tree of nodes, some 60 times its size.
+const maxConfigBytes = 1 << 20
+
+// readConfigFile reads a config file of at most maxConfigBytes (a device or
+// a pipe included: it is never read past the limit).
+func readConfigFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, fmt.Errorf("config %s: larger than %d bytes (1 MiB): not a tuneprep config", path, maxConfigBytes)
+	}
+	return data, nil
 }
 
 // rebase resolves a relative path against base; absolute paths and paths

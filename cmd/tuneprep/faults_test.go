@@ -72,19 +72,14 @@ func otherUserRunner(t *testing.T) (faultRunner, bool) {
 		return faultRunner{}, false
 	}
 	dir := faultPublicDir(t)
-	bin := filepath.Join(dir, "tuneprep")
-	b, err := os.ReadFile(os.Args[0])
-	if err == nil {
-		err = os.WriteFile(bin, b, 0o755)
-	}
-	if err == nil {
-		err = os.CopyFS(filepath.Join(dir, "data"), os.DirFS("../../samples/data"))
-	}
+	bin := copyTestBinary(t, dir)
+	err := os.CopyFS(filepath.Join(dir, "data"), os.DirFS("../../samples/data"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "tuneprep.yaml")
-	if b, err = os.ReadFile("../../samples/tuneprep.yaml"); err == nil {
+	b, err := os.ReadFile("../../samples/tuneprep.yaml")
+	if err == nil {
 		err = os.WriteFile(cfg, b, 0o644)
 	}
 	if err != nil {
@@ -95,6 +90,21 @@ func otherUserRunner(t *testing.T) (faultRunner, bool) {
 		cred: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}},
 		args: []string{"--in", filepath.Join(dir, "data"), "--config", cfg},
 	}, true
+}
+
+// copyTestBinary copies this test binary into dir, where another user may
+// run it, and returns its path.
+func copyTestBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "tuneprep")
+	b, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.WriteFile(bin, b, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // faultPublicDir returns a new temporary directory that every user may

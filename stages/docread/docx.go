@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -24,6 +25,24 @@ type Limits struct {
 	MaxRatio int64
 	// MaxEntries bounds the number of entries (default 10000).
 	MaxEntries int
+	// MaxDirectoryBytes bounds the bytes read to list the entries (default
+	// 4 MiB): the listing is held in memory, a few times its size.
+	MaxDirectoryBytes int64
+}
+
+// LimitError is an archive that passes one of its Limits: a zip bomb, or an
+// archive too large to read safely.
+type LimitError struct {
+	Msg string
+	// Inflated says that an entry inflates, or would, past a size or ratio
+	// limit (as opposed to an archive with too many entries).
+	Inflated bool
+}
+
+func (e *LimitError) Error() string { return e.Msg }
+
+func limitErr(inflated bool, format string, args ...any) error {
+	return &LimitError{Msg: fmt.Sprintf(format, args...), Inflated: inflated}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -38,6 +57,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxEntries <= 0 {
 		l.MaxEntries = 10000
+	}
+	if l.MaxDirectoryBytes <= 0 {
+		l.MaxDirectoryBytes = 4 << 20
 	}
 	return l
 }
@@ -63,12 +85,19 @@ const (
 // reads are bounded again while inflating: declared sizes may lie.
 func ReadDOCX(r io.ReaderAt, size int64, limits Limits) (schemas.Fields, error) {
 	limits = limits.withDefaults()
-	zr, err := zip.NewReader(r, size)
+	// zip.NewReader lists every entry it finds, whatever the count the
+	// archive declares: bound the bytes it reads to do that.
+	dir := &boundedReaderAt{r: r, left: limits.MaxDirectoryBytes}
+	zr, err := zip.NewReader(dir, size)
+	if dir.over {
+		return nil, limitErr(false, "docx: the list of entries is larger than %d bytes (zip bomb?)", limits.MaxDirectoryBytes)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("docx: not a readable zip archive (truncated, or an encrypted or legacy .doc file?): %w", err)
 	}
+	dir.left = -1 // entries are bounded one by one (openPart)
 	if len(zr.File) > limits.MaxEntries {
-		return nil, fmt.Errorf("docx: %d entries, limit %d", len(zr.File), limits.MaxEntries)
+		return nil, limitErr(false, "docx: %d entries, limit %d (zip bomb?)", len(zr.File), limits.MaxEntries)
 	}
 	var total uint64
 	var doc, core *zip.File
@@ -82,7 +111,7 @@ func ReadDOCX(r io.ReaderAt, size int64, limits Limits) (schemas.Fields, error) 
 		}
 	}
 	if total > uint64(limits.MaxTotalBytes) {
-		return nil, fmt.Errorf("docx: entries expand to %d bytes, limit %d (zip bomb?)", total, limits.MaxTotalBytes)
+		return nil, limitErr(true, "docx: entries expand to %d bytes, limit %d (zip bomb?)", total, limits.MaxTotalBytes)
 	}
 	if doc == nil {
 		return nil, fmt.Errorf("docx: no word/document.xml: not a Word document")
@@ -120,11 +149,11 @@ func ReadDOCX(r io.ReaderAt, size int64, limits Limits) (schemas.Fields, error) 
 func openPart(f *zip.File, l Limits, read func(io.Reader) error) error {
 	limit := l.MaxPartBytes
 	if f.UncompressedSize64 > uint64(limit) {
-		return fmt.Errorf("docx: %s is %d bytes, limit %d", f.Name, f.UncompressedSize64, limit)
+		return limitErr(true, "docx: %s is %d bytes, limit %d", f.Name, f.UncompressedSize64, limit)
 	}
-	if ratioLimit := max(int64(f.CompressedSize64)*l.MaxRatio, ratioFloor); ratioLimit < limit {
+	if ratioLimit := max(ratioLimit(f.CompressedSize64, l.MaxRatio), ratioFloor); ratioLimit < limit {
 		if f.UncompressedSize64 > uint64(ratioLimit) {
-			return fmt.Errorf("docx: %s compressed %d:1, limit %d:1 (zip bomb?)", f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), l.MaxRatio)
+			return limitErr(true, "docx: %s compressed %d:1, limit %d:1 (zip bomb?)", f.Name, f.UncompressedSize64/max(f.CompressedSize64, 1), l.MaxRatio)
 		}
 		limit = ratioLimit
 	}
@@ -161,13 +190,59 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		l.err = fmt.Errorf("docx: %s inflates past its size limit (zip bomb?)", l.name)
+		l.err = limitErr(true, "docx: %s inflates past its size limit (zip bomb?)", l.name)
 		return 0, l.err
 	}
 	if errors.Is(err, zip.ErrChecksum) || errors.Is(err, zip.ErrFormat) {
 		err = fmt.Errorf("corrupt part: %w", err)
 	}
 	return n, err
+}
+
+// ratioLimit is compressed times ratio, without overflow.
+func ratioLimit(compressed uint64, ratio int64) int64 {
+	if compressed > uint64(math.MaxInt64/max(ratio, 1)) {
+		return math.MaxInt64
+	}
+	return int64(compressed) * ratio
+}
+
+// boundedReaderAt fails reads once more than left bytes were read; over
+// says it did. A negative left is no bound.
+type boundedReaderAt struct {
+	r    io.ReaderAt
+	left int64
+	over bool
+}
+
+func (b *boundedReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if b.left >= 0 {
+		if int64(len(p)) > b.left {
+			b.over = true
+			return 0, errors.New("read limit")
+		}
+		b.left -= int64(len(p))
+	}
+	return b.r.ReadAt(p, off)
+}
+
+// maxXMLDepth bounds element nesting in a part: encoding/xml keeps a
+// record of every open element.
+const maxXMLDepth = 10000
+
+// xmlDepth follows the nesting of a part's elements.
+type xmlDepth int
+
+func (d *xmlDepth) track(tok xml.Token) error {
+	switch tok.(type) {
+	case xml.StartElement:
+		if *d++; *d > maxXMLDepth {
+			return fmt.Errorf("elements nested more than %d deep", maxXMLDepth)
+		}
+	case xml.EndElement:
+		*d--
+	}
+	return nil
 }
 
 // docxText walks document.xml. Paragraph text gathers in para; inside a
@@ -183,6 +258,7 @@ func docxText(r io.Reader) (string, error) {
 		inText   bool
 		skip     int // depth inside deleted text, field codes or a fallback
 		tblDepth int
+		depth    xmlDepth
 	)
 	block := func(s string) {
 		if strings.TrimSpace(s) == "" {
@@ -197,6 +273,9 @@ func docxText(r io.Reader) (string, error) {
 		tok, err := d.Token()
 		if err == io.EOF {
 			return strings.TrimSpace(out.String()), nil
+		}
+		if err == nil {
+			err = depth.track(tok)
 		}
 		if err != nil {
 			return "", fmt.Errorf("document.xml: %w", err)
@@ -283,10 +362,14 @@ func skippedDocx(n xml.Name) bool {
 func coreProps(r io.Reader) (title, creator string, err error) {
 	d := xml.NewDecoder(r)
 	var cur *string
+	var depth xmlDepth
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
 			return strings.TrimSpace(title), strings.TrimSpace(creator), nil
+		}
+		if err == nil {
+			err = depth.track(tok)
 		}
 		if err != nil {
 			return "", "", fmt.Errorf("core.xml: %w", err)

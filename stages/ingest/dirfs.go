@@ -17,7 +17,8 @@ import (
 // system calls into a buffer it reuses.
 type dirFS struct {
 	fs.FS
-	root *os.Root
+	root     *os.Root
+	rootInfo fs.FileInfo // the root when opened, to tell when it is gone
 
 	dir    string   // folder of the last small file read
 	dirF   *os.File // that folder, opened through root; nil when dir failed
@@ -50,7 +51,8 @@ func (d *dirFS) closeFolder() {
 
 // memFile is a small file read whole: it serves readers as the file did,
 // including random access, and does not outlive the next read (its bytes are
-// the reused buffer; readers copy what they keep into strings).
+// the reused buffer; readers copy what they keep into strings). Its Stat
+// has the size the file had when opened; Size is that of its bytes.
 type memFile struct {
 	*bytes.Reader
 	info memInfo

@@ -63,7 +63,9 @@ func (d *dirFS) readSmall(p string) (*memFile, bool) {
 	}
 	d.buf = b
 	mod := time.Unix(st.Mtim.Unix())
-	return &memFile{Reader: bytes.NewReader(b), info: memInfo{name: path.Base(p), size: int64(len(b)), mode: fs.FileMode(st.Mode & 0o777), mod: mod}}, true
+	// The size is the one the file had when opened: a file that grew or
+	// shrank while read differs from its bytes (see changedWhileRead).
+	return &memFile{Reader: bytes.NewReader(b), info: memInfo{name: path.Base(p), size: st.Size, mode: fs.FileMode(st.Mode & 0o777), mod: mod}}, true
 }
 
 // ReadDir lists folder name, sorted by file name, from the file types the

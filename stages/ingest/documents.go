@@ -28,15 +28,15 @@ func readHTML(src *source, e *emitter) error {
 // random access); any other is read into memory, at most max_record_bytes.
 func readDOCX(src *source, e *emitter) error {
 	if ra := src.readerAt(); ra != nil {
-		fields, err := docread.ReadDOCX(ra, src.size, docread.Limits{})
-		return document(e, nil, fields, err, "malformed-docx")
+		fields, err := docread.ReadDOCX(ra, src.size, e.g.docxLimits())
+		return document(e, nil, fields, err, docxReason(err))
 	}
 	b, err := src.all()
 	if err != nil {
 		return err
 	}
-	fields, err := docread.ReadDOCX(bytes.NewReader(b), int64(len(b)), docread.Limits{})
-	return document(e, nil, fields, err, "malformed-docx")
+	fields, err := docread.ReadDOCX(bytes.NewReader(b), int64(len(b)), e.g.docxLimits())
+	return document(e, nil, fields, err, docxReason(err))
 }
 
 // readEML makes a message one record; attachments are skipped and counted.
@@ -48,12 +48,16 @@ func readEML(src *source, e *emitter) error {
 }
 
 // document emits a whole-file document that a docread helper read from in:
-// a record-too-large reject when in passed max_record_bytes (whatever the
-// helper made of that), else a reject with reason when err is set.
+// a record-too-large reject when in passed max_record_bytes, or the reject
+// of the file's size limit it passed (whatever the helper made of those),
+// else a reject with reason when err is set.
 func document(e *emitter, in *capReader, fields schemas.Fields, err error, reason string) error {
 	switch {
 	case in != nil && in.tripped:
 		return e.reject(0, "record-too-large", in.err().Error())
+	case err != nil && e.src != nil && e.src.sizeErr() != nil:
+		se := e.src.sizeErr()
+		return e.reject(0, se.reason, se.detail)
 	case err != nil:
 		return e.reject(0, reason, err.Error())
 	}
@@ -82,7 +86,7 @@ func readParquet(src *source, e *emitter) error {
 			return err
 		}
 		defer f.Close()
-		if _, err := io.Copy(f, io.LimitReader(src.r, src.limit)); err != nil {
+		if _, err := io.Copy(f, src.r); err != nil { // src.r fails past max_file_bytes
 			return err
 		}
 		ra = f

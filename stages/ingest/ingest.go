@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -40,6 +38,12 @@ type Config struct {
 	MaxFileBytes int64 `yaml:"max_file_bytes" doc:"files larger than this are rejected"`
 	// MaxRecordBytes rejects larger records (lines, rows, documents).
 	MaxRecordBytes int `yaml:"max_record_bytes" doc:"records (lines, rows, whole documents) larger than this are rejected"`
+	// MaxFields rejects records with more fields: each field costs memory
+	// beyond its bytes (a CSV row of 200,000 one-letter cells takes 11 MB).
+	MaxFields int `yaml:"max_fields" doc:"records with more fields (CSV columns, JSON keys) than this are rejected as too-many-fields; a CSV file whose header has more columns is rejected whole (0: 10000)"`
+	// MaxCompressionRatio rejects a compressed file (.gz, .zst, the parts
+	// of a .docx) that inflates to more than this many times its size.
+	MaxCompressionRatio int64 `yaml:"max_compression_ratio" doc:"a compressed file (.gz, .zst, a .docx part) that inflates to more than this many times its size is rejected as decompressed-too-large (checked past 4 MiB inflated, 1 MiB for a .docx part; 0: 200); inflated bytes also count against max_file_bytes"`
 	// EmailStripQuoted drops quoted replies from e-mail bodies.
 	EmailStripQuoted bool `yaml:"email_strip_quoted" doc:"drop quoted replies (> lines and their 'On ... wrote:' line) from e-mail bodies"`
 	// InvalidUTF8 is "reject" (the record becomes a reject) or "repair"
@@ -57,10 +61,12 @@ type Config struct {
 // Defaults returns the default input configuration.
 func Defaults() Config {
 	return Config{
-		Include:        []string{"**"},
-		MaxFileBytes:   4 << 30,
-		MaxRecordBytes: 16 << 20,
-		InvalidUTF8:    "reject",
+		Include:             []string{"**"},
+		MaxFileBytes:        4 << 30,
+		MaxRecordBytes:      16 << 20,
+		MaxFields:           10000,
+		MaxCompressionRatio: 200,
+		InvalidUTF8:         "reject",
 	}
 }
 
@@ -109,6 +115,15 @@ func New(cfg Config, fsys fs.FS) (*Ingest, error) {
 	if cfg.MaxFileBytes <= 0 || cfg.MaxRecordBytes <= 0 {
 		return nil, fmt.Errorf("max_file_bytes and max_record_bytes must be positive")
 	}
+	if cfg.MaxCompressionRatio == 0 {
+		cfg.MaxCompressionRatio = Defaults().MaxCompressionRatio
+	}
+	if cfg.MaxFields == 0 {
+		cfg.MaxFields = Defaults().MaxFields
+	}
+	if cfg.MaxCompressionRatio < 1 || cfg.MaxFields < 1 {
+		return nil, fmt.Errorf("max_compression_ratio and max_fields must be positive")
+	}
 	explode, err := explodePath(cfg.Explode)
 	if err != nil {
 		return nil, err
@@ -123,7 +138,12 @@ func OpenDir(dir string) (fs.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %w", dir, err)
 	}
-	return &dirFS{FS: root.FS(), root: root}, nil
+	st, err := root.Stat(".")
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("input %s: %w", dir, err)
+	}
+	return &dirFS{FS: root.FS(), root: root, rootInfo: st}, nil
 }
 
 // Name implements pipeline.Stage.
@@ -186,11 +206,23 @@ func (g *Ingest) Files(ctx context.Context, env *pipeline.Env) ([]pipeline.FileS
 	var files []pipeline.FileStat
 	stats, err := g.statsOf(func() error {
 		return g.walk(ctx, env, true, func(p string) error {
-			st, err := fs.Stat(g.fsys, p)
-			if err != nil {
-				return fmt.Errorf("input %s: %w", p, err)
+			if testHookBeforeOpen != nil {
+				testHookBeforeOpen(p)
 			}
-			files = append(files, pipeline.FileStat{Path: p, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+			st, err := fs.Stat(g.fsys, p)
+			switch {
+			case err == nil:
+				files = append(files, pipeline.FileStat{Path: p, Size: st.Size(), ModTime: st.ModTime().UnixNano()})
+			case errors.Is(err, fs.ErrNotExist):
+				if gone := g.rootGone(); gone != nil {
+					return gone
+				}
+				// Gone since the walk listed it: ReadFile makes it the
+				// reject Read would make, and no saved state matches size -1.
+				files = append(files, pipeline.FileStat{Path: p, Size: -1})
+			default:
+				return fmt.Errorf("input %q: %w", p, err)
+			}
 			return nil
 		})
 	})
@@ -234,6 +266,9 @@ func (g *Ingest) walk(ctx context.Context, env *pipeline.Env, count bool, visit 
 			if p == "." {
 				return fmt.Errorf("input: %w", err)
 			}
+			if gone := g.rootGone(); gone != nil {
+				return gone
+			}
 			if count {
 				env.Logger.Warn("unreadable entry skipped", "path", p, "err", err)
 			}
@@ -270,9 +305,10 @@ func (g *Ingest) walk(ctx context.Context, env *pipeline.Env, count bool, visit 
 		if d.Type()&fs.ModeSymlink != 0 {
 			st, err := fs.Stat(g.fsys, p)
 			if err != nil {
-				skip("symlink-outside-root")
+				why := symlinkSkip(err)
+				skip(why)
 				if count {
-					env.Logger.Warn("symlink leaves the input root or is broken; skipped", "path", p)
+					env.Logger.Warn("symlink skipped: it leaves the input root, is broken or loops", "path", p, "reason", why)
 				}
 				return nil
 			}
@@ -295,8 +331,15 @@ type emitter struct {
 	format  string
 	emit    func(*schemas.Document) error
 	env     *pipeline.Env
+	src     *source
 	last    int // last line or row handed out, for file-level rejects
 	records int64
+	parsed  bool // a reader ran over the file
+
+	// held is the last record made, sent on with the next document or at
+	// the end of the file (see flush); sent counts the records sent before.
+	held *schemas.Document
+	sent int
 }
 
 // emitError marks an error from downstream (cancellation), as opposed to an
@@ -319,6 +362,9 @@ func (e *emitter) emitDoc(line, item int, fields schemas.Fields, ex *schemas.Exa
 	if size > e.g.cfg.MaxRecordBytes {
 		return e.reject(line, "record-too-large", fmt.Sprintf("%d bytes, limit %d", size, e.g.cfg.MaxRecordBytes))
 	}
+	if len(fields) > e.g.cfg.MaxFields {
+		return e.reject(line, "too-many-fields", fmt.Sprintf("%d fields, limit %d (max_fields)", len(fields), e.g.cfg.MaxFields))
+	}
 	if !validUTF8 {
 		if rejected, err := e.fixUTF8(line, fields); rejected || err != nil {
 			return err
@@ -333,15 +379,53 @@ func (e *emitter) emitDoc(line, item int, fields schemas.Fields, ex *schemas.Exa
 		}
 	}
 	e.records++
+	return e.send(d)
+}
+
+func (e *emitter) reject(line int, reason, detail string) error {
+	e.last = line
+	return e.send(&schemas.Document{Source: schemas.Source{Path: e.path, Line: line}, Reject: &schemas.Reject{Reason: reason, Detail: detail}})
+}
+
+// send sends on the record held back, then d: a reject at once, a record
+// held back in turn.
+func (e *emitter) send(d *schemas.Document) error {
+	if prev := e.held; prev != nil {
+		e.held = nil
+		e.sent++
+		if err := e.emit(prev); err != nil {
+			return emitError{err}
+		}
+	}
+	if d.Reject == nil {
+		e.held = d
+		return nil
+	}
 	if err := e.emit(d); err != nil {
 		return emitError{err}
 	}
 	return nil
 }
 
-func (e *emitter) reject(line int, reason, detail string) error {
-	e.last = line
-	d := &schemas.Document{Source: schemas.Source{Path: e.path, Line: line}, Reject: &schemas.Reject{Reason: reason, Detail: detail}}
+// flush sends the held record, when the file's last document is one. When
+// the file changed while it was read (changed says how), it becomes a
+// reject: a writer may have cut it short. A file read at random (docx,
+// parquet) whose earlier records are already sent cannot be taken back that
+// way: that stops the run.
+func (e *emitter) flush(changed string) error {
+	d := e.held
+	if d == nil {
+		return nil
+	}
+	e.held = nil
+	if changed != "" {
+		if e.src != nil && e.src.randomRead && e.sent > 0 {
+			return fmt.Errorf("input %q changed while it was read (%s): it is read at random, so its records and its sha256 in run.json may be of different versions; run again once it is complete", e.path, changed)
+		}
+		e.records--
+		d = &schemas.Document{Source: schemas.Source{Path: d.Source.Path, Line: d.Source.Line},
+			Reject: &schemas.Reject{Reason: "changed-while-read", Detail: "the file was written while it was read (" + changed + "): its last record may be cut short"}}
+	}
 	if err := e.emit(d); err != nil {
 		return emitError{err}
 	}
@@ -391,123 +475,6 @@ func ItemID(relPath string, line, item int) string {
 	}
 	h := sha256.Sum256([]byte(relPath + "\x00" + strconv.Itoa(line) + "\x00" + strconv.Itoa(item)))
 	return hex.EncodeToString(h[:8])
-}
-
-// readFile opens, hashes and parses one file. Errors reading the file become
-// a file-level reject; only downstream errors, and a file that cannot be
-// hashed to its end, stop the walk.
-func (g *Ingest) readFile(ctx context.Context, env *pipeline.Env, p string, emit func(*schemas.Document) error) (err error) {
-	rd, format, codec, whole := readerFor(p)
-	if rd == nil {
-		g.stats.Skipped["unsupported-format"]++
-		env.Logger.Info("unsupported file type skipped", "path", p)
-		return nil
-	}
-	e := &emitter{g: g, path: p, format: format, emit: emit, env: env}
-	f, err := g.open(p)
-	if err != nil {
-		return unwrapEmit(e.reject(0, "unreadable", err.Error()))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return unwrapEmit(e.reject(0, "unreadable", err.Error()))
-	}
-	h := sha256.New()
-	hashed := &countingReader{r: io.TeeReader(f, h)}
-	s := &source{limit: g.cfg.MaxFileBytes, recordLimit: g.cfg.MaxRecordBytes, size: st.Size()}
-	if ras, ok := f.(readerAtSeeker); ok && codec == "" {
-		s.seeker = ras
-	}
-	defer func() {
-		if err == nil { // else the run stops: no need to hash
-			err = g.hashRest(env, p, f, h, hashed, s.randomRead)
-		}
-	}()
-	g.stats.Files++
-	g.stats.FilesByType[format]++
-	if st.Size() > g.cfg.MaxFileBytes {
-		return unwrapEmit(e.reject(0, "file-too-large", fmt.Sprintf("%d bytes, limit %d", st.Size(), g.cfg.MaxFileBytes)))
-	}
-	src, release, err := decompress(codec, io.LimitReader(hashed, g.cfg.MaxFileBytes+1))
-	if err != nil {
-		return unwrapEmit(e.reject(0, "corrupt-"+codec, err.Error()))
-	}
-	defer release()
-	s.r = src
-	err = rd(s, e)
-	g.stats.RecordsByFmt[format] += e.records
-	if err == nil {
-		return nil
-	}
-	var ee emitError
-	if errors.As(err, &ee) {
-		return ee.err
-	}
-	line := e.last + 1
-	if whole {
-		line = 0
-	}
-	return unwrapEmit(e.reject(line, classify(err, codec), err.Error()))
-}
-
-// hashRest hashes what the reader did not read (all of a file it read at
-// random) and records the input. An error here stops the run: run.json must
-// not list a wrong sha256, and the file's records are already on their way,
-// so a reject could not take them back. Such errors come from the file
-// system (a failing disk, a file cut short while read), not from the data.
-func (g *Ingest) hashRest(env *pipeline.Env, p string, f fs.File, h hash.Hash, hashed *countingReader, fromStart bool) error {
-	if fromStart {
-		h.Reset()
-		hashed.n = 0
-		if _, err := f.(io.Seeker).Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("input %s: hashing: %w", p, err)
-		}
-	}
-	if _, err := io.Copy(io.Discard, hashed); err != nil {
-		return fmt.Errorf("input %s: hashing: %w", p, err)
-	}
-	var sum [sha256.Size]byte
-	env.AddInput(schemas.InputFile{Path: p, Bytes: hashed.n, SHA256: [sha256.Size]byte(h.Sum(sum[:0]))})
-	g.stats.InputBytes += hashed.n
-	return nil
-}
-
-func unwrapEmit(err error) error {
-	var ee emitError
-	if errors.As(err, &ee) {
-		return ee.err
-	}
-	return err
-}
-
-// classify names the reason for a file that stopped being readable.
-func classify(err error, codec string) string {
-	var be binaryError
-	var tl tooLargeError
-	switch {
-	case errors.As(err, &be):
-		return "binary-file"
-	case errors.As(err, &tl):
-		return "record-too-large"
-	case codec != "":
-		// A compressed stream that fails mid-way is cut short or corrupt;
-		// the decoders' errors do not tell the two apart reliably.
-		return "truncated-" + codec
-	default:
-		return "unreadable"
-	}
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // readerFor picks the reader by extension, after a compression suffix.

@@ -72,6 +72,9 @@ type source struct {
 	seeker      readerAtSeeker
 	size        int64
 	randomRead  bool // a reader used seeker: the file must be hashed from its start
+
+	file    *fileLimiter    // the file's bytes, as read
+	inflate *inflateLimiter // their decompression, for a compressed file
 }
 
 type readerAtSeeker interface {
@@ -187,6 +190,9 @@ func readText(src *source, e *emitter) error {
 	if folder == "." {
 		folder = ""
 	}
+	// The names label the text: a name that is not UTF-8 is repaired, not
+	// a reason to lose the text (source.path keeps the name as it is).
+	name, folder = strings.ToValidUTF8(name, "\uFFFD"), strings.ToValidUTF8(folder, "\uFFFD")
 	return e.record(0, schemas.Fields{{Name: "text", Value: string(b)}, {Name: "name", Value: name}, {Name: "folder", Value: folder}}, len(b))
 }
 
@@ -240,6 +246,9 @@ func readDelimited(comma rune) readFunc {
 				return nil
 			}
 			return err
+		}
+		if len(header) > e.g.cfg.MaxFields {
+			return e.reject(0, "too-many-fields", fmt.Sprintf("the header has %d columns, limit %d (max_fields); file not read", len(header), e.g.cfg.MaxFields))
 		}
 		names := make([]string, len(header))
 		for i, h := range header {

@@ -60,7 +60,7 @@ const (
 	TooLarge    = "record-too-large" // larger than MaxRecordBytes
 	InvalidUTF8 = "invalid-utf8"     // not valid UTF-8, under RejectInvalid
 	Malformed   = "malformed-json"   // not valid JSON
-	Truncated   = "truncated-json"   // the file ends inside a value, or before its array is closed
+	Truncated   = "truncated-json"   // the file ends inside a value (a Document's, or its last line's), or before its array is closed
 	Trailing    = "trailing-data"    // something follows the file's array or value
 )
 
@@ -433,7 +433,13 @@ func (r *Reader) nextLine() (Record, error) {
 			return Record{Line: line, Reject: &Reject{TooLarge, fmt.Sprintf("%d bytes, limit %d", size, r.opt.MaxRecordBytes)}}, nil
 		}
 		if b = trimSpace(b); len(b) > 0 {
-			return r.check(line, b, 0, 0), nil
+			rec := r.check(line, b, 0, 0)
+			if err == io.EOF && rec.Reject != nil && rec.Reject.Reason == Malformed && endsEarly(rec.Raw) {
+				// The last line has no line end and stops inside its value:
+				// the file was cut short (or is still being written).
+				rec.Reject = &Reject{Truncated, "the file ends inside this line's JSON value, without a line end: " + rec.Reject.Detail}
+			}
+			return rec, nil
 		}
 		if err == io.EOF {
 			return Record{}, io.EOF
@@ -527,6 +533,13 @@ func (r *Reader) check(line int, raw []byte, startLine, startCol int) Record {
 	}
 	rec.valid = true
 	return rec
+}
+
+// endsEarly reports JSON that is well-formed as far as it goes but ends
+// before its value does.
+func endsEarly(raw []byte) bool {
+	err := json.NewDecoder(bytes.NewReader(raw)).Decode(new(json.RawMessage))
+	return errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // invalidAt returns the offset of the first invalid UTF-8 sequence in b.

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tuneprep/tuneprep/schemas"
 	"github.com/tuneprep/tuneprep/stages/formats"
 )
 
@@ -282,7 +283,7 @@ func writeCardBody(b *bytes.Buffer, r *Run, sets []cardSet, name string) {
 				p.f("| ... %d more in run.json | | |\n", len(r.Inputs)-maxCardInputs)
 				break
 			}
-			p.f("| `%s` | %s | `%.16x` |\n", f.Path, Group(f.Bytes), f.SHA256[:8])
+			p.f("| `%s` | %s | `%.16x` |\n", mdCell(schemas.PrintablePath(f.Path)), Group(f.Bytes), f.SHA256[:8])
 		}
 		p.f("\n")
 	}

@@ -143,17 +143,23 @@ func field(fs schemas.Fields, name string) (schemas.Field, bool) {
 }
 
 // fieldNames lists a record's field names for drop details (names only:
-// values may be sensitive).
+// values may be sensitive), the first maxNamesListed of them: a CSV file
+// may have a hundred thousand columns.
 func fieldNames(fs schemas.Fields) string {
 	if len(fs) == 0 {
 		return "no fields"
 	}
-	names := make([]string, len(fs))
-	for i, f := range fs {
-		names[i] = f.Name
+	names := make([]string, 0, min(len(fs), maxNamesListed+1))
+	for _, f := range fs[:min(len(fs), maxNamesListed)] {
+		names = append(names, f.Name)
+	}
+	if len(fs) > maxNamesListed {
+		names = append(names, fmt.Sprintf("and %d more", len(fs)-maxNamesListed))
 	}
 	return strings.Join(names, ", ")
 }
+
+const maxNamesListed = 50
 
 // passThrough takes chat messages (and tools) from a JSON field unchanged;
 // a record read as a chat example has them already.

@@ -8,8 +8,10 @@ package template
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"text/template"
 	"text/template/parse"
 
@@ -71,6 +73,8 @@ func (c Config) Effective() Config {
 // every field it reads.
 type part struct {
 	t        *template.Template
+	pool     *sync.Pool     // of copies of t to execute (see guard.go)
+	static   map[string]int // fields read whole outside loops, and how often
 	required []string
 	refs     []string
 	// plain is the template as literal text and fields, when that is all
@@ -201,11 +205,16 @@ func compile(r Rule) (compiled, error) {
 			continue
 		}
 		t, err := template.New(p.name).Option("missingkey=zero").Funcs(funcs).Parse(p.src)
+		if err == nil {
+			err = refuse(t)
+		}
 		if err != nil {
 			return c, fmt.Errorf("%s: %w", p.name, err)
 		}
 		required, refs := fieldRefs(t.Tree.Root)
-		*p.dst = &part{t: t, required: required, refs: refs, plain: plainSegments(t.Tree.Root)}
+		plain := plainSegments(t.Tree.Root)
+		static := rewrite(t)
+		*p.dst = &part{t: t, pool: newPool(t), static: static, required: required, refs: refs, plain: plain}
 	}
 	switch r.Kind {
 	case "chat":
@@ -307,7 +316,19 @@ func execute(p *part, fs schemas.Fields) (string, *schemas.Drop) {
 	}
 	if !ok {
 		var b bytes.Buffer
-		if err := p.t.Execute(&b, templateData(fs, p.refs)); err != nil {
+		limit := baseBudget + budgetPerByte*fieldBytes(fs)
+		err := errBudget
+		if static := p.staticCost(fs); static <= limit {
+			err = p.run(&b, templateData(fs, p.refs), limit-static)
+		}
+		if err != nil {
+			var me missingError
+			switch {
+			case errors.As(err, &me):
+				return "", pipeline.Dropf("missing-field", fmt.Sprintf("%s template needs field %q (the record has %s)", p.t.Name(), me.name, fieldNames(fs)))
+			case errors.Is(err, errBudget):
+				return "", pipeline.Dropf("template-limit", fmt.Sprintf("%s template: %v: %d bytes for this record", p.t.Name(), errBudget, limit))
+			}
 			return "", pipeline.Dropf("template-error", fmt.Sprintf("%s: %v", p.t.Name(), err))
 		}
 		out = b.String()
@@ -331,6 +352,8 @@ func (s *Stage) Hint(reason string) string {
 		return "check the field names in template.rules against the input's fields (tuneprep init --in lists them)"
 	case reason == "no-pair":
 		return "set template.rules (tuneprep init --in writes them), input.explode for nested items, or input.text_fields for text examples"
+	case reason == "template-limit":
+		return "the template does far more work than printing the record takes (a loop over a large field inside another loop?): simplify it"
 	case strings.HasPrefix(reason, "empty-"):
 		return "the template renders empty text for these records: check the fields it reads"
 	}
