@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -531,20 +532,25 @@ func readShard(ctx context.Context, r io.Reader, path string, want int64, emit f
 	return nil
 }
 
-// readN reads n bytes into buf's storage (or a new slice).
+// readN reads n bytes into buf's storage (or a new slice). The buffer grows
+// at most 1 MiB ahead of the bytes read, so that a damaged length (16 GiB
+// in five bytes) fails at the end of the data instead of allocating first.
 func readN(r io.Reader, buf []byte, n uint64) ([]byte, error) {
 	if n > 1<<34 {
 		return nil, errCorrupt
 	}
-	if uint64(cap(buf)) < n {
-		buf = make([]byte, n)
-	}
-	buf = buf[:n]
-	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	buf = buf[:0]
+	for uint64(len(buf)) < n {
+		chunk := int(min(n-uint64(len(buf)), 1<<20))
+		buf = slices.Grow(buf, chunk)
+		k, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	return buf, nil
 }

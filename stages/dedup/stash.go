@@ -56,6 +56,11 @@ func (s *Stage) ReadStash(b []byte) (any, error) {
 	if err := r.Done(); err != nil {
 		return nil, err
 	}
+	// A shingle count is never negative: Sequence would take any count
+	// but 0 for a record with shingles.
+	if p.shingles < 0 {
+		return nil, fmt.Errorf("bad dedup stash: %d shingles", p.shingles)
+	}
 	// Sequence hands a record with shingles to the index, which needs a
 	// whole signature.
 	if s.mh != nil && p.shingles > 0 && len(p.sig) != s.mh.NumPerm() {

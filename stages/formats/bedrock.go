@@ -83,7 +83,10 @@ func renderBedrockConversation(ex *schemas.Example) (any, string) {
 		return nil, reason
 	}
 	rec := bedrockConversationRecord{SchemaVersion: bedrockSchemaVersion, Messages: make([]bedrockMessage, len(p.turns))}
-	if p.hasSystem {
+	// An empty system prompt is no system block, as in bedrock-claude: a
+	// blank one would read back as no system message (see Parse), so the
+	// record would not render the same again.
+	if p.system != "" {
 		rec.System = []textPart{{p.system}}
 	}
 	for i, m := range p.turns {

@@ -36,7 +36,10 @@ func renderGemini(ex *schemas.Example) (any, string) {
 		return nil, reason
 	}
 	var rec geminiRecord
-	if p.hasSystem {
+	// An empty system prompt is no systemInstruction: an empty one would
+	// read back as no system message (see Parse), so the record would not
+	// render the same again.
+	if p.system != "" {
 		rec.SystemInstruction = &geminiContent{"system", []textPart{{p.system}}}
 	}
 	rec.Contents = make([]geminiContent, len(p.turns))

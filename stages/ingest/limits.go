@@ -65,6 +65,9 @@ type inflateLimiter struct {
 	ratio int64           // max_compression_ratio
 	n     int64
 	err   *sizeError
+	// broken is set when the decoder failed (a stream cut short or
+	// corrupt), as opposed to the reader failing on what it decoded.
+	broken bool
 }
 
 func (l *inflateLimiter) Read(p []byte) (int, error) {
@@ -73,6 +76,7 @@ func (l *inflateLimiter) Read(p []byte) (int, error) {
 	}
 	p = p[:min(int64(len(p)), l.limit+1-l.n)]
 	k, err := l.r.Read(p)
+	l.broken = l.broken || err != nil && err != io.EOF
 	l.n += int64(k)
 	switch {
 	case l.n > l.limit:

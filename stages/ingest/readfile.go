@@ -121,9 +121,11 @@ func (g *Ingest) parse(s *source, e *emitter, rd readFunc, codec string, whole b
 		line = 0
 	}
 	fallback := "unreadable"
-	if codec != "" {
+	if s.inflate != nil && s.inflate.broken {
 		// A compressed stream that fails mid-way is cut short or corrupt;
-		// the decoders' errors do not tell the two apart reliably.
+		// the decoders' errors do not tell the two apart reliably. A
+		// reader's error on a whole stream is the content's, as in a
+		// plain file.
 		fallback = "truncated-" + codec
 	}
 	reason, detail := classify(s, err, fallback)

@@ -144,12 +144,19 @@ func New(cfg Config) (*Stage, error) {
 		return nil, fmt.Errorf("train + validation + test + bank = %v, must be 1", sum)
 	}
 	st := &Stage{cfg: cfg, shares: shares, counts: map[string]int64{}, labels: map[string]map[string]int64{}, tokens: map[string]*SplitTokens{}}
-	acc := 0.0
+	acc, last := 0.0, 0
 	for i, s := range shares {
 		acc += s
 		st.bounds[i] = acc
+		if s > 0 {
+			last = i
+		}
 	}
-	st.bounds[3] = 1.0000001 // absorb rounding
+	// The last split with a share takes the rest of [0, 1): the shares may
+	// sum to just under 1 (0.7+0.2+0.1 does in float64; New allows 1e-9),
+	// and a hash in that gap would otherwise go to the bank even without a
+	// bank share, a split no file is written for.
+	st.bounds[last] = 2
 	switch cfg.Method {
 	case "", "hash":
 		st.cfg.Method = "hash"
@@ -320,8 +327,10 @@ func (s *Stage) after(d *schemas.Document) (*schemas.Drop, error) {
 // hash maps a group key to [0, 1), seeded.
 func (s *Stage) hash(key string) float64 { return keyhash.Unit(s.cfg.Seed, key) }
 
-func (s *Stage) assign(key string) string {
-	u := s.hash(key)
+func (s *Stage) assign(key string) string { return s.splitAt(s.hash(key)) }
+
+// splitAt is the split of the hash method for a group whose hash is u.
+func (s *Stage) splitAt(u float64) string {
 	for i, b := range s.bounds {
 		if u < b {
 			return names[i]

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/tuneprep/tuneprep/pipeline"
 	"github.com/tuneprep/tuneprep/pipeline/binenc"
@@ -154,7 +155,14 @@ func (s *Stage) ReadStash(b []byte) (any, error) {
 	r := binenc.NewReader(b, "tokens stash")
 	t := schemas.TokenCounts{Encoding: r.String()}
 	for _, p := range [...]*int{&t.Total, &t.Trained, &t.System, &t.User, &t.Assistant} {
-		*p = int(r.Varint())
+		n := r.Varint()
+		// Counts are never negative, and no example has 2^31 tokens; a
+		// corrupt count past 2^62 would make Stats' histogram, which
+		// doubles its bound up to the longest example, loop forever.
+		if n < 0 || n > math.MaxInt32 {
+			return nil, fmt.Errorf("bad tokens stash: count %d out of range", n)
+		}
+		*p = int(n)
 	}
 	if err := r.Done(); err != nil {
 		return nil, err
