@@ -172,26 +172,8 @@ func goodRun(t *testing.T, r faultRunner, parent string) *faultOutput {
 	o := &faultOutput{parent: parent, out: filepath.Join(parent, "out")}
 	runOK(t, append([]string{"--out", o.out}, r.args...)...)
 	o.want = snapshot(t, o.out)
-	o.before = faultFiles(t, o.out)
+	o.before = readFiles(t, o.out)
 	return o
-}
-
-// faultFiles reads every file under dir.
-func faultFiles(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	files := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		files[rel], err = os.ReadFile(p)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 // larger returns the paths of the previous output's files over n bytes:
@@ -234,7 +216,7 @@ func checkFailed(t *testing.T, res faultResult, reason error, names ...string) {
 // that nothing else is beside it (no temporary directory, no lock).
 func (o *faultOutput) checkIntact(t *testing.T) {
 	t.Helper()
-	after := faultFiles(t, o.out)
+	after := readFiles(t, o.out)
 	for name, b := range o.before {
 		if got, ok := after[name]; !ok {
 			t.Errorf("the previous output lost %s", name)

@@ -106,15 +106,7 @@ func TestReadFaultInputGone(t *testing.T) {
 	if code != exitFailed || !strings.Contains(stderr, "is gone") || !strings.Contains(stderr, in) {
 		t.Fatalf("the input removed: exit %d, want %d with an error saying that %s is gone\n%s", code, exitFailed, in, stderr)
 	}
-	after := snapshot(t, out)
-	if len(after) != len(before) {
-		t.Fatalf("the previous output changed: %d files, was %d", len(after), len(before))
-	}
-	for k, v := range before {
-		if after[k] != v {
-			t.Errorf("the previous output changed: %s", k)
-		}
-	}
+	sameSnapshot(t, "the previous output changed:", snapshot(t, out), before)
 }
 
 // TestReadFaultUnreadable: a folder and a file the run's user may not read
