@@ -2,7 +2,11 @@ package stashtest
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"testing"
+
+	"github.com/tuneprep/tuneprep/schemas"
 )
 
 // Codec is the half of a pipeline.StashCodec that reads and the half that
@@ -51,4 +55,49 @@ func Fuzz(f *testing.F, c Codec, use func(t *testing.T, stash any), seeds ...[]b
 			use(t, stash)
 		}
 	})
+}
+
+// Processor is a stage whose Process leaves a Stash that it encodes.
+type Processor interface {
+	Codec
+	Process(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
+}
+
+// Seeds runs p's Process on each of docs and returns the encodings of the
+// Stashes it left: seeds for Fuzz.
+func Seeds(tb testing.TB, p Processor, docs []*schemas.Document) [][]byte {
+	tb.Helper()
+	var seeds [][]byte
+	for _, d := range docs {
+		if _, err := p.Process(context.Background(), d); err != nil {
+			tb.Fatal(err)
+		}
+		enc, err := p.AppendStash(nil, d.Stash)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		seeds = append(seeds, enc)
+	}
+	return seeds
+}
+
+// Sequencer is a stage that takes a Stash in Sequence and reports on what
+// it took.
+type Sequencer interface {
+	Sequence(ctx context.Context, d *schemas.Document) (*schemas.Drop, error)
+	Stats() any
+}
+
+// SequenceTakes is a use for Fuzz: a fresh stage from fresh takes the
+// Stash in Sequence, and its statistics still marshal.
+func SequenceTakes(fresh func(t *testing.T) Sequencer) func(t *testing.T, stash any) {
+	return func(t *testing.T, stash any) {
+		st := fresh(t)
+		if _, err := st.Sequence(context.Background(), &schemas.Document{ID: "x", Stash: stash}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := json.Marshal(st.Stats()); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

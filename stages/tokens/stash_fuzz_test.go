@@ -1,8 +1,6 @@
 package tokens
 
 import (
-	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/pipeline/stashtest"
@@ -18,30 +16,14 @@ func FuzzReadStash(f *testing.F) {
 		f.Fatal(err)
 	}
 	s := New(r)
-	var seeds [][]byte
+	var docs []*schemas.Document
 	for _, ex := range []*schemas.Example{
 		{Kind: schemas.KindChat, Messages: []schemas.Message{{Role: "system", Content: "You are terse."},
 			{Role: "user", Content: "Name three colours."}, {Role: "assistant", Content: "Red, green, blue."}}},
 		{Kind: schemas.KindCompletion, Prompt: "2+2=", Completion: "4"},
 		{Kind: schemas.KindText, Text: ""},
 	} {
-		d := &schemas.Document{Example: ex}
-		if _, err := s.Process(context.Background(), d); err != nil {
-			f.Fatal(err)
-		}
-		enc, err := s.AppendStash(nil, d.Stash)
-		if err != nil {
-			f.Fatal(err)
-		}
-		seeds = append(seeds, enc)
+		docs = append(docs, &schemas.Document{Example: ex})
 	}
-	stashtest.Fuzz(f, s, func(t *testing.T, stash any) {
-		st := New(r)
-		if _, err := st.Sequence(context.Background(), &schemas.Document{ID: "x", Stash: stash}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := json.Marshal(st.Stats()); err != nil {
-			t.Fatal(err)
-		}
-	}, seeds...)
+	stashtest.Fuzz(f, s, stashtest.SequenceTakes(func(*testing.T) stashtest.Sequencer { return New(r) }), stashtest.Seeds(f, s, docs)...)
 }
