@@ -28,8 +28,14 @@ func guardPaths(cfg *Config, work, state string) error {
 	if within(in, out) {
 		return configError{fmt.Errorf("the input %s lies inside the output directory %s, which a run replaces as a whole: choose an output outside the input", cfg.Input.Dir, cfg.Output.Dir)}
 	}
-	dirs := []struct{ flag, dir string }{{"--out", cfg.Output.Dir}, {"--work", work}, {"--state", state}}
-	for _, d := range dirs {
+	skip := func(real string) {
+		if within(real, in) {
+			rel, _ := filepath.Rel(in, real)
+			cfg.Input.SkipDirs = append(cfg.Input.SkipDirs, filepath.ToSlash(rel))
+		}
+	}
+	skip(out)
+	for _, d := range []struct{ flag, dir string }{{"--work", work}, {"--state", state}} {
 		if d.dir == "" {
 			continue
 		}
@@ -37,13 +43,10 @@ func guardPaths(cfg *Config, work, state string) error {
 		if err != nil {
 			return configError{fmt.Errorf("%s %s: %w", d.flag, d.dir, err)}
 		}
-		if d.flag != "--out" && within(real, out) {
+		if within(real, out) {
 			return configError{fmt.Errorf("%s %s lies inside the output directory %s, which a run replaces as a whole", d.flag, d.dir, cfg.Output.Dir)}
 		}
-		if within(real, in) {
-			rel, _ := filepath.Rel(in, real)
-			cfg.Input.SkipDirs = append(cfg.Input.SkipDirs, filepath.ToSlash(rel))
-		}
+		skip(real)
 	}
 	return nil
 }
