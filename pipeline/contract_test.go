@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -192,8 +193,8 @@ func TestManifest(t *testing.T) {
 		len(m.Warnings) != 1 || m.Warnings[0] != (schemas.Gate{Stage: "writer", Message: "look at this"}) {
 		t.Errorf("gates %v warnings %v", m.Gates, m.Warnings)
 	}
-	if len(m.Inputs) != 2 || m.Inputs[0].Path != "a.txt" || m.Inputs[1].Path != "b.txt" {
-		t.Errorf("inputs %v", m.Inputs)
+	if in := slices.Collect(m.Inputs.All()); len(in) != 2 || in[0].Path != "a.txt" || in[1].Path != "b.txt" {
+		t.Errorf("inputs %v", in)
 	}
 	files := map[string]schemas.FileEntry{}
 	for i, f := range m.Outputs {

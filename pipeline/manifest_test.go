@@ -20,10 +20,7 @@ func TestManifestStreamedInputs(t *testing.T) {
 			Outputs: []schemas.FileEntry{{Path: "out.jsonl", Bytes: 3, SHA256: "ab"}},
 			Stages:  []schemas.StageSummary{}, Gates: []schemas.Gate{}, GateResults: []schemas.GateResult{}, Splits: []schemas.SplitSummary{}}
 		for i := range n {
-			m.Inputs = append(m.Inputs, schemas.InputFile{Path: fmt.Sprintf("dir/f\"%d\".txt", i), Bytes: int64(i), SHA256: [32]byte{0, 0xff, byte(i)}})
-		}
-		if m.Inputs == nil {
-			m.Inputs = []schemas.InputFile{}
+			m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf("dir/f\"%d\".txt", i), Bytes: int64(i), SHA256: [32]byte{0, 0xff, byte(i)}})
 		}
 		out, err := openOutput(filepath.Join(t.TempDir(), "out"))
 		if err != nil {

@@ -332,7 +332,7 @@ func (e *Env) Previous() string {
 // AddInput records an input file in the manifest. It is safe for concurrent use.
 func (e *Env) AddInput(f schemas.InputFile) {
 	e.mu.Lock()
-	e.inputs = append(e.inputs, f)
+	e.inputs.Add(f)
 	e.mu.Unlock()
 }
 

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -146,13 +144,11 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 		}
 		summaries[i] = schemas.StageSummary{Stage: r.Stage, In: r.In, Out: r.Out, Dropped: r.Dropped}
 	}
-	// Sorted in place: a run over millions of files holds millions of inputs.
-	inputs := env.inputs
-	slices.SortFunc(inputs, func(a, b schemas.InputFile) int { return strings.Compare(a.Path, b.Path) })
+	env.inputs.Sort()
 	finished := time.Now()
 	m := &schemas.RunManifest{
 		Tool: "tuneprep", Version: opts.Version, Config: opts.Config,
-		Inputs: inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries,
+		Inputs: env.inputs, Outputs: env.outputs(), Totals: totals, Stages: summaries,
 		Status:      schemas.StatusOK,
 		Gates:       append(gates(opts.Plan), emptyRunGates(opts.Plan, reports, totals)...),
 		GateResults: []schemas.GateResult{},
@@ -165,9 +161,6 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 			Finished: finished.UTC().Format(time.RFC3339),
 			Seconds:  round(finished.Sub(started).Seconds()),
 		},
-	}
-	if m.Inputs == nil {
-		m.Inputs = []schemas.InputFile{}
 	}
 	facts := &Facts{Manifest: m, Reports: reports, Labels: emitted.labels}
 	if opts.Gates != nil {
@@ -240,7 +233,7 @@ func outputPath(dir string) (string, error) {
 // times run.json's 350 MB in memory.
 func writeManifest(env *Env, m *schemas.RunManifest) error {
 	shell := *m
-	shell.Inputs = []schemas.InputFile{}
+	shell.Inputs = schemas.Inputs{}
 	b, err := json.MarshalIndent(&shell, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%s: %w", manifestName, err)
@@ -249,7 +242,7 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	// the config cannot hold a raw newline), so this is where inputs go.
 	const open = "\n  \"inputs\": ["
 	at := bytes.Index(b, []byte(open+"],\n"))
-	if at < 0 || len(m.Inputs) == 0 {
+	if at < 0 || m.Inputs.Len() == 0 {
 		return writeJSON(env, manifestName, m)
 	}
 	f, err := env.Create(manifestName)
@@ -259,17 +252,18 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	at += len(open)
 	f.Write(b[:at])
 	indent := []byte("\n    ")
-	for i := range m.Inputs {
-		e, err := json.MarshalIndent(&m.Inputs[i], "    ", "  ")
+	i := 0
+	for in := range m.Inputs.All() {
+		e, err := json.MarshalIndent(in, "    ", "  ")
 		if err != nil {
 			f.Close()
 			return fmt.Errorf("%s: %w", manifestName, err)
 		}
-		f.Write(indent)
-		f.Write(e)
-		if i < len(m.Inputs)-1 {
+		if i++; i > 1 {
 			f.Write([]byte{','})
 		}
+		f.Write(indent)
+		f.Write(e)
 	}
 	f.Write([]byte("\n  "))
 	f.Write(b[at:])

@@ -74,12 +74,12 @@ type ShardOptions struct {
 // shardManifest is a finished task's record of itself: written last, it
 // marks the task done.
 type shardManifest struct {
-	Fingerprint string              `json:"fingerprint"`
-	Task        int                 `json:"task"`
-	Tasks       int                 `json:"tasks"`
-	Records     int64               `json:"records"`
-	Inputs      []schemas.InputFile `json:"inputs"`
-	SourceStats json.RawMessage     `json:"source_stats"`
+	Fingerprint string          `json:"fingerprint"`
+	Task        int             `json:"task"`
+	Tasks       int             `json:"tasks"`
+	Records     int64           `json:"records"`
+	Inputs      schemas.Inputs  `json:"inputs"`
+	SourceStats json.RawMessage `json:"source_stats"`
 }
 
 func (o ShardOptions) path(ext string) string {
@@ -190,9 +190,6 @@ func ShardTask(ctx context.Context, o ShardOptions) error {
 		return err
 	}
 	m := shardManifest{Fingerprint: o.Fingerprint, Task: o.Task, Tasks: o.Tasks, Records: records, Inputs: env.inputs, SourceStats: stats}
-	if m.Inputs == nil {
-		m.Inputs = []schemas.InputFile{}
-	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -469,7 +466,7 @@ func (m *mergeSource) Read(ctx context.Context, env *Env, emit func(*schemas.Doc
 		if man.Fingerprint != t.Fingerprint || man.Task != i || man.Tasks != t.Tasks {
 			return fmt.Errorf("task %d of %d in %s ran with other inputs, configuration or program: run it again", i, t.Tasks, t.Work)
 		}
-		for _, in := range man.Inputs {
+		for in := range man.Inputs.All() {
 			env.AddInput(in)
 		}
 		parts[i] = man.SourceStats

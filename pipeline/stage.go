@@ -161,8 +161,8 @@ type Env struct {
 	out     *output // nil in an Env a caller made
 	Logger  *slog.Logger
 	Workers int
-	inputs  []schemas.InputFile
-	mu      sync.Mutex // guards files
+	inputs  schemas.Inputs
+	mu      sync.Mutex // guards inputs and files
 	files   []*OutFile
 }
 

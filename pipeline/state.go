@@ -186,8 +186,7 @@ func readNew(ctx context.Context, o StateOptions, src FileSource, env *Env, stag
 	if err != nil {
 		return err
 	}
-	for i := range env.inputs {
-		in := env.inputs[i]
+	for in := range env.inputs.All() {
 		if e := byPath[in.Path]; e != nil {
 			e.Input = &in
 		}

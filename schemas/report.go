@@ -206,7 +206,7 @@ type RunManifest struct {
 	Tool    string         `json:"tool"`
 	Version string         `json:"version"`
 	Config  any            `json:"config"`
-	Inputs  []InputFile    `json:"inputs"`
+	Inputs  Inputs         `json:"inputs"`
 	Outputs []FileEntry    `json:"outputs"`
 	Totals  Totals         `json:"totals"`
 	Stages  []StageSummary `json:"stages"`

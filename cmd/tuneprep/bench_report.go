@@ -63,7 +63,7 @@ func (m measured) fill(res *benchResult, out string) error {
 	if err := json.Unmarshal(b, &man); err != nil {
 		return fmt.Errorf("bench: run.json: %w", err)
 	}
-	for _, f := range man.Inputs {
+	for f := range man.Inputs.All() {
 		res.Bytes += f.Bytes
 	}
 	t := man.Totals

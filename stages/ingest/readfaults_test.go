@@ -65,7 +65,7 @@ func runDir(t *testing.T, dir string, cfg Config, before, after func(p string)) 
 		return r
 	}
 	r.inputs = map[string]schemas.InputFile{}
-	for _, in := range m.Inputs {
+	for in := range m.Inputs.All() {
 		r.inputs[in.Path] = in
 	}
 	f, err := os.Open(filepath.Join(out, pipeline.RejectedFile))

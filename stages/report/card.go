@@ -276,11 +276,12 @@ func writeCardBody(b *bytes.Buffer, r *Run, sets []cardSet, name string) {
 		p.f("%s files, %s bytes (%s).", Group(in.Files), Group(in.Bytes), strings.Join(fm, ", "))
 	}
 	p.f(" Each record's ID is derived from its file and line, so records keep their ID from run to run.\n\n")
-	if len(r.Inputs) > 0 {
+	if r.Inputs.Len() > 0 {
 		p.f("| input file | bytes | sha256 |\n|---|---:|---|\n")
-		for i, f := range r.Inputs {
-			if i == maxCardInputs {
-				p.f("| ... %d more in run.json | | |\n", len(r.Inputs)-maxCardInputs)
+		i := 0
+		for f := range r.Inputs.All() {
+			if i++; i > maxCardInputs {
+				p.f("| ... %d more in run.json | | |\n", r.Inputs.Len()-maxCardInputs)
 				break
 			}
 			p.f("| `%s` | %s | `%.16x` |\n", mdCell(schemas.PrintablePath(f.Path)), Group(f.Bytes), f.SHA256[:8])

@@ -43,7 +43,7 @@ type Run struct {
 	Targets map[string]float64 `json:"split_targets,omitempty"`
 	// Config is the run's effective configuration (run.json's config).
 	Config  map[string]any      `json:"-"`
-	Inputs  []schemas.InputFile `json:"-"`
+	Inputs  schemas.Inputs      `json:"-"`
 	Outputs []schemas.FileEntry `json:"-"`
 }
 
