@@ -94,13 +94,25 @@ func (m *MinHasher) Sign(text string) (Signature, int) {
 }
 
 // appendSignature appends the signature of a set of shingle hashes (repeats
-// allowed, e.g. from Shingler.appendShingles) to dst. An empty set gives all
-// 0xFFFFFFFF, which Sign never returns.
+// allowed, e.g. from Shingler.appendShingles) to dst, with the CPU's
+// signKernel where it has one. An empty set gives all 0xFFFFFFFF, which Sign
+// never returns.
 func (m *MinHasher) appendSignature(dst Signature, hashes []uint64) Signature {
 	start := len(dst)
 	dst = append(dst, make(Signature, m.cfg.NumPerm)...)
-	out := dst[start:]
-	a := m.a
+	if signKernel != nil {
+		signKernel(dst[start:], hashes, m.a)
+	} else {
+		signGeneric(dst[start:], hashes, m.a)
+	}
+	return dst
+}
+
+// signGeneric sets out[i] to the high 32 bits of min over hashes of a[i]*h
+// (mod 2^64) for each i < len(a); out must be at least as long as a. It is
+// the portable path and the reference for signKernel.
+func signGeneric(out Signature, hashes, a []uint64) {
+	out = out[:len(a)]
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
 		m0, m1, m2, m3 := min4(hashes, a[i], a[i+1], a[i+2], a[i+3])
@@ -113,7 +125,6 @@ func (m *MinHasher) appendSignature(dst Signature, hashes []uint64) Signature {
 		}
 		out[i] = uint32(mi >> 32)
 	}
-	return dst
 }
 
 // min4 returns min over hashes of a_k*h for four permutations at once: each

@@ -2,6 +2,7 @@ package minhash
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -56,6 +57,114 @@ func TestSignMatchesAppendSignature(t *testing.T) {
 	withRepeats := m.appendSignature(nil, m.Shingler().appendShingles(nil, text+" "+text))
 	if !slices.Equal(m.appendSignature(nil, set), withRepeats) {
 		t.Error("signature of the set differs from the signature with repeats")
+	}
+}
+
+// TestSignKernel compares signGeneric and the architecture's signature
+// kernel (AVX-512 on amd64, where the CPU has it) with the definition, on
+// random hashes and constants: every hash count from 0 to 80 and some up to
+// 2000, and permutation counts on and off the kernel's 8- and 64-lane blocks
+// up to maxNumPerm. Hashes include 0, 1 and all ones, whose products sit at
+// the ends of the range.
+func TestSignKernel(t *testing.T) {
+	paths := []struct {
+		name string
+		sign func(out Signature, hashes, a []uint64)
+	}{{"signGeneric", signGeneric}, {"signKernel", signKernel}}
+	if signKernel == nil {
+		t.Log("no signature kernel on this CPU or architecture: checking signGeneric only")
+		paths = paths[:1]
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var hashCounts []int
+	for n := range 81 {
+		hashCounts = append(hashCounts, n)
+	}
+	hashCounts = append(hashCounts, 127, 128, 129, 255, 300, 511, 1000, 1001, 2000)
+	var perms []int
+	for k := 1; k <= 300; k++ {
+		perms = append(perms, k)
+	}
+	perms = append(perms, 511, 512, 513, 1000, maxNumPerm-1, maxNumPerm)
+	randomHashes := func(n int) []uint64 {
+		h := make([]uint64, n)
+		for i := range h {
+			switch rng.IntN(16) {
+			case 0:
+				h[i] = 0
+			case 1:
+				h[i] = 1
+			case 2:
+				h[i] = ^uint64(0)
+			case 3:
+				h[i] = h[rng.IntN(i+1)] // a repeat
+			default:
+				h[i] = rng.Uint64()
+			}
+		}
+		return h
+	}
+	check := func(hashes, a []uint64) {
+		t.Helper()
+		want := make(Signature, len(a))
+		for i, ai := range a {
+			m := ^uint64(0)
+			for _, h := range hashes {
+				m = min(m, ai*h)
+			}
+			want[i] = uint32(m >> 32)
+		}
+		for _, p := range paths {
+			// Each path writes into the middle of a buffer: it must
+			// touch exactly out[:len(a)].
+			const guard = 0x5EA1ED
+			buf := make(Signature, len(a)+16)
+			for i := range buf {
+				buf[i] = guard
+			}
+			p.sign(buf[8:8+len(a)], hashes, a)
+			if got := buf[8 : 8+len(a)]; !slices.Equal(got, want) {
+				i := 0
+				for got[i] == want[i] {
+					i++
+				}
+				t.Fatalf("%s, %d hashes, %d permutations: [%d] = %#x, want %#x", p.name, len(hashes), len(a), i, got[i], want[i])
+			}
+			for i, v := range slices.Concat(buf[:8], buf[8+len(a):]) {
+				if v != guard {
+					t.Fatalf("%s, %d hashes, %d permutations: wrote outside out (guard %d = %#x)", p.name, len(hashes), len(a), i, v)
+				}
+			}
+		}
+	}
+	for _, k := range perms {
+		a := make([]uint64, k)
+		for i := range a {
+			a[i] = rng.Uint64()
+		}
+		// All hash counts for small permutation counts and those next to
+		// a multiple of 64; a few at random for the others, to stay fast.
+		counts := hashCounts
+		if k > 24 && k%64 > 1 && k%64 < 63 && k != DefaultNumPerm {
+			counts = []int{0, 1, rng.IntN(9), rng.IntN(300), rng.IntN(2000)}
+		}
+		for _, n := range counts {
+			check(randomHashes(n), a)
+		}
+	}
+	// Through appendSignature, with the MinHasher's odd constants and a
+	// non-empty dst.
+	for _, seed := range []uint64{0, 1, 99, rng.Uint64()} {
+		for _, k := range []int{1, 7, 112, DefaultNumPerm, 200, 256} {
+			m := mustMinHasher(t, Config{NumPerm: k, Seed: seed})
+			hashes := randomHashes(1 + rng.IntN(500))
+			want := make(Signature, k)
+			signGeneric(want, hashes, m.a)
+			got := m.appendSignature(Signature{7}, hashes)
+			if got[0] != 7 || !slices.Equal(got[1:], want) {
+				t.Fatalf("seed %d, %d permutations: appendSignature differs from signGeneric", seed, k)
+			}
+		}
 	}
 }
 
