@@ -180,7 +180,7 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	if int(id) >= len(c.sizes) {
 		c.sizes = slices.Grow(c.sizes, int(id)+1-len(c.sizes))[:id+1]
 	}
-	c.sizes[id] = uint32(min(len(set), 1<<32-2)) + 1
+	c.sizes[id] = uint32(min(uint64(len(set)), 1<<32-2)) + 1
 	c.nrefs++
 	// Postings go into room made for a whole batch, never grown by append:
 	// 32 MB of them grown from nil are copied five times over into fresh
