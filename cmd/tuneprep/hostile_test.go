@@ -130,23 +130,25 @@ func hostileWrite(t *testing.T, p string, data []byte) {
 	}
 }
 
-// repeatedMembers is n copies of one compressed member of size bytes of b:
-// gzip members and Zstandard frames may follow one another in a file.
-func repeatedMembers(t *testing.T, codec string, b byte, size, n int) []byte {
-	t.Helper()
+// repeatedMembers is n copies of one member of size bytes of b, compressed
+// by the writer compress returns: gzip members and Zstandard frames may
+// follow one another in a file.
+func repeatedMembers(compress func(io.Writer) io.WriteCloser, b byte, size, n int) []byte {
 	var one bytes.Buffer
-	data := bytes.Repeat([]byte{b}, size)
-	switch codec {
-	case "gz":
-		w, _ := gzip.NewWriterLevel(&one, gzip.BestCompression)
-		w.Write(data)
-		w.Close()
-	case "zst":
-		w, _ := zstd.NewWriter(&one, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
-		w.Write(data)
-		w.Close()
-	}
+	w := compress(&one)
+	w.Write(bytes.Repeat([]byte{b}, size))
+	w.Close()
 	return bytes.Repeat(one.Bytes(), n)
+}
+
+func gzipBest(w io.Writer) io.WriteCloser {
+	z, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
+	return z
+}
+
+func zstdBest(w io.Writer) io.WriteCloser {
+	z, _ := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression))
+	return z
 }
 
 // docxPart is one entry of a test .docx: its content, or raw deflated
@@ -226,8 +228,8 @@ func hostileInput(t *testing.T, dir string, long bool) map[string]string {
 	t.Helper()
 	w := func(name string, data []byte) { hostileWrite(t, filepath.Join(dir, name), data) }
 	// 10 GiB of zeros in 4 MiB members: about 10 MB gzipped, 1 MB in zstd.
-	w("bomb.jsonl.gz", repeatedMembers(t, "gz", 0, 4<<20, 2560))
-	w("bomb.txt.zst", repeatedMembers(t, "zst", 'a', 4<<20, 2560))
+	w("bomb.jsonl.gz", repeatedMembers(gzipBest, 0, 4<<20, 2560))
+	w("bomb.txt.zst", repeatedMembers(zstdBest, 'a', 4<<20, 2560))
 	zeros := func(n int) []byte {
 		var b bytes.Buffer
 		fw, _ := flate.NewWriter(&b, flate.BestCompression)

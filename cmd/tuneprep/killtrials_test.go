@@ -215,10 +215,9 @@ func (r *killedRun) kill(t *testing.T, rng *rand.Rand, kind string, span map[str
 	at := time.Since(r.started)
 	temp, _ := filepath.Glob(filepath.Join(filepath.Dir(r.out), fmt.Sprintf(".out.tmp-%d-*", pid)))
 	target := "run"
-	switch kind {
-	case "tasks-group":
+	if kind == "tasks-group" {
 		pid, target = -pid, "run and its tasks"
-	case "tasks-child":
+	} else if kind == "tasks-child" {
 		if tasks := r.tasks(); len(tasks) > 0 {
 			pid = tasks[pick%uint64(len(tasks))]
 			target = "task process"
