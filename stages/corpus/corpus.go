@@ -18,11 +18,17 @@ import (
 type Config struct {
 	Enabled     bool   `yaml:"enabled" doc:"write corpus.parquet with every kept document and its annotations"`
 	Compression string `yaml:"compression" doc:"zstd, snappy, gzip or none"`
-	RowGroupMB  int    `yaml:"row_group_mb" doc:"uncompressed megabytes per row group"`
+	// Level 1 is the default because compression is most of the writer's
+	// time: on 100k generated tickets zstd 1 writes a file 9% larger than
+	// zstd 3 in 40% less compression time (README, "Performance").
+	CompressionLevel int `yaml:"compression_level" doc:"codec level: zstd 1 (fastest) to 22, gzip 1 to 9; 0: the codec's default (zstd 3, gzip 6); ignored by snappy and none"`
+	RowGroupMB       int `yaml:"row_group_mb" doc:"uncompressed megabytes per row group"`
 }
 
-// Defaults: zstd, 64 MB row groups.
-func Defaults() Config { return Config{Enabled: true, Compression: "zstd", RowGroupMB: 64} }
+// Defaults: zstd level 1, 64 MB row groups.
+func Defaults() Config {
+	return Config{Enabled: true, Compression: "zstd", CompressionLevel: 1, RowGroupMB: 64}
+}
 
 // File is the corpus file's name in the output.
 const File = "corpus.parquet"
@@ -41,6 +47,13 @@ func New(cfg Config) (*Stage, error) {
 	default:
 		return nil, fmt.Errorf("compression: %q is not zstd, snappy, gzip or none", cfg.Compression)
 	}
+	maxLevel := map[string]int{"zstd": 22, "gzip": 9}[cfg.Compression]
+	if maxLevel == 0 {
+		cfg.CompressionLevel = 0 // snappy and none have no levels
+	}
+	if cfg.CompressionLevel < 0 || cfg.CompressionLevel > maxLevel {
+		return nil, fmt.Errorf("compression_level: %d is not 0 (the codec's default) to %d for %s", cfg.CompressionLevel, maxLevel, cfg.Compression)
+	}
 	if cfg.RowGroupMB <= 0 {
 		return nil, fmt.Errorf("row_group_mb: %d must be positive", cfg.RowGroupMB)
 	}
@@ -56,7 +69,8 @@ func (s *Stage) Open(_ context.Context, env *pipeline.Env) error {
 	if err != nil {
 		return err
 	}
-	w, err := parquetio.NewCorpusWriter(out, parquetio.WriterOptions{Compression: s.cfg.Compression, RowGroupBytes: int64(s.cfg.RowGroupMB) << 20})
+	w, err := parquetio.NewCorpusWriter(out, parquetio.WriterOptions{
+		Compression: s.cfg.Compression, CompressionLevel: s.cfg.CompressionLevel, RowGroupBytes: int64(s.cfg.RowGroupMB) << 20})
 	if err != nil {
 		return err
 	}
