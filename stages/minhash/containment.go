@@ -278,6 +278,14 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 		}
 	}
 	keep(uint64(or))
+	// Then the first postings of each list (a list is about one cache
+	// line, at a random place in a large array).
+	for _, i := range hc.found {
+		if o := c.offs[i]; o < c.offs[i+1] {
+			or |= c.refs[o]
+		}
+	}
+	keep(uint64(or))
 	var visited, bpHits, skipped int64
 	size := len(hc.set) // the query's n-grams that are not boilerplate
 	for _, i := range hc.found {
