@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -40,5 +41,48 @@ func TestManifestStreamedInputs(t *testing.T) {
 			t.Fatalf("%d inputs: streamed run.json differs:\n%s\nwant:\n%s", n, got, want)
 		}
 		out.abort()
+	}
+}
+
+// TestOutFileCountsLines checks the line count an output file gives the
+// manifest, across writes that split lines anywhere.
+func TestOutFileCountsLines(t *testing.T) {
+	out, err := openOutput(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.abort()
+	f, err := (&Env{out: out}).Create("a.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"{}\n{", "}\n", "", "\n\n", "{\"a\":1}"} {
+		if _, err := f.WriteString(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if f.records != 4 || f.bytes != 15 {
+		t.Errorf("%d records, %d bytes; want 4, 15", f.records, f.bytes)
+	}
+}
+
+// BenchmarkOutFileWrite writes JSON lines of about 1 KB through an output
+// file, which buffers, hashes and counts them.
+func BenchmarkOutFileWrite(b *testing.B) {
+	line := []byte(`{"messages":[{"role":"user","content":"` + strings.Repeat("where is my order ", 50) + `"}]}` + "\n")
+	out, err := openOutput(filepath.Join(b.TempDir(), "out"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer out.abort()
+	f, err := (&Env{out: out}).Create("a.jsonl")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		if _, err := f.Write(line); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

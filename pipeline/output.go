@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -269,14 +270,12 @@ func (o *OutFile) Write(p []byte) (int, error) {
 	o.h.Write(p[:n])
 	o.bytes += int64(n)
 	if !o.counted {
-		for _, c := range p[:n] {
-			if c == '\n' {
-				o.records++
-			}
-		}
+		o.records += int64(bytes.Count(p[:n], newline))
 	}
 	return n, err
 }
+
+var newline = []byte{'\n'}
 
 // WriteString writes s like Write.
 func (o *OutFile) WriteString(s string) (int, error) { return o.Write([]byte(s)) }
