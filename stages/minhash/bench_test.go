@@ -334,26 +334,6 @@ func BenchmarkContainmentLarge(b *testing.B) {
 	})
 }
 
-// BenchmarkTableInsert inserts 10M random keys into a band table kept off
-// the heap, growing from empty as the dedup index's does (ns per insert).
-// faults/MB is the minor page faults per megabyte of the final table: about
-// 256 (one per 4 KB page) when a segment grows in place, about five times
-// that when each size is a fresh mapping.
-func BenchmarkTableInsert(b *testing.B) {
-	const n = 10_000_000
-	for b.Loop() {
-		before := minorFaults()
-		m := multiTable{mem: newArena()}
-		rng := rand.New(rand.NewPCG(1, 2))
-		for i := range n {
-			m.insertCapped(rng.Uint32(), uint32(i), BucketCap)
-		}
-		b.ReportMetric(float64(minorFaults()-before)/(float64(m.mem.mapped())/(1<<20)), "faults/MB")
-		m.mem.release()
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/insert")
-}
-
 // BenchmarkContainmentClauses is the leakage check of a corpus of
 // contracts assembled from a shared stock of clauses: 20,000 references of
 // 10 clauses drawn from 20,000, so each 5-gram is held by about ten

@@ -6,6 +6,3 @@ import "time"
 
 // processCPU is unavailable here; benchmarks then skip the per-core metric.
 func processCPU() (time.Duration, bool) { return 0, false }
-
-// minorFaults is unavailable here: the benchmark's faults/MB reads 0.
-func minorFaults() int64 { return 0 }

@@ -62,33 +62,6 @@ func (a *arena) alloc(n int) []byte {
 	return b
 }
 
-// extend returns old grown to n words (n > len(old)), its first len(old)
-// words unchanged, or nil when old is not the arena's or the platform
-// cannot grow a mapping. The pages old already has are moved, not copied
-// or faulted again: on some virtual machines a fresh page costs about 20 us
-// (5 ms a megabyte), and a table that grows by 1.25x touches five times
-// its final size in fresh pages if every size is a new mapping.
-func (a *arena) extend(old []uint64, n int) []uint64 {
-	p := firstWord(old)
-	if p == nil {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	b, ok := a.regions[(*byte)(p)]
-	if !ok {
-		return nil
-	}
-	nb, err := remapMemory(b, 8*n)
-	if err != nil {
-		return nil
-	}
-	delete(a.regions, (*byte)(p))
-	a.regions[&nb[0]] = nb
-	a.size += int64(len(nb) - len(b))
-	return unsafe.Slice((*uint64)(unsafe.Pointer(&nb[0])), n)
-}
-
 // hugePage is the size of a huge page on the common platforms (x86-64 and
 // arm64 with 4 KB base pages); a large table starts on a multiple of it, so
 // that all of it but its last partial page can be huge. Tables are read at

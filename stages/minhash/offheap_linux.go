@@ -46,18 +46,4 @@ func mapMemory(n int) ([]byte, error) {
 	return b, nil
 }
 
-// remapMemory grows the mapping b to n bytes, keeping its pages (the
-// mapping may move), and faults in the new ones at once as mapMemory does.
-func remapMemory(b []byte, n int) ([]byte, error) {
-	p, err := unix.MremapPtr(unsafe.Pointer(unsafe.SliceData(b)), uintptr(len(b)), nil, uintptr(n), unix.MREMAP_MAYMOVE)
-	if err != nil {
-		return nil, err
-	}
-	nb := unsafe.Slice((*byte)(p), n)
-	if tail := (len(b) + 4095) &^ 4095; tail < n {
-		unix.Madvise(nb[tail:], unix.MADV_POPULATE_WRITE) // a hint: else faulted on use
-	}
-	return nb, nil
-}
-
 func unmapMemory(b []byte) { unix.MunmapPtr(unsafe.Pointer(unsafe.SliceData(b)), uintptr(len(b))) }

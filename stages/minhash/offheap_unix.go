@@ -8,7 +8,4 @@ func mapMemory(n int) ([]byte, error) {
 	return syscall.Mmap(-1, 0, n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 }
 
-// remapMemory is Linux's: elsewhere a table grows into a new mapping.
-func remapMemory([]byte, int) ([]byte, error) { return nil, syscall.ENOTSUP }
-
 func unmapMemory(b []byte) { syscall.Munmap(b) }

@@ -21,8 +21,6 @@ type multiTable struct {
 	n    int
 	// mem holds the large segments off the heap (nil: all on the heap).
 	mem *arena
-	// moved holds a segment's entries while it grows in place (see grow).
-	moved []uint64
 }
 
 // segment is one open-addressing table of a multiTable.
@@ -106,7 +104,7 @@ func (t *multiTable) room(spread uint64) *segment {
 	i := int(spread >> (64 - tableSegBits))
 	s := &t.segs[i]
 	if 4*(s.n+1) > 3*len(s.slots) {
-		t.grow(s, i)
+		s.grow(t.mem, i)
 	}
 	return s
 }
@@ -121,39 +119,21 @@ func (s *segment) put(e uint64) {
 	}
 }
 
-// grow enlarges segment s (number i) by a quarter, or creates it, and
-// reinserts every entry: each entry is moved about four times over the
-// table's life. With an arena, large segments live off the heap, and a
-// mapped segment grows in place: its entries are set aside, the mapping is
-// extended and cleared, and they go back in. Only the new quarter is fresh
-// memory, where a new mapping for each size would fault in about five
-// times the final table over its growth.
+// grow enlarges the segment by a quarter (or creates it) and reinserts
+// every entry: each entry is moved about four times over the table's life.
+// With an arena, large segments live off the heap.
 //
 // Segment i's sizes are segment 0's times 1.25^(i/tableSegs). Segments fill
 // at the same pace: with equal sizes, all would grow within a few thousand
 // documents of each other (at 2 million documents, half a gigabyte
 // reallocated and 40 million entries moved in one burst); offset, they grow
 // one at a time.
-func (t *multiTable) grow(s *segment, i int) {
+func (s *segment) grow(mem *arena, i int) {
 	old := s.slots
 	n := int(minTableSlots * math.Pow(1.25, float64(s.grows)+float64(i)/tableSegs))
 	s.grows++
-	if t.mem != nil {
-		if grown := t.mem.extend(old, n); grown != nil {
-			t.moved = t.moved[:0]
-			for _, e := range grown[:len(old)] {
-				if e != 0 {
-					t.moved = append(t.moved, e)
-				}
-			}
-			clear(grown[:len(old)])
-			s.slots = grown
-			for _, e := range t.moved {
-				s.put(e)
-			}
-			return
-		}
-		s.slots = t.mem.words(n)
+	if mem != nil {
+		s.slots = mem.words(n)
 	} else {
 		s.slots = make([]uint64, n)
 	}
@@ -162,8 +142,8 @@ func (t *multiTable) grow(s *segment, i int) {
 			s.put(e)
 		}
 	}
-	if t.mem != nil {
-		t.mem.free(firstWord(old))
+	if mem != nil {
+		mem.free(firstWord(old))
 	}
 }
 
