@@ -44,18 +44,25 @@ func TestManifestStreamedInputs(t *testing.T) {
 	}
 }
 
+// newOutFile creates rel in a new staging output that the test discards.
+func newOutFile(tb testing.TB, rel string) *OutFile {
+	tb.Helper()
+	out, err := openOutput(filepath.Join(tb.TempDir(), "out"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { out.abort() })
+	f, err := (&Env{out: out}).Create(rel)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
 // TestOutFileCountsLines checks the line count an output file gives the
 // manifest, across writes that split lines anywhere.
 func TestOutFileCountsLines(t *testing.T) {
-	out, err := openOutput(filepath.Join(t.TempDir(), "out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.abort()
-	f, err := (&Env{out: out}).Create("a.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newOutFile(t, "a.jsonl")
 	for _, p := range []string{"{}\n{", "}\n", "", "\n\n", "{\"a\":1}"} {
 		if _, err := f.WriteString(p); err != nil {
 			t.Fatal(err)
@@ -70,15 +77,7 @@ func TestOutFileCountsLines(t *testing.T) {
 // file, which buffers, hashes and counts them.
 func BenchmarkOutFileWrite(b *testing.B) {
 	line := []byte(`{"messages":[{"role":"user","content":"` + strings.Repeat("where is my order ", 50) + `"}]}` + "\n")
-	out, err := openOutput(filepath.Join(b.TempDir(), "out"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer out.abort()
-	f, err := (&Env{out: out}).Create("a.jsonl")
-	if err != nil {
-		b.Fatal(err)
-	}
+	f := newOutFile(b, "a.jsonl")
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		if _, err := f.Write(line); err != nil {
