@@ -265,9 +265,11 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 	if len(hc.set) == 0 {
 		return nil
 	}
-	// Three passes, so that the cache misses of one pass overlap instead of
+	// Four passes, so that the cache misses of one pass overlap instead of
 	// queueing behind each other: load each n-gram's hash table slot, then
-	// find the n-grams and load their offsets, then walk their postings.
+	// find the n-grams and load their offsets, then load the first posting
+	// of each list (a list is about one cache line, at a random place in a
+	// large array), then walk the postings.
 	c.touch(hc.set)
 	hc.found = hc.found[:0]
 	var or uint32
@@ -278,8 +280,6 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 		}
 	}
 	keep(uint64(or))
-	// Then the first postings of each list (a list is about one cache
-	// line, at a random place in a large array).
 	for _, i := range hc.found {
 		if o := c.offs[i]; o < c.offs[i+1] {
 			or |= c.refs[o]
