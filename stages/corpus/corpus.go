@@ -47,9 +47,14 @@ func New(cfg Config) (*Stage, error) {
 	default:
 		return nil, fmt.Errorf("compression: %q is not zstd, snappy, gzip or none", cfg.Compression)
 	}
-	maxLevel := map[string]int{"zstd": 22, "gzip": 9}[cfg.Compression]
-	if maxLevel == 0 {
-		cfg.CompressionLevel = 0 // snappy and none have no levels
+	maxLevel := 0 // snappy and none have no levels: the setting is ignored
+	switch cfg.Compression {
+	case "zstd":
+		maxLevel = 22
+	case "gzip":
+		maxLevel = 9
+	default:
+		cfg.CompressionLevel = 0
 	}
 	if cfg.CompressionLevel < 0 || cfg.CompressionLevel > maxLevel {
 		return nil, fmt.Errorf("compression_level: %d is not 0 (the codec's default) to %d for %s", cfg.CompressionLevel, maxLevel, cfg.Compression)
@@ -98,7 +103,8 @@ func (s *Stage) Finish(context.Context) error {
 // Stats implements pipeline.Reporter.
 func (s *Stage) Stats() any {
 	return struct {
-		Rows        int64  `json:"rows"`
-		Compression string `json:"compression"`
-	}{s.w.Rows(), s.cfg.Compression}
+		Rows             int64  `json:"rows"`
+		Compression      string `json:"compression"`
+		CompressionLevel int    `json:"compression_level"` // 0: the codec's default, or none
+	}{s.w.Rows(), s.cfg.Compression, s.cfg.CompressionLevel}
 }
