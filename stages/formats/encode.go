@@ -73,6 +73,11 @@ func lineSize(v any) int {
 	return 0
 }
 
+// AppendJSONString appends s as a JSON string exactly as encoding/json
+// writes it with HTML escaping off (see appendString), for callers that
+// write their own small JSON lines.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString appends s as a JSON string the way encoding/json writes it
 // without HTML escaping: short escapes for \b \f \n \r \t, \u00XX for other
 // control characters, U+FFFD for bytes that are not UTF-8, and U+2028 and
