@@ -1,6 +1,7 @@
 package split
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -201,8 +202,7 @@ func TestLeakageWorkers(t *testing.T) {
 				d.Split = st.assign(st.groupKey(d))
 			}
 			if d.Split == Train {
-				line, _ := json.Marshal(spooled{d.ID, l.side.Text(d.Example, d.Text)})
-				b.Write(append(line, '\n'))
+				b.Write(spooled{d.ID, l.side.Text(d.Example, d.Text)}.append(nil))
 			}
 		}
 		return &b
@@ -225,5 +225,33 @@ func TestLeakageWorkers(t *testing.T) {
 	}
 	if err := l.check(strings.NewReader("{\"i\":\"x\",\"t\":\"a b c\"}\nnot json\n"), 2); err == nil {
 		t.Error("a bad spool line passed")
+	}
+}
+
+// TestSpoolRoundTrip reads back what the spool writes, texts with newlines
+// and any bytes included, and reports a cut spool as an error, never as a
+// shorter one.
+func TestSpoolRoundTrip(t *testing.T) {
+	recs := []spooled{{"a", "one line"}, {"", ""}, {"id\n2", "two\nlines\x00\xff"}, {"long", strings.Repeat("word ", 40000)}}
+	var b []byte
+	for _, r := range recs {
+		b = r.append(b)
+	}
+	br := bufio.NewReader(bytes.NewReader(b))
+	for i, want := range recs {
+		got, err := readSpooled(br)
+		if err != nil || got != want {
+			t.Fatalf("record %d: %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if _, err := readSpooled(br); err != io.EOF {
+		t.Fatalf("after the last record: %v, want io.EOF", err)
+	}
+	for _, cut := range []int{1, 2, len(b) - 1} {
+		l := &leakage{}
+		err := l.check(bytes.NewReader(b[:cut]), 2)
+		if err == nil {
+			t.Errorf("a spool cut at %d of %d bytes was read without an error", cut, len(b))
+		}
 	}
 }
