@@ -237,10 +237,8 @@ func (l *leakage) finish() error {
 // checkBatch is a run of spooled training records and, once a worker has
 // queried them, their matches.
 type checkBatch struct {
-	recs    []spooled
-	ids     []string
+	recs    []spooled // a worker drops each text once it has queried it
 	matches [][]minhash.Match
-	err     error
 	done    chan struct{}
 }
 
@@ -248,7 +246,7 @@ type checkBatch struct {
 // workers goroutines, and counts the results in spool order: the report
 // does not depend on the number of workers.
 func (l *leakage) check(r io.Reader, workers int) error {
-	const batchLines = 512
+	const batchRecords = 512
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	jobs := make(chan *checkBatch, workers)
@@ -279,7 +277,7 @@ func (l *leakage) check(r io.Reader, workers int) error {
 				return fmt.Errorf("leakage spool: %w", err)
 			}
 			b.recs = append(b.recs, rec)
-			if len(b.recs) == batchLines {
+			if len(b.recs) == batchRecords {
 				if err := send(); err != nil {
 					return err
 				}
@@ -293,11 +291,10 @@ func (l *leakage) check(r io.Reader, workers int) error {
 	for range workers {
 		g.Go(func() error {
 			for b := range jobs {
-				for _, rec := range b.recs {
-					b.ids = append(b.ids, rec.ID)
-					b.matches = append(b.matches, l.idx.QueryEither(rec.Text, l.thr))
+				for k := range b.recs {
+					b.matches = append(b.matches, l.idx.QueryEither(b.recs[k].Text, l.thr))
+					b.recs[k].Text = ""
 				}
-				b.recs = nil
 				close(b.done)
 			}
 			return nil
@@ -310,11 +307,8 @@ func (l *leakage) check(r io.Reader, workers int) error {
 			case <-gctx.Done():
 				return gctx.Err()
 			}
-			if b.err != nil {
-				return b.err
-			}
 			for k, ms := range b.matches {
-				l.count(b.ids[k], ms)
+				l.count(b.recs[k].ID, ms)
 			}
 		}
 		return nil
