@@ -128,6 +128,29 @@ func BenchmarkShingle(b *testing.B) {
 	}
 }
 
+// BenchmarkShingleSet measures a text's distinct 5-grams, as the overlap
+// checks take them: "sort" by AppendSet, "hash" by appendDistinct.
+func BenchmarkShingleSet(b *testing.B) {
+	docs := docs2KB(b)
+	sh := mustShingler(b, ShingleConfig{N: 5})
+	buf := make([]uint64, 0, 4096)
+	var tab distinctTable
+	for _, way := range []string{"sort", "hash"} {
+		b.Run(way, func(b *testing.B) {
+			b.SetBytes(int64(len(docs[0])))
+			i := 0
+			for b.Loop() {
+				if way == "sort" {
+					buf = sh.AppendSet(buf[:0], docs[i%len(docs)])
+				} else {
+					buf = sh.appendDistinct(buf[:0], docs[i%len(docs)], &tab)
+				}
+				i++
+			}
+		})
+	}
+}
+
 // BenchmarkDeduperCheck measures query + verify + insert per document on a
 // Deduper holding 100k, 500k and 2M synthetic kept documents: the cost per
 // document should not grow with the index (run with -benchtime 200000x so

@@ -58,7 +58,7 @@ type ContainmentIndex struct {
 	stale    bool     // lookup does not index keys yet
 	keys     []uint64 // distinct n-gram hashes, ascending
 	offs     []uint32 // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
-	refs     []uint32 // reference ids, ascending per key
+	refs     []uint32 // reference ids per key, in no set order
 	lookup   []uint32 // open addressing: key's top bits -> index into keys, +1
 	shift    uint8    // 64 - log2(len(lookup))
 	bpKeys   []uint64 // boilerplate n-grams, ascending (a subset of keys)
@@ -82,10 +82,11 @@ const DefaultMaxRefs = 50
 // hitCounter counts postings per reference id without sorting them: a dense
 // array indexed by id and the list of ids touched, reset after each query.
 type hitCounter struct {
-	counts  []uint32
-	touched []uint32
-	set     []uint64
-	found   []uint32 // indexes of the query's n-grams in keys
+	counts   []uint32
+	touched  []uint32
+	set      []uint64
+	found    []uint32 // indexes of the query's n-grams in keys
+	distinct distinctTable
 }
 
 // Match is a reference record found by a containment query.
@@ -168,7 +169,9 @@ func (c *ContainmentIndex) N() int { return c.sh.n }
 // n-grams; 0 means the text is shorter than n words and can never match
 // (check it by exact comparison instead). Adding an id twice is an error.
 func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
-	set := c.sh.AppendSet(nil, text)
+	hc := c.hitCounter()
+	set := c.sh.appendDistinct(nil, text, &hc.distinct)
+	c.scratch.Put(hc)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if id == 1<<32-1 {
@@ -253,15 +256,12 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 	c.ensureBuilt()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	hc, _ := c.scratch.Get().(*hitCounter)
-	if hc == nil {
-		hc = &hitCounter{}
-	}
+	hc := c.hitCounter()
 	if len(hc.counts) < len(c.sizes) {
 		hc.counts = make([]uint32, len(c.sizes))
 	}
 	defer c.scratch.Put(hc)
-	hc.set = c.sh.AppendSet(hc.set[:0], text)
+	hc.set = c.sh.appendDistinct(hc.set[:0], text, &hc.distinct)
 	if len(hc.set) == 0 {
 		return nil
 	}
@@ -325,6 +325,15 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 		return cmp.Or(cmp.Compare(b.score(by), a.score(by)), cmp.Compare(a.ID, b.ID))
 	})
 	return out
+}
+
+// hitCounter returns scratch space for one query or Add; put it back in
+// c.scratch.
+func (c *ContainmentIndex) hitCounter() *hitCounter {
+	if hc, ok := c.scratch.Get().(*hitCounter); ok {
+		return hc
+	}
+	return &hitCounter{}
 }
 
 // bpRefsOf returns the number of references holding boilerplate n-gram h.

@@ -97,6 +97,37 @@ func TestShingleAppendKeepsPrefix(t *testing.T) {
 	}
 }
 
+// TestDistinctIsTheSet checks appendDistinct against AppendSet: the same
+// hashes, each once, in the order of first occurrence, on texts with
+// repeats, on hash 0, and with the table reused from a larger call.
+func TestDistinctIsTheSet(t *testing.T) {
+	s := mustShingler(t, ShingleConfig{N: 2})
+	var tab distinctTable
+	for _, text := range []string{
+		strings.Repeat("the cat sat on the mat and the cat sat down ", 40),
+		"", "one", "a b", "a b a b a b", "x y z",
+	} {
+		got := s.appendDistinct([]uint64{9}, text, &tab)
+		want := s.AppendSet(nil, text)
+		if got[0] != 9 || !slices.Equal(slices.Sorted(slices.Values(got[1:])), want) {
+			t.Errorf("%.20q: appendDistinct gave %d hashes, AppendSet %d distinct", text, len(got)-1, len(want))
+		}
+		all := s.appendShingles(nil, text)
+		for i, j := 0, 0; i < len(all); i++ {
+			if !slices.Contains(all[:i], all[i]) {
+				if got[1+j] != all[i] {
+					t.Errorf("%.20q: distinct hash %d is %x, first occurrence order says %x", text, j, got[1+j], all[i])
+				}
+				j++
+			}
+		}
+	}
+	hs := []uint64{5, 0, 5, 1 << 63, 0, 1 << 63, 7}
+	if n := tab.compact(hs); !slices.Equal(hs[:n], []uint64{5, 0, 1 << 63, 7}) {
+		t.Errorf("compact with zeros: got %v, want [5 0 %d 7]", hs[:n], uint64(1<<63))
+	}
+}
+
 func TestShingleNoAllocs(t *testing.T) {
 	s := mustShingler(t, ShingleConfig{})
 	text := strings.Repeat("Größe, naïve café — the quick brown fox 42. ", 50)
