@@ -29,8 +29,10 @@ const (
 var CorpusFieldType = arrow.StructOf(
 	// name is the field name as read (CSV header, JSON key, column name).
 	arrow.Field{Name: "name", Type: arrow.BinaryTypes.String},
-	// value is the field value; for raw fields compact JSON text.
-	arrow.Field{Name: "value", Type: arrow.BinaryTypes.String},
+	// value is the field value; for raw fields compact JSON text. It is
+	// null when it equals the document's text (a plain-text file's one
+	// field): the text column holds it, so it is not stored twice.
+	arrow.Field{Name: "value", Type: arrow.BinaryTypes.String, Nullable: true},
 	// raw is true when the value was not a string in the input (a number,
 	// boolean, object or array) and value holds its JSON text.
 	arrow.Field{Name: "raw", Type: arrow.FixedWidthTypes.Boolean},

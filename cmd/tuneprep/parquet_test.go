@@ -28,9 +28,9 @@ type corpusRow struct {
 	Label      *string `parquet:"label,optional"`
 	Text       string  `parquet:"text"`
 	Fields     []struct {
-		Name  string `parquet:"name"`
-		Value string `parquet:"value"`
-		Raw   bool   `parquet:"raw"`
+		Name  string  `parquet:"name"`
+		Value *string `parquet:"value,optional"`
+		Raw   bool    `parquet:"raw"`
 	} `parquet:"fields,list"`
 	TokenEncoding *string `parquet:"token_encoding,optional"`
 	TokensTotal   *int64  `parquet:"tokens_total,optional"`
@@ -80,7 +80,7 @@ func TestCorpusParquetRoundTrip(t *testing.T) {
 	if int64(len(rows)) != m.Totals.Emitted {
 		t.Fatalf("%d rows, %d emitted", len(rows), m.Totals.Emitted)
 	}
-	i := 0
+	i, textFields := 0, 0
 	err = parquetio.Read(context.Background(), bytes.NewReader(data), parquetio.ReadOptions{}, func(row int, fs schemas.Fields) error {
 		r := rows[i]
 		i++
@@ -104,14 +104,30 @@ func TestCorpusParquetRoundTrip(t *testing.T) {
 			t.Errorf("row %d: %d fields vs %d", row, len(fields), len(r.Fields))
 		}
 		for j, f := range r.Fields {
-			if j < len(fields) && (fields[j]["name"] != f.Name || fields[j]["value"] != f.Value) {
+			var value any // JSON null for a null value
+			if f.Value != nil {
+				value = *f.Value
+			}
+			if j < len(fields) && (fields[j]["name"] != f.Name || fields[j]["value"] != value) {
 				t.Errorf("row %d field %d: %v vs %+v", row, j, fields[j], f)
+			}
+			// A value is null exactly when the text column holds it.
+			if f.Value == nil {
+				textFields++
+				if f.Raw {
+					t.Errorf("row %d field %s: raw and null", row, f.Name)
+				}
+			} else if *f.Value == r.Text && !f.Raw {
+				t.Errorf("row %d field %s: the text again, not null", row, f.Name)
 			}
 		}
 		return nil
 	})
 	if err != nil || i != len(rows) {
 		t.Fatalf("arrow read %d rows: %v", i, err)
+	}
+	if textFields == 0 {
+		t.Errorf("no field stored as null: the samples' text files should be")
 	}
 	// The rows carry the split the split stage counted.
 	b := reportBytes(t, out, "split")

@@ -92,9 +92,14 @@ func (c *CorpusWriter) Write(d *schemas.Document) error {
 	for _, f := range d.Fields {
 		c.fStruct.Append(true)
 		c.fName.Append(f.Name)
-		c.fValue.Append(f.Value)
 		c.fRaw.Append(f.Raw)
-		size += len(f.Name) + len(f.Value) + 1
+		size += len(f.Name) + 1
+		if f.Value == d.Text && !f.Raw {
+			c.fValue.AppendNull() // the text column holds it
+			continue
+		}
+		c.fValue.Append(f.Value)
+		size += len(f.Value)
 	}
 	if t := d.Tokens; t != nil {
 		c.enc.Append(t.Encoding)
