@@ -387,7 +387,7 @@ func (c *ContainmentIndex) ensureBuilt() {
 func (c *ContainmentIndex) merge() {
 	p := c.pending
 	// By n-gram only: the order of an n-gram's references changes no count.
-	slices.SortFunc(p, func(a, b posting) int { return cmp.Compare(a.h, b.h) })
+	sortPostings(p)
 	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)+len(p)/4), offs: make([]uint32, 0, len(c.keys)+len(p)/4+1),
 		refs: make([]uint32, 0, len(c.refs)+len(p)/2)}
 	var ids []uint32 // the pending references of the n-gram at hand
