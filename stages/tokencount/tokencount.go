@@ -42,7 +42,7 @@ func Resolve(model, encoding string, models []pricing.Model) (*Resolved, error) 
 			return nil, fmt.Errorf("model: %w; set tokens.encoding", err)
 		}
 	}
-	tok, err := tokenizer.Get(encoding)
+	tok, err := tokenizer.Load(encoding) // parsed while the run starts
 	if err != nil {
 		return nil, fmt.Errorf("encoding: %w", err)
 	}

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pkoukk/tiktoken-go-loader/assets"
 )
@@ -38,10 +39,14 @@ const (
 	R50KBase   = "r50k_base"
 )
 
-// Tokenizer encodes text with one encoding. It is immutable and safe for
-// concurrent use.
+// Tokenizer encodes text with one encoding. It is immutable once loaded and
+// safe for concurrent use; one from Load waits for its tables at its first
+// use.
 type Tokenizer struct {
 	name   string
+	ready  atomic.Bool   // the tables below are set
+	done   chan struct{} // closed when they are, or when loading failed
+	err    error         // why loading failed, once done is closed
 	ranks  map[string]uint32
 	short  *shortkey.Table  // the tokens of at most 8 bytes (one probe, not a map's two or three misses)
 	tokens []string         // tokens[rank]: the bytes of a token, for Decode
@@ -65,36 +70,80 @@ var specs = map[string]spec{
 	R50KBase:   {"r50k_base.tiktoken", nextR50K},
 }
 
-// loaded holds one lazily built Tokenizer per encoding.
+// loaded is one encoding's Tokenizer, its tables built once, on first use.
 type loaded struct {
 	once sync.Once
 	tok  *Tokenizer
-	err  error
 }
 
-var registry = map[string]*loaded{
-	CL100KBase: {}, O200KBase: {}, P50KBase: {}, R50KBase: {},
+var registry = func() map[string]*loaded {
+	r := map[string]*loaded{}
+	for name, sp := range specs {
+		r[name] = &loaded{tok: &Tokenizer{name: name, next: sp.next, done: make(chan struct{})}}
+	}
+	return r
+}()
+
+// load parses the embedded vocabulary into l.tok's tables.
+func (l *loaded) load() {
+	t := l.tok
+	defer close(t.done)
+	bmpOnce.Do(buildBMP)
+	ranks, err := loadRanks(specs[t.name].file)
+	if err != nil {
+		t.err = fmt.Errorf("tokenizer: load %s: %w", t.name, err)
+		return
+	}
+	t.fill(ranks)
+	t.ready.Store(true)
 }
 
-// Get returns the tokenizer of the named encoding. The embedded vocabulary is
-// parsed on first use (tens to a few hundred milliseconds) and shared by all
-// later calls and goroutines.
-func Get(encoding string) (*Tokenizer, error) {
+func lookup(encoding string) (*loaded, error) {
 	l, ok := registry[encoding]
 	if !ok {
 		return nil, fmt.Errorf("tokenizer: unknown encoding %q (have cl100k_base, o200k_base, p50k_base, r50k_base)", encoding)
 	}
-	l.once.Do(func() {
-		bmpOnce.Do(buildBMP)
-		sp := specs[encoding]
-		ranks, err := loadRanks(sp.file)
-		if err != nil {
-			l.err = fmt.Errorf("tokenizer: load %s: %w", encoding, err)
-			return
-		}
-		l.tok = newTokenizer(encoding, ranks, sp.next)
-	})
-	return l.tok, l.err
+	return l, nil
+}
+
+// Get returns the tokenizer of the named encoding, loaded. The embedded
+// vocabulary is parsed on first use (0.1-0.3 s) and shared by all later
+// calls and goroutines.
+func Get(encoding string) (*Tokenizer, error) {
+	l, err := lookup(encoding)
+	if err != nil {
+		return nil, err
+	}
+	l.once.Do(l.load)
+	if l.tok.err != nil {
+		return nil, l.tok.err
+	}
+	return l.tok, nil
+}
+
+// Load returns the tokenizer of the named encoding at once and parses its
+// vocabulary in the background, so that a run reads and cleans its first
+// records meanwhile; the tokenizer's methods wait for the tables. The
+// vocabularies are embedded and tested, so a failure to parse one is a
+// broken build: the first method called then panics.
+func Load(encoding string) (*Tokenizer, error) {
+	l, err := lookup(encoding)
+	if err != nil {
+		return nil, err
+	}
+	go l.once.Do(l.load)
+	return l.tok, nil
+}
+
+// wait returns once the tables are loaded.
+func (t *Tokenizer) wait() {
+	if t.ready.Load() {
+		return
+	}
+	<-t.done
+	if t.err != nil {
+		panic(t.err)
+	}
 }
 
 // loadRanks parses an embedded .tiktoken file: one "base64(token) rank" per line.
@@ -132,8 +181,16 @@ func loadRanks(file string) (map[string]uint32, error) {
 }
 
 func newTokenizer(name string, ranks map[string]uint32, next func(string, int) int) *Tokenizer {
-	t := &Tokenizer{name: name, ranks: ranks, tokens: byRank(ranks), next: next,
-		pairs: new([1 << 16]uint32), cache: newPieceCache(), short: shortkey.New(ranks, 2)}
+	t := &Tokenizer{name: name, next: next}
+	t.fill(ranks)
+	t.ready.Store(true)
+	return t
+}
+
+// fill builds the tables of vocabulary ranks.
+func (t *Tokenizer) fill(ranks map[string]uint32) {
+	t.ranks, t.tokens = ranks, byRank(ranks)
+	t.pairs, t.cache, t.short = new([1 << 16]uint32), newPieceCache(), shortkey.New(ranks, 2)
 	for i := range t.pairs {
 		t.pairs[i] = noRank
 	}
@@ -143,7 +200,6 @@ func newTokenizer(name string, ranks map[string]uint32, next func(string, int) i
 			t.pairs[uint16(tok[0])<<8|uint16(tok[1])] = r
 		}
 	}
-	return t
 }
 
 // byRank inverts the vocabulary. Ranks are dense, so a slice suffices; a gap
@@ -168,6 +224,7 @@ func (t *Tokenizer) Name() string { return t.name }
 // first time (to cache it), and for pieces over 128 bytes that are not one
 // token; its cost is O(n log n) in the worst case.
 func (t *Tokenizer) Count(text string) int {
+	t.wait()
 	text = validUTF8(text)
 	n := 0
 	for i := 0; i < len(text); {
@@ -186,6 +243,7 @@ func (t *Tokenizer) Encode(text string) []int {
 // AppendEncode appends the token ids of text to dst and returns the extended
 // slice, so callers can reuse one buffer.
 func (t *Tokenizer) AppendEncode(dst []int, text string) []int {
+	t.wait()
 	text = validUTF8(text)
 	for i := 0; i < len(text); {
 		j := t.next(text, i)
@@ -199,6 +257,7 @@ func (t *Tokenizer) AppendEncode(dst []int, text string) []int {
 // included) are an error. A token may end inside a UTF-8 sequence, so the
 // text of a slice of ids need not be valid UTF-8.
 func (t *Tokenizer) Decode(ids []int) (string, error) {
+	t.wait()
 	var b strings.Builder
 	for i, id := range ids {
 		if id < 0 || id >= len(t.tokens) || t.tokens[id] == "" {

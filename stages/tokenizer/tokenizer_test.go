@@ -38,6 +38,45 @@ func TestGet(t *testing.T) {
 	}
 }
 
+// TestLoadWaits checks that a tokenizer whose tables are still loading
+// waits for them: called from several goroutines at once it counts, encodes
+// and decodes as a loaded one does. A vocabulary that fails to load makes
+// the first call panic with the reason.
+func TestLoadWaits(t *testing.T) {
+	if _, err := Load("gpt2"); err == nil {
+		t.Error(`Load("gpt2"): no error`)
+	}
+	if a, _ := Load(O200KBase); a != mustGet(t, O200KBase) {
+		t.Error("Load and Get returned two tokenizers for one encoding")
+	}
+	ref := mustGet(t, R50KBase)
+	fresh := &loaded{tok: &Tokenizer{name: R50KBase, next: specs[R50KBase].next, done: make(chan struct{})}}
+	go fresh.once.Do(fresh.load) // as Load does, on a tokenizer nobody loaded yet
+	text := strings.Repeat("The parties agree that Section 4.2 survives termination. ", 20)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if got, want := fresh.tok.Count(text), ref.Count(text); got != want {
+				t.Errorf("Count while loading: %d, want %d", got, want)
+			}
+			ids := fresh.tok.Encode(text)
+			if back, err := fresh.tok.Decode(ids); err != nil || back != text || !slices.Equal(ids, ref.Encode(text)) {
+				t.Errorf("Encode/Decode while loading: %v %q", err, back)
+			}
+		})
+	}
+	wg.Wait()
+
+	broken := &loaded{tok: &Tokenizer{name: "none_base", done: make(chan struct{})}}
+	go broken.once.Do(broken.load)
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "load none_base") {
+			t.Errorf("Count on a vocabulary that failed to load: recovered %v, want its load error", r)
+		}
+	}()
+	broken.tok.Count("x")
+}
+
 func TestEncodingForModel(t *testing.T) {
 	tests := []struct {
 		model, want string
