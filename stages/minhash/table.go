@@ -5,7 +5,8 @@ import "math"
 // multiTable is an open-addressing multimap from a 32-bit key to 32-bit
 // values, with linear probing. Each slot is one uint64, key<<32 | (value+1),
 // and 0 marks an empty slot, so an entry costs 8 bytes divided by the load
-// factor (kept between 3/5 and 3/4): 10.7-13.3 bytes. A Go map[uint32][]uint32
+// factor (kept between 3/5 and 3/4 once the table passes 75 MB, 3/8 and 3/4
+// before): 10.7-13.3 bytes, up to 21 in a small table. A Go map[uint32][]uint32
 // costs 50+ bytes per entry plus the slice headers.
 //
 // Equal keys are stored in separate slots of the same probe run; lookups walk
@@ -65,9 +66,10 @@ func (s *segment) next(i int) int {
 	return i
 }
 
-// insert adds (key, val); val must be below 2^32-1. A segment grows by
-// 1.25x at 3/4 load, so the load stays in [3/5, 3/4]: 10.7-13.3 bytes per
-// entry. (Growing by 2x would leave it between 3/8 and 3/4, up to 21 bytes.)
+// insert adds (key, val); val must be below 2^32-1. A segment grows at 3/4
+// load (see segmentSlots): by 1.25x once large, so the load stays in
+// [3/5, 3/4], 10.7-13.3 bytes per entry; by 2x while small, between 3/8 and
+// 3/4, up to 21 bytes.
 func (t *multiTable) insert(key, val uint32) {
 	s := t.room(uint64(key) * 0x9E3779B97F4A7C15)
 	s.put(uint64(key)<<32 | uint64(val+1))
@@ -119,9 +121,10 @@ func (s *segment) put(e uint64) {
 	}
 }
 
-// grow enlarges the segment by a quarter (or creates it) and reinserts
-// every entry: each entry is moved about four times over the table's life.
-// With an arena, large segments live off the heap.
+// grow enlarges the segment (see segmentSlots) or creates it, and
+// reinserts every entry: in a large table each entry is moved about four
+// times over the table's life. With an arena, large segments live off the
+// heap.
 //
 // Segment i's sizes are segment 0's times 1.25^(i/tableSegs). Segments fill
 // at the same pace: with equal sizes, all would grow within a few thousand
@@ -130,7 +133,7 @@ func (s *segment) put(e uint64) {
 // one at a time.
 func (s *segment) grow(mem *arena, i int) {
 	old := s.slots
-	n := int(minTableSlots * math.Pow(1.25, float64(s.grows)+float64(i)/tableSegs))
+	n := segmentSlots(s.grows, i)
 	s.grows++
 	if mem != nil {
 		s.slots = mem.words(n)
@@ -146,6 +149,22 @@ func (s *segment) grow(mem *arena, i int) {
 		mem.free(firstWord(old))
 	}
 }
+
+// segmentSlots is the size of segment i after g grows: doubling up to
+// doublingGrows grows, by a quarter after. Every grow maps fresh memory and
+// moves the segment's entries; doubling while the table is small moves each
+// entry about once instead of four times, for at most 75 MB of slots at up
+// to 21 bytes an entry (not 13). Large tables keep the quarter.
+func segmentSlots(g, i int) int {
+	stagger := float64(i) / tableSegs
+	if g <= doublingGrows {
+		return int(minTableSlots * math.Pow(2, float64(g)) * math.Pow(1.25, stagger))
+	}
+	return int(minTableSlots * math.Pow(2, doublingGrows) * math.Pow(1.25, float64(g-doublingGrows)+stagger))
+}
+
+// doublingGrows is how many times a segment doubles: to 128k slots (1 MB).
+const doublingGrows = 13
 
 // touch loads the slot that each key's probe run starts at. In a large
 // table each such load misses the caches and the TLB; made together, with
