@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -269,6 +270,9 @@ func TestCorpusLayout(t *testing.T) {
 			}
 			if dict[path] && !dictEnc {
 				t.Errorf("row group %d column %s should be dictionary-encoded: %v", rg, path, cc.Encodings())
+			}
+			if path == "source_line" && (dictEnc || !slices.Contains(cc.Encodings(), parquet.Encodings.DeltaBinaryPacked)) {
+				t.Errorf("row group %d column source_line: %v, want delta-encoded without a dictionary", rg, cc.Encodings())
 			}
 			delete(plain, path)
 			delete(dict, path)

@@ -96,8 +96,9 @@ type written struct {
 // newBatcher opens a Parquet file writer. plainCols are column paths (dotted,
 // Parquet naming) whose values are mostly unique text: they are written
 // without dictionary encoding and without min/max statistics, which for long
-// texts cost time and footer space and help no query.
-func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []string) (*batcher, error) {
+// texts cost time and footer space and help no query. props are further
+// column properties.
+func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []string, props ...parquet.WriterProperty) (*batcher, error) {
 	opts, codec, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -107,7 +108,7 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 	if level == 0 {
 		level = compress.DefaultCompressionLevel
 	}
-	props := []parquet.WriterProperty{
+	props = append([]parquet.WriterProperty{
 		parquet.WithAllocator(opts.Allocator),
 		parquet.WithCompression(codec),
 		parquet.WithCompressionLevel(level),
@@ -115,7 +116,7 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 		parquet.WithDictionaryDefault(true),
 		// Row groups are cut by bytes below, never by row count.
 		parquet.WithMaxRowGroupLength(1 << 40),
-	}
+	}, props...)
 	for _, c := range plainCols {
 		props = append(props, parquet.WithDictionaryFor(c, false), parquet.WithStatsFor(c, false))
 	}
