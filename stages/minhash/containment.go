@@ -169,7 +169,7 @@ func (c *ContainmentIndex) N() int { return c.sh.n }
 // n-grams; 0 means the text is shorter than n words and can never match
 // (check it by exact comparison instead). Adding an id twice is an error.
 func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
-	hc := c.hitCounter()
+	hc := c.counter()
 	set := c.sh.appendDistinct(nil, text, &hc.distinct)
 	c.scratch.Put(hc)
 	c.mu.Lock()
@@ -267,7 +267,7 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 	c.ensureBuilt()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	hc := c.hitCounter()
+	hc := c.counter()
 	if len(hc.counts) < len(c.sizes) {
 		hc.counts = make([]uint32, len(c.sizes))
 	}
@@ -338,9 +338,9 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 	return out
 }
 
-// hitCounter returns scratch space for one query or Add; put it back in
+// counter returns scratch space for one query or Add; put it back in
 // c.scratch.
-func (c *ContainmentIndex) hitCounter() *hitCounter {
+func (c *ContainmentIndex) counter() *hitCounter {
 	if hc, ok := c.scratch.Get().(*hitCounter); ok {
 		return hc
 	}

@@ -98,6 +98,7 @@ func (l *loaded) load() {
 	t.ready.Store(true)
 }
 
+// lookup returns the named encoding's entry of the registry.
 func lookup(encoding string) (*loaded, error) {
 	l, ok := registry[encoding]
 	if !ok {
@@ -178,13 +179,6 @@ func loadRanks(file string) (map[string]uint32, error) {
 		return nil, fmt.Errorf("scan %s: %w", file, err)
 	}
 	return ranks, nil
-}
-
-func newTokenizer(name string, ranks map[string]uint32, next func(string, int) int) *Tokenizer {
-	t := &Tokenizer{name: name, next: next}
-	t.fill(ranks)
-	t.ready.Store(true)
-	return t
 }
 
 // fill builds the tables of vocabulary ranks.
