@@ -18,7 +18,8 @@ import (
 //     noise (a standard deviation of 0.004 at 0.8 over 128 values) is small
 //     next to the sampling error of 128 permutations (0.035 at 0.8);
 //   - one 32-bit hash per band in a shared open-addressing table (8 bytes per
-//     band over a load factor of 0.6-0.75: 10.7-13.3 bytes). Two different
+//     band over a load factor of 0.6-0.75: 10.7-13.3 bytes; up to 21 while
+//     the table is under about 75 MB, see multiTable). Two different
 //     bands may hash alike; such a false candidate costs one similarity
 //     computation and is dropped by the caller's verification;
 //   - unless the ids are 0, 1, 2, ... in insertion order (a Deduper's
@@ -29,7 +30,8 @@ import (
 //
 // It never keeps texts. At the defaults (128 permutations, 20 bands) this is
 // 128 + 213..267 = 341-395 bytes per document with ordinal ids, 19-23 more
-// with others (BenchmarkIndexMemory and TestIndexMemoryPerDoc measure it).
+// with others, once past about 250k documents (BenchmarkIndexMemory and
+// TestIndexMemoryPerDoc measure it).
 // The signatures and large table segments are off the Go heap (see arena).
 // A growing table segment briefly holds old and new slots (+25% of one
 // 64th of the table). Exact Jaccard verification needs
