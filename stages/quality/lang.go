@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"maps"
 	"math"
 	"strings"
 
@@ -51,7 +52,7 @@ var funcWords = func() *shortkey.Table {
 			m[w] |= 1 << l
 		}
 	}
-	return shortkey.New(m, 4)
+	return shortkey.New(maps.All(m), 4)
 }()
 
 // fastLanguage is the fast path: a language and its confidence, or "".

@@ -6,7 +6,10 @@
 // three cache misses per lookup in a large table, where this takes one.
 package shortkey
 
-import "math/bits"
+import (
+	"iter"
+	"math/bits"
+)
 
 // Table is an immutable map from strings of 1 to 8 bytes to uint32 values,
 // safe for concurrent use.
@@ -24,12 +27,13 @@ type slot struct {
 // MaxLen is the longest string a Table holds.
 const MaxLen = 8
 
-// New builds a table of the entries of m whose keys are 1 to MaxLen bytes
-// long (others are left out), at most 1/spread full: 2 keeps a miss to a
-// probe or two, 4 for tables small enough that space does not matter.
-func New(m map[string]uint32, spread int) *Table {
+// New builds a table of the entries whose keys are 1 to MaxLen bytes long
+// (others are left out), at most 1/spread full: 2 keeps a miss to a probe
+// or two, 4 for tables small enough that space does not matter. It reads
+// entries twice, and a key given twice keeps its last value.
+func New(entries iter.Seq2[string, uint32], spread int) *Table {
 	n := 0
-	for k := range m {
+	for k := range entries {
 		if len(k) > 0 && len(k) <= MaxLen {
 			n++
 		}
@@ -37,13 +41,13 @@ func New(m map[string]uint32, spread int) *Table {
 	size := 1 << max(4, bits.Len(uint(spread*n)))
 	t := &Table{slots: make([]slot, size), shift: uint8(64 - bits.TrailingZeros(uint(size)))}
 	mask := uint64(size - 1)
-	for k, v := range m {
+	for k, v := range entries {
 		if len(k) == 0 || len(k) > MaxLen {
 			continue
 		}
 		key := Pack(k)
 		i := t.home(key, len(k))
-		for t.slots[i].n != 0 {
+		for t.slots[i].n != 0 && (t.slots[i].key != key || t.slots[i].n != uint32(len(k))) {
 			i = (i + 1) & mask
 		}
 		t.slots[i] = slot{key: key, val: v, n: uint32(len(k))}

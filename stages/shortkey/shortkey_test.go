@@ -2,6 +2,7 @@ package shortkey
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -19,7 +20,7 @@ func TestGetAgreesWithMap(t *testing.T) {
 		m[string(b)] = rng.Uint32()
 	}
 	m["a long key of more than eight bytes"] = 7
-	tab := New(m, 2)
+	tab := New(maps.All(m), 2)
 	for k, v := range m {
 		for _, probe := range []string{k, k + "\x00", k + "q", k[:len(k)-1], "\x00" + k} {
 			want, wok := m[probe]

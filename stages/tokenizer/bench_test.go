@@ -141,3 +141,19 @@ func tiktokenGo(tb testing.TB, enc string) *tiktoken.Tiktoken {
 	refEncoders[enc] = t
 	return t
 }
+
+// BenchmarkLoad parses an embedded vocabulary and builds the tables, as the
+// first use of an encoding does (o200k_base: 200k tokens).
+func BenchmarkLoad(b *testing.B) {
+	for _, enc := range []string{CL100KBase, O200KBase} {
+		b.Run(enc, func(b *testing.B) {
+			for b.Loop() {
+				l := &loaded{tok: &Tokenizer{name: enc, next: specs[enc].next, done: make(chan struct{})}}
+				l.once.Do(l.load)
+				if l.tok.err != nil {
+					b.Fatal(l.tok.err)
+				}
+			}
+		})
+	}
+}

@@ -23,6 +23,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"github.com/tuneprep/tuneprep/stages/shortkey"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,14 +46,14 @@ const (
 // use.
 type Tokenizer struct {
 	name   string
-	ready  atomic.Bool   // the tables below are set
-	done   chan struct{} // closed when they are, or when loading failed
-	err    error         // why loading failed, once done is closed
-	ranks  map[string]uint32
-	short  *shortkey.Table  // the tokens of at most 8 bytes (one probe, not a map's two or three misses)
-	tokens []string         // tokens[rank]: the bytes of a token, for Decode
-	maxLen int              // length of the longest token
-	pairs  *[1 << 16]uint32 // pairs[a<<8|b]: rank of the two-byte token ab, or noRank
+	ready  atomic.Bool       // the tables below are set
+	done   chan struct{}     // closed when they are, or when loading failed
+	err    error             // why loading failed, once done is closed
+	ranks  map[string]uint32 // the tokens of more than 8 bytes
+	short  *shortkey.Table   // the others (one probe, not a map's two or three misses)
+	tokens []string          // tokens[rank]: the bytes of a token, for Decode
+	maxLen int               // length of the longest token
+	pairs  *[1 << 16]uint32  // pairs[a<<8|b]: rank of the two-byte token ab, or noRank
 	cache  *pieceCache
 	// next returns the end of the split-pattern match starting at s[i].
 	next func(s string, i int) int
@@ -89,12 +91,12 @@ func (l *loaded) load() {
 	t := l.tok
 	defer close(t.done)
 	bmpOnce.Do(buildBMP)
-	ranks, err := loadRanks(specs[t.name].file)
+	tokens, err := loadTokens(specs[t.name].file)
 	if err != nil {
 		t.err = fmt.Errorf("tokenizer: load %s: %w", t.name, err)
 		return
 	}
-	t.fill(ranks)
+	t.fill(tokens)
 	t.ready.Store(true)
 }
 
@@ -147,67 +149,102 @@ func (t *Tokenizer) wait() {
 	}
 }
 
-// loadRanks parses an embedded .tiktoken file: one "base64(token) rank" per line.
-func loadRanks(file string) (map[string]uint32, error) {
-	data, err := assets.Assets.ReadFile(file)
+// loadTokens parses an embedded .tiktoken file, one "base64(token) rank"
+// per line, into the tokens by rank; a rank no line gives is "". The tokens
+// share one string: 200k small allocations, and the fresh pages they take,
+// were most of the time of a run of a few records.
+func loadTokens(file string) ([]string, error) {
+	f, err := assets.Assets.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("read embedded vocabulary: %w", err)
 	}
-	ranks := make(map[string]uint32, bytes.Count(data, []byte{'\n'})+1)
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	buf := make([]byte, 0, 256)
-	for line := 1; sc.Scan(); line++ {
-		tok, num, ok := bytes.Cut(sc.Bytes(), []byte{' '})
-		if !ok {
-			if len(sc.Bytes()) == 0 {
-				continue
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read embedded vocabulary: %w", err)
+	}
+	// Read through a small buffer, not whole: a copy of the file would be
+	// 3.6 MB of fresh pages for o200k_base.
+	br := bufio.NewReaderSize(f, 64<<10)
+	type entry struct{ off, n, rank uint32 }
+	entries := make([]entry, 0, info.Size()/12) // a line is about 12 bytes
+	decoded := make([]byte, 0, info.Size()*3/4) // the tokens, back to back
+	top := uint32(0)
+	for line := 1; ; line++ {
+		l, err := br.ReadSlice('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s line %d: %w", file, line, err)
+		}
+		eof := err == io.EOF
+		l = bytes.TrimSuffix(l, []byte{'\n'})
+		if len(l) == 0 {
+			if eof {
+				break
 			}
+			continue
+		}
+		tok, num, ok := bytes.Cut(l, []byte{' '})
+		if !ok {
 			return nil, fmt.Errorf("%s line %d: missing rank", file, line)
 		}
-		buf = buf[:base64.StdEncoding.DecodedLen(len(tok))]
-		n, err := base64.StdEncoding.Decode(buf, tok)
+		off := len(decoded)
+		decoded = slices.Grow(decoded, base64.StdEncoding.DecodedLen(len(tok)))
+		n, err := base64.StdEncoding.Decode(decoded[off:off+base64.StdEncoding.DecodedLen(len(tok))], tok)
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", file, line, err)
 		}
+		decoded = decoded[:off+n]
 		r, err := strconv.ParseUint(string(num), 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%s line %d: %w", file, line, err)
+		if err != nil || r >= maxRank {
+			return nil, fmt.Errorf("%s line %d: rank %q: want a number below %d", file, line, num, maxRank)
 		}
-		ranks[string(buf[:n])] = uint32(r)
+		entries = append(entries, entry{uint32(off), uint32(n), uint32(r)})
+		top = max(top, uint32(r))
+		if eof {
+			break
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("scan %s: %w", file, err)
+	all := string(decoded)
+	tokens := make([]string, top+1)
+	for _, e := range entries {
+		tokens[e.rank] = all[e.off : e.off+e.n]
 	}
-	return ranks, nil
+	return tokens, nil
 }
 
-// fill builds the tables of vocabulary ranks.
-func (t *Tokenizer) fill(ranks map[string]uint32) {
-	t.ranks, t.tokens = ranks, byRank(ranks)
-	t.pairs, t.cache, t.short = new([1 << 16]uint32), newPieceCache(), shortkey.New(ranks, 2)
+// maxRank bounds the ranks of a vocabulary file (o200k_base has 200k).
+const maxRank = 1 << 22
+
+// fill builds the tables of the tokens by rank.
+func (t *Tokenizer) fill(tokens []string) {
+	t.tokens, t.cache = tokens, newPieceCache()
+	t.pairs = new([1 << 16]uint32)
 	for i := range t.pairs {
 		t.pairs[i] = noRank
 	}
-	for tok, r := range ranks {
-		t.maxLen = max(t.maxLen, len(tok))
-		if len(tok) == 2 {
-			t.pairs[uint16(tok[0])<<8|uint16(tok[1])] = r
+	long := 0
+	for _, tok := range tokens {
+		if len(tok) > shortkey.MaxLen {
+			long++
 		}
 	}
-}
-
-// byRank inverts the vocabulary. Ranks are dense, so a slice suffices; a gap
-// is left empty and rejected by Decode.
-func byRank(ranks map[string]uint32) []string {
-	n := 0
-	for _, r := range ranks {
-		n = max(n, int(r)+1)
+	t.ranks = make(map[string]uint32, long)
+	for r, tok := range tokens {
+		t.maxLen = max(t.maxLen, len(tok))
+		switch {
+		case len(tok) == 2:
+			t.pairs[uint16(tok[0])<<8|uint16(tok[1])] = uint32(r)
+		case len(tok) > shortkey.MaxLen:
+			t.ranks[tok] = uint32(r)
+		}
 	}
-	tokens := make([]string, n)
-	for tok, r := range ranks {
-		tokens[r] = tok
-	}
-	return tokens
+	t.short = shortkey.New(func(yield func(string, uint32) bool) {
+		for r, tok := range tokens {
+			if !yield(tok, uint32(r)) {
+				return
+			}
+		}
+	}, 2)
 }
 
 // Name returns the encoding name, e.g. "cl100k_base".
