@@ -22,15 +22,17 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"github.com/tuneprep/tuneprep/stages/shortkey"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/pkoukk/tiktoken-go-loader/assets"
+
+	"github.com/tuneprep/tuneprep/stages/shortkey"
 )
 
 // Encoding names accepted by Get.
@@ -204,7 +206,7 @@ func loadTokens(file string) ([]string, error) {
 			break
 		}
 	}
-	all := string(decoded)
+	all := unsafe.String(unsafe.SliceData(decoded), len(decoded)) // decoded is not written again
 	tokens := make([]string, top+1)
 	for _, e := range entries {
 		tokens[e.rank] = all[e.off : e.off+e.n]
