@@ -41,3 +41,26 @@ func TestGetAgreesWithMap(t *testing.T) {
 		t.Fatal("a key over MaxLen was stored")
 	}
 }
+
+// A key given twice keeps its last value, in one slot.
+func TestNewRepeatedKey(t *testing.T) {
+	tab := New(func(yield func(string, uint32) bool) {
+		for i, k := range []string{"ab", "abc", "ab"} {
+			if !yield(k, uint32(i)) {
+				return
+			}
+		}
+	}, 2)
+	if v, ok := Get(tab, "ab"); !ok || v != 2 {
+		t.Errorf(`Get("ab") = %d, %v; want 2, true`, v, ok)
+	}
+	used := 0
+	for _, s := range tab.slots {
+		if s.n != 0 {
+			used++
+		}
+	}
+	if used != 2 {
+		t.Errorf("%d slots used, want 2", used)
+	}
+}
