@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestSortPostings checks the radix sort against slices.SortFunc on uniform
+// TestSortPostings checks the radix sort against a stable sort on uniform
 // hashes, on hashes that share their top bytes or are all equal (the
 // recursion must reach the last byte and stop), and on short runs.
 func TestSortPostings(t *testing.T) {
