@@ -42,19 +42,16 @@ type Stage struct {
 
 // New validates cfg.
 func New(cfg Config) (*Stage, error) {
-	switch cfg.Compression {
-	case "zstd", "snappy", "gzip", "none":
-	default:
-		return nil, fmt.Errorf("compression: %q is not zstd, snappy, gzip or none", cfg.Compression)
-	}
-	maxLevel := 0 // snappy and none have no levels: the setting is ignored
+	maxLevel := 0
 	switch cfg.Compression {
 	case "zstd":
 		maxLevel = 22
 	case "gzip":
 		maxLevel = 9
-	default:
+	case "snappy", "none": // no levels: the setting is ignored
 		cfg.CompressionLevel = 0
+	default:
+		return nil, fmt.Errorf("compression: %q is not zstd, snappy, gzip or none", cfg.Compression)
 	}
 	if cfg.CompressionLevel < 0 || cfg.CompressionLevel > maxLevel {
 		return nil, fmt.Errorf("compression_level: %d is not 0 (the codec's default) to %d for %s", cfg.CompressionLevel, maxLevel, cfg.Compression)
