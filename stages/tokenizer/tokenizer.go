@@ -189,9 +189,9 @@ func loadTokens(file string) ([]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s line %d: missing rank", file, line)
 		}
-		off := len(decoded)
-		decoded = slices.Grow(decoded, base64.StdEncoding.DecodedLen(len(tok)))
-		n, err := base64.StdEncoding.Decode(decoded[off:off+base64.StdEncoding.DecodedLen(len(tok))], tok)
+		off, most := len(decoded), base64.StdEncoding.DecodedLen(len(tok))
+		decoded = slices.Grow(decoded, most)
+		n, err := base64.StdEncoding.Decode(decoded[off:off+most], tok)
 		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", file, line, err)
 		}
