@@ -170,8 +170,9 @@ func (c *ContainmentIndex) N() int { return c.sh.n }
 // (check it by exact comparison instead). Adding an id twice is an error.
 func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	hc := c.counter()
-	set := c.sh.appendDistinct(nil, text, &hc.distinct)
-	c.scratch.Put(hc)
+	defer c.scratch.Put(hc)
+	hc.set = c.sh.appendDistinct(hc.set[:0], text, &hc.distinct)
+	set := hc.set // copied into pending below
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if id == 1<<32-1 {
