@@ -61,7 +61,7 @@ type Counter interface {
 // candidates of each pool (at most pool per bank) and nothing per other
 // record: validation and test records are in the split stage's shared index
 // (with no EvalIndex, in its own: 4 bytes per record and per n-gram that is
-// not boilerplate, 20-28 per distinct n-gram).
+// not boilerplate, 16-20 per distinct n-gram).
 type Stage struct {
 	cfg    Config
 	count  Counter

@@ -32,8 +32,8 @@ import (
 //
 // The index is an inverted index in compressed sparse row form: sorted
 // distinct 64-bit n-gram hashes, an offset per hash, and the reference ids
-// per hash (none kept for boilerplate), and a hash table over the sorted
-// hashes: 20-28 bytes per distinct n-gram plus 4 bytes per (n-gram,
+// per hash (none kept for boilerplate), and a directory of the sorted
+// hashes by their top bits: 16-20 bytes per distinct n-gram plus 4 bytes per (n-gram,
 // reference) pair that is not boilerplate, plus 4 bytes per reference id
 // (ids should be small and dense: each concurrent query also counts hits in
 // an array of 4 bytes per id). No texts. Counts are exact up to 64-bit hash
@@ -42,8 +42,8 @@ import (
 // Postings are merged into the sorted arrays in batches as they are added:
 // those waiting take at most half the bytes of the arrays (or 32 MB), and a
 // merge holds the old arrays and the new ones. Add all references before querying:
-// the first query after an Add merges the last batch and rebuilds the hash
-// table. QueryEither is safe for concurrent use.
+// the first query after an Add merges the last batch and rebuilds the
+// directory. QueryEither is safe for concurrent use.
 type ContainmentIndex struct {
 	sh      *Shingler
 	maxRefs int
@@ -55,12 +55,12 @@ type ContainmentIndex struct {
 	// added.
 	pending  []posting
 	minMerge int      // minMerge unless a test says otherwise
-	stale    bool     // lookup does not index keys yet
+	stale    bool     // dir does not index keys yet
 	keys     []uint64 // distinct n-gram hashes, ascending
 	offs     []uint32 // refs[offs[i]:offs[i+1]] hold keys[i]; empty for boilerplate
 	refs     []uint32 // reference ids per key, in no set order
-	lookup   []uint32 // open addressing: key's top bits -> index into keys, +1
-	shift    uint8    // 64 - log2(len(lookup))
+	dir      []uint32 // dir[p]: the first key whose top bits are p or more; one more than the buckets
+	shift    uint8    // 64 - log2(buckets)
 	bpKeys   []uint64 // boilerplate n-grams, ascending (a subset of keys)
 	bpRefs   []uint32 // bpKeys[i] is in bpRefs[i] references
 	sizes    []uint32 // reference id -> 1 + its n-grams that are not boilerplate; 0: not added
@@ -278,7 +278,7 @@ func (c *ContainmentIndex) query(text string, threshold float64, by direction) [
 		return nil
 	}
 	// Four passes, so that the cache misses of one pass overlap instead of
-	// queueing behind each other: load each n-gram's hash table slot, then
+	// queueing behind each other: load each n-gram's directory entry, then
 	// find the n-grams and load their offsets, then load the first posting
 	// of each list (a list is about one cache line, at a random place in a
 	// large array), then walk the postings.
@@ -497,33 +497,37 @@ func (b *builder) boilerplate(h uint64, refs uint32, fresh ...[]uint32) {
 	}
 }
 
-// buildLookup indexes keys in a power-of-two table at most half full. Keys
-// are uniform 64-bit hashes, so their top bits are the home slot.
+// buildLookup indexes keys by their top bits: the keys of bucket p are
+// keys[dir[p]:dir[p+1]]. Keys are sorted uniform 64-bit hashes, so a
+// bucket holds about one key, and the directory takes 4-8 bytes a key
+// where a hash table at most half full took 8-16, for the same loads: one
+// in the directory, one in keys.
 func (c *ContainmentIndex) buildLookup() {
-	bits := uint8(4)
-	for 1<<bits < 2*len(c.keys) {
+	bits := uint8(1)
+	for 1<<bits < len(c.keys) {
 		bits++
 	}
-	c.lookup, c.shift = make([]uint32, 1<<bits), 64-bits
-	mask := uint64(len(c.lookup) - 1)
+	c.dir, c.shift = make([]uint32, 1<<bits+1), 64-bits
+	p := 0
 	for k, h := range c.keys {
-		i := h >> c.shift
-		for c.lookup[i] != 0 {
-			i = (i + 1) & mask
+		for ; p <= int(h>>c.shift); p++ {
+			c.dir[p] = uint32(k)
 		}
-		c.lookup[i] = uint32(k + 1)
+	}
+	for ; p < len(c.dir); p++ {
+		c.dir[p] = uint32(len(c.keys))
 	}
 }
 
-// touch loads the hash table slot of each n-gram in set (see
+// touch loads the directory entry of each n-gram in set (see
 // multiTable.touch).
 func (c *ContainmentIndex) touch(set []uint64) {
-	if len(c.keys) == 0 { // never built: no table
+	if len(c.keys) == 0 { // never built: no directory
 		return
 	}
 	var or uint32
 	for _, h := range set {
-		or |= c.lookup[h>>c.shift]
+		or |= c.dir[h>>c.shift]
 	}
 	keep(uint64(or))
 }
@@ -533,14 +537,11 @@ func (c *ContainmentIndex) find(h uint64) (int, bool) {
 	if len(c.keys) == 0 {
 		return 0, false
 	}
-	mask := uint64(len(c.lookup) - 1)
-	for i := h >> c.shift; ; i = (i + 1) & mask {
-		v := c.lookup[i]
-		if v == 0 {
-			return 0, false
-		}
-		if c.keys[v-1] == h {
-			return int(v - 1), true
+	p := h >> c.shift
+	for i, end := c.dir[p], c.dir[p+1]; i < end; i++ {
+		if c.keys[i] == h {
+			return int(i), true
 		}
 	}
+	return 0, false
 }

@@ -3,8 +3,10 @@ package minhash
 import (
 	"encoding/csv"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -218,5 +220,44 @@ func TestContainmentEmpty(t *testing.T) {
 	c.Add(0, "too short")
 	if ms := c.QueryEither("one two three four five six seven", 0.5); ms != nil {
 		t.Fatalf("index of a short reference: %v", ms)
+	}
+}
+
+// TestContainmentDirectory checks find against the sorted keys it indexes:
+// keys crowded into a few buckets, keys at both ends of the hash range,
+// and hashes that fall between keys or into empty buckets.
+func TestContainmentDirectory(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 3, 100, 5000} {
+		keys := []uint64{0, 1<<64 - 1}
+		for len(keys) < n+2 {
+			h := r.Uint64()
+			if r.IntN(3) == 0 { // crowd: the same top bits as another key
+				h = keys[r.IntN(len(keys))]&^0xffff | h&0xffff
+			}
+			keys = append(keys, h)
+		}
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
+		c := &ContainmentIndex{keys: keys}
+		c.buildLookup()
+		if len(c.dir)-1 < len(keys) || len(c.dir)-1 >= 2*max(len(keys), 2) {
+			t.Errorf("%d keys: %d buckets, want 1-2 per key", len(keys), len(c.dir)-1)
+		}
+		for i, h := range keys {
+			if got, ok := c.find(h); !ok || got != i {
+				t.Fatalf("%d keys: find(%#x) = %d, %v; want %d", len(keys), h, got, ok, i)
+			}
+		}
+		for range 10_000 {
+			h := r.Uint64()
+			if h&1 == 0 {
+				h = keys[r.IntN(len(keys))] ^ 1<<r.IntN(20) // near a key
+			}
+			_, want := slices.BinarySearch(keys, h)
+			if _, ok := c.find(h); ok != want {
+				t.Fatalf("%d keys: find(%#x) found %v, want %v", len(keys), h, ok, want)
+			}
+		}
 	}
 }

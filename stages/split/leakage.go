@@ -47,7 +47,7 @@ type LeakPair struct {
 // training record is checked against every evaluation record at the end,
 // whatever their order. Memory per evaluation record is its ID plus 9
 // bytes (5 here, 4 for its size in the index) and its share of the index:
-// 4 bytes per n-gram that is not boilerplate, 20-28 per distinct n-gram.
+// 4 bytes per n-gram that is not boilerplate, 16-20 per distinct n-gram.
 // Nothing per training record.
 //
 // With a Share the index is offered to a later stage (the few-shot
