@@ -22,6 +22,12 @@ func (t *Tokenizer) rank(piece string) uint32 {
 		}
 		return noRank
 	}
+	if len(piece) <= shortkey.WideMax {
+		if r, ok := t.wide.Get(piece); ok {
+			return r
+		}
+		return noRank
+	}
 	if len(piece) > t.maxLen {
 		return noRank
 	}

@@ -1,8 +1,12 @@
 package tokenizer
 
-import "testing"
+import (
+	"testing"
 
-// The flat table agrees with the vocabulary on every token of at most 8
+	"github.com/tuneprep/tuneprep/stages/shortkey"
+)
+
+// The flat tables agree with the vocabulary on every token of at most 16
 // bytes, and on pieces that are not tokens: a token with a zero byte or
 // another byte appended or cut off (keys are zero-padded, so a length mix-up
 // would show there). Longer tokens come from the map.
@@ -20,7 +24,7 @@ func TestShortTableAgreesWithVocabulary(t *testing.T) {
 		}
 		checked, absent := 0, 0
 		for piece, r := range vocab {
-			if len(piece) > 8 {
+			if len(piece) > shortkey.WideMax {
 				if got := tok.rank(piece); got != r {
 					t.Fatalf("%s: rank(%q) = %d, want %d", enc, piece, got, r)
 				}
@@ -31,7 +35,7 @@ func TestShortTableAgreesWithVocabulary(t *testing.T) {
 			}
 			checked++
 			for _, other := range []string{piece + "\x00", piece + "q", piece[:len(piece)-1], "\x00" + piece} {
-				if len(other) == 0 || len(other) > 8 {
+				if len(other) == 0 || len(other) > shortkey.WideMax {
 					continue
 				}
 				want, ok := vocab[other]

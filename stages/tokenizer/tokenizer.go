@@ -51,8 +51,9 @@ type Tokenizer struct {
 	ready  atomic.Bool       // the tables below are set
 	done   chan struct{}     // closed when they are, or when loading failed
 	err    error             // why loading failed, once done is closed
-	ranks  map[string]uint32 // the tokens of more than 8 bytes
-	short  *shortkey.Table   // the others (one probe, not a map's two or three misses)
+	ranks  map[string]uint32 // the tokens of more than 16 bytes
+	short  *shortkey.Table   // the tokens of 1-8 bytes (one probe, not a map's two or three misses)
+	wide   *shortkey.Wide    // the tokens of 9-16 bytes (one probe too)
 	tokens []string          // tokens[rank]: the bytes of a token, for Decode
 	maxLen int               // length of the longest token
 	pairs  *[1 << 16]uint32  // pairs[a<<8|b]: rank of the two-byte token ab, or noRank
@@ -226,7 +227,7 @@ func (t *Tokenizer) fill(tokens []string) {
 	}
 	long := 0
 	for _, tok := range tokens {
-		if len(tok) > shortkey.MaxLen {
+		if len(tok) > shortkey.WideMax {
 			long++
 		}
 	}
@@ -236,17 +237,18 @@ func (t *Tokenizer) fill(tokens []string) {
 		switch {
 		case len(tok) == 2:
 			t.pairs[uint16(tok[0])<<8|uint16(tok[1])] = uint32(r)
-		case len(tok) > shortkey.MaxLen:
+		case len(tok) > shortkey.WideMax:
 			t.ranks[tok] = uint32(r)
 		}
 	}
-	t.short = shortkey.New(func(yield func(string, uint32) bool) {
+	byRank := func(yield func(string, uint32) bool) {
 		for r, tok := range tokens {
 			if !yield(tok, uint32(r)) {
 				return
 			}
 		}
-	}, 2)
+	}
+	t.short, t.wide = shortkey.New(byRank, 2), shortkey.NewWide(byRank, 2)
 }
 
 // Name returns the encoding name, e.g. "cl100k_base".
