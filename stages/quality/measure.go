@@ -1,7 +1,6 @@
 package quality
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -226,9 +225,7 @@ func (m *measures) token(tok string) {
 // uint64, lower-cased and trimmed of quotes, brackets and closing
 // punctuation there.
 func (m *measures) wordHits(tok string) {
-	var buf [8]byte
-	copy(buf[:], tok)
-	k, n := lowerASCII8(binary.LittleEndian.Uint64(buf[:])), len(tok)
+	k, n := lowerASCII8(shortkey.Pack(tok)), len(tok)
 	for n > 0 && isOpenPunct(byte(k)) {
 		k >>= 8
 		n--

@@ -55,13 +55,23 @@ func New(entries iter.Seq2[string, uint32], spread int) *Table {
 	return t
 }
 
-// Pack packs a string of at most 8 bytes into a key as GetPacked takes it.
+// Pack packs a string of at most 8 bytes into a key as GetPacked takes it:
+// two overlapping 4-byte loads, or three single bytes, whose shared bytes
+// agree (no loop, and no store of the bytes to reload them as a word).
 func Pack[S string | []byte](s S) uint64 {
-	var k uint64
-	for i := len(s) - 1; i >= 0; i-- {
-		k = k<<8 | uint64(s[i])
+	switch n := len(s); {
+	case n >= 4:
+		return uint64(le32(s[:4])) | uint64(le32(s[n-4:]))<<(8*(n-4))
+	case n > 0:
+		return uint64(s[0]) | uint64(s[n/2])<<(8*(n/2)) | uint64(s[n-1])<<(8*(n-1))
 	}
-	return k
+	return 0
+}
+
+// le32 reads the first 4 bytes of s little-endian (one load once compiled).
+func le32[S string | []byte](s S) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // home is the first slot of key's probe run: the top bits of a Fibonacci

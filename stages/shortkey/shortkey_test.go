@@ -1,6 +1,7 @@
 package shortkey
 
 import (
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -141,4 +142,25 @@ func BenchmarkWide(b *testing.B) {
 		}
 		_ = sum
 	})
+}
+
+// Pack is the string's bytes, little-endian, zero above them: what an
+// 8-byte load of the zero-padded string gives.
+func TestPack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := range MaxLen + 1 {
+		for range 100 {
+			var buf [8]byte
+			for i := range n {
+				buf[i] = byte(rng.Uint32())
+			}
+			want := binary.LittleEndian.Uint64(buf[:])
+			if got := Pack(string(buf[:n])); got != want {
+				t.Fatalf("Pack(%x) = %#x, want %#x", buf[:n], got, want)
+			}
+			if got := Pack(buf[:n]); got != want {
+				t.Fatalf("Pack([]byte %x) = %#x, want %#x", buf[:n], got, want)
+			}
+		}
+	}
 }
