@@ -400,8 +400,17 @@ func (c *ContainmentIndex) merge() {
 	p := c.pending
 	// By n-gram only: the order of an n-gram's references changes no count.
 	sortPostings(p)
-	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)+len(p)/4), offs: make([]uint32, 0, len(c.keys)+len(p)/4+1),
-		refs: make([]uint32, 0, len(c.refs)+len(p)/2)}
+	// Room for every n-gram and posting the merge can keep, so that no
+	// append copies the arrays again (a third of a merge's time when the
+	// room was guessed).
+	fresh := 0 // distinct n-grams pending
+	for k := range p {
+		if k == 0 || p[k].h != p[k-1].h {
+			fresh++
+		}
+	}
+	b := builder{c: c, keys: make([]uint64, 0, len(c.keys)+fresh), offs: make([]uint32, 0, len(c.keys)+fresh+1),
+		refs: make([]uint32, 0, len(c.refs)+len(p))}
 	var ids []uint32 // the pending references of the n-gram at hand
 	i, j := 0, 0     // next old n-gram, next old boilerplate n-gram
 	for lo := 0; lo < len(p) || i < len(c.keys); {
