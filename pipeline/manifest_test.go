@@ -14,14 +14,17 @@ import (
 // run.json written with its inputs streamed is byte for byte what
 // marshalling the whole manifest gives, whatever the config holds.
 func TestManifestStreamedInputs(t *testing.T) {
-	for _, n := range []int{0, 1, 3} {
+	for _, n := range []int{0, 1, 3, 5} {
 		m := &schemas.RunManifest{Tool: "tuneprep", Version: "dev",
 			Config: map[string]any{"input": map[string]any{"include": []string{"\n  \"inputs\": [],\n", "x"}},
 				"inputs": "a key named like the field"},
 			Outputs: []schemas.FileEntry{{Path: "out.jsonl", Bytes: 3, SHA256: "ab"}},
 			Stages:  []schemas.StageSummary{}, Gates: []schemas.Gate{}, GateResults: []schemas.GateResult{}, Splits: []schemas.SplitSummary{}}
+		// Paths with what JSON escapes: quotes, HTML, control characters,
+		// bytes that are not UTF-8, U+2028.
+		odd := []string{"dir/f\"%d\".txt", "<a&b>/%d.txt", "tab\there\n%d\x01", "bad\xff\xfe%d", "line\u2028sep/é%d.txt"}
 		for i := range n {
-			m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf("dir/f\"%d\".txt", i), Bytes: int64(i), SHA256: [32]byte{0, 0xff, byte(i)}})
+			m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf(odd[i%len(odd)], i), Bytes: int64(i) << (10 * i), SHA256: [32]byte{0, 0xff, byte(i)}})
 		}
 		out, err := openOutput(filepath.Join(t.TempDir(), "out"))
 		if err != nil {
@@ -84,4 +87,26 @@ func BenchmarkOutFileWrite(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkManifestInputs writes run.json for a run over 100,000 input
+// files, the serial step that ends a run.
+func BenchmarkManifestInputs(b *testing.B) {
+	m := &schemas.RunManifest{Tool: "tuneprep", Version: "dev", Config: map[string]any{}}
+	for i := range 100_000 {
+		m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf("contracts/folder-%02d/contract-%06d.txt", i%13, i), Bytes: int64(1000 + i), SHA256: [32]byte{byte(i), byte(i >> 8)}})
+	}
+	for b.Loop() {
+		out, err := openOutput(filepath.Join(b.TempDir(), "out"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		env := &Env{out: out}
+		if err := writeManifest(env, m); err != nil {
+			b.Fatal(err)
+		}
+		env.closeAll()
+		out.abort()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*m.Inputs.Len()), "ns/input")
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/tuneprep/tuneprep/schemas"
@@ -251,18 +253,15 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	}
 	at += len(open)
 	f.Write(b[:at])
-	indent := []byte("\n    ")
+	var e []byte
 	i := 0
 	for in := range m.Inputs.All() {
-		e, err := json.MarshalIndent(in, "    ", "  ")
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("%s: %w", manifestName, err)
-		}
 		if i++; i > 1 {
-			f.Write([]byte{','})
+			e = append(e[:0], ',')
+		} else {
+			e = e[:0]
 		}
-		f.Write(indent)
+		e = appendInput(append(e, "\n    "...), in)
 		f.Write(e)
 	}
 	f.Write([]byte("\n  "))
@@ -270,6 +269,21 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	f.Write([]byte{'\n'})
 	f.SetRecords(1)
 	return f.Close()
+}
+
+// appendInput appends in as json.MarshalIndent(in, "    ", "  ") writes
+// it, at a tenth of the cost: run.json lists every input file, and
+// marshalling, compacting and indenting each was a serial 0.3 s at the end
+// of a run over 100k files.
+func appendInput(dst []byte, in schemas.InputFile) []byte {
+	path, _ := json.Marshal(in.Path) // a string always marshals
+	dst = append(dst, "{\n      \"path\": "...)
+	dst = append(dst, path...)
+	dst = append(dst, ",\n      \"bytes\": "...)
+	dst = strconv.AppendInt(dst, in.Bytes, 10)
+	dst = append(dst, ",\n      \"sha256\": \""...)
+	dst = hex.AppendEncode(dst, in.SHA256[:])
+	return append(dst, "\"\n    }"...)
 }
 
 // writeJSON writes v as indented JSON to a new output file.
