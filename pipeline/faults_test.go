@@ -79,3 +79,40 @@ func TestMissedCloseErrorFailsRun(t *testing.T) {
 		t.Errorf("beside the output: %v", entries)
 	}
 }
+
+// A file that fails to sync fails the run, though its Close returned
+// before the sync: run.json, the last file written, and a report written
+// before it. The previous output stays, nothing is left beside it.
+func TestSyncErrorFailsRun(t *testing.T) {
+	for _, name := range []string{manifestName, "reports/"} {
+		out := filepath.Join(t.TempDir(), "out")
+		if _, err := Run(context.Background(), RunOptions{Plan: Plan{Source: &counter{n: 5}}, OutDir: out}); err != nil {
+			t.Fatal(err)
+		}
+		if name == "reports/" {
+			reports, err := os.ReadDir(filepath.Join(out, "reports"))
+			if err != nil || len(reports) == 0 {
+				t.Fatalf("no reports: %v", err)
+			}
+			name += reports[0].Name()
+		}
+		before := readFile(t, filepath.Join(out, manifestName))
+		syncFile = func(f *os.File) error {
+			if strings.HasSuffix(filepath.ToSlash(f.Name()), "/"+name) {
+				return syscall.EIO
+			}
+			return f.Sync()
+		}
+		_, err := Run(context.Background(), RunOptions{Plan: Plan{Source: &counter{n: 7}}, OutDir: out})
+		syncFile = (*os.File).Sync
+		if !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "sync "+name) {
+			t.Fatalf("%s: Run = %v, want EIO syncing it", name, err)
+		}
+		if readFile(t, filepath.Join(out, manifestName)) != before {
+			t.Errorf("%s: the previous output changed", name)
+		}
+		if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 1 {
+			t.Errorf("%s: beside the output: %v", name, entries)
+		}
+	}
+}

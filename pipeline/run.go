@@ -205,6 +205,10 @@ func run(ctx context.Context, opts RunOptions, out *output, started time.Time) (
 	if err := writeManifest(env, m); err != nil {
 		return nil, err
 	}
+	// Every file is on the disk before the output is committed.
+	if err := env.closeAll(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
