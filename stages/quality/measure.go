@@ -332,7 +332,7 @@ const (
 func hashString(s string) uint64 {
 	h := fnvOffset ^ uint64(len(s))*fnvPrime
 	for ; len(s) >= 8; s = s[8:] {
-		h = (h ^ le64(s)) * 0x9E3779B97F4A7C15
+		h = (h ^ shortkey.Load64(s)) * 0x9E3779B97F4A7C15
 		h ^= h >> 29
 	}
 	if len(s) > 0 {
@@ -344,11 +344,4 @@ func hashString(s string) uint64 {
 		h ^= h >> 29
 	}
 	return h * fnvPrime
-}
-
-// le64 is the first 8 bytes of s, little-endian (one load once compiled).
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

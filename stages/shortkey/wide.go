@@ -59,11 +59,12 @@ func NewWide(entries iter.Seq2[string, uint32], spread int) *Wide {
 // with the first (two loads, no loop).
 func packWide(s string) (lo, hi uint64) {
 	n := len(s)
-	return le64(s[:8]), le64(s[n-8:]) >> (8 * (WideMax - n))
+	return Load64(s[:8]), Load64(s[n-8:]) >> (8 * (WideMax - n))
 }
 
-// le64 reads the 8 bytes of s little-endian (the compiler makes it one load).
-func le64(s string) uint64 {
+// Load64 reads the first 8 bytes of s little-endian (the compiler makes it
+// one load).
+func Load64(s string) uint64 {
 	_ = s[7]
 	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
