@@ -292,7 +292,7 @@ func (o *OutFile) Path() string { return o.rel }
 // Close flushes the file, then syncs and closes it on a goroutine of its
 // own: the files a run ends with reach the disk together, not one after
 // another (their syncs were a serial tenth of a second at the end of a
-// run over 100k contracts). Close returns the flush's error; Wait returns
+// run over 100k contracts). Close returns the flush's error; wait returns
 // the sync's too, and Run waits for every file before it commits the
 // output, so a file that did not reach the disk fails the run. Close is
 // safe to call twice: the second call returns the first one's error.
@@ -324,9 +324,9 @@ func (o *OutFile) Close() error {
 // syncFile syncs a closed output file (a test makes it fail).
 var syncFile = (*os.File).Sync
 
-// Wait closes the file if Close was not called, waits until it is synced
+// wait closes the file if Close was not called, waits until it is synced
 // and closed, and returns the first error of its flush, sync or close.
-func (o *OutFile) Wait() error {
+func (o *OutFile) wait() error {
 	if err := o.Close(); err != nil {
 		return err
 	}
@@ -377,7 +377,7 @@ func (e *Env) closeAll() error {
 	}
 	var first error
 	for _, f := range e.files {
-		if err := f.Wait(); err != nil && first == nil {
+		if err := f.wait(); err != nil && first == nil {
 			first = err
 		}
 	}

@@ -260,10 +260,9 @@ func writeManifest(env *Env, m *schemas.RunManifest) error {
 	var e []byte
 	i := 0
 	for in := range m.Inputs.All() {
+		e = e[:0]
 		if i++; i > 1 {
-			e = append(e[:0], ',')
-		} else {
-			e = e[:0]
+			e = append(e, ',')
 		}
 		e = appendInput(append(e, "\n    "...), in)
 		f.Write(e)

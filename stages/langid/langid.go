@@ -88,7 +88,7 @@ func decode(data []byte) (*model, error) {
 		return nil, err
 	}
 	// The gzip trailer gives the size (mod 2^32): one buffer of that size,
-	// not ReadAll's doubling, which cleared and copied 50 MB for 20.
+	// not ReadAll's doubling, which cleared and copied about twice the 5.5 MB.
 	raw := make([]byte, 0, int(binary.LittleEndian.Uint32(data[len(data)-4:])))
 	if raw, err = readAllInto(z, raw); err != nil {
 		return nil, err
