@@ -87,12 +87,15 @@ func decode(data []byte) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The gzip trailer gives the size (mod 2^32): one buffer of that size,
-	// not ReadAll's doubling, which cleared and copied about twice the 5.5 MB.
-	raw := make([]byte, 0, int(binary.LittleEndian.Uint32(data[len(data)-4:])))
-	if raw, err = readAllInto(z, raw); err != nil {
+	// The gzip trailer gives the size (mod 2^32): one buffer of that size
+	// (and room to read the end), not ReadAll's doubling, which cleared and
+	// copied about twice the 5.5 MB.
+	var buf bytes.Buffer
+	buf.Grow(int(binary.LittleEndian.Uint32(data[len(data)-4:])) + bytes.MinRead)
+	if _, err := buf.ReadFrom(z); err != nil {
 		return nil, err
 	}
+	raw := buf.Bytes()
 	if !bytes.HasPrefix(raw, []byte(magic)) {
 		return nil, errors.New("not a tuneprep-langid-1 file")
 	}
@@ -155,23 +158,6 @@ func decode(data []byte) (*model, error) {
 	}
 	m.buildRules()
 	return m, nil
-}
-
-// readAllInto appends all of r to dst, growing dst only past its capacity.
-func readAllInto(r io.Reader, dst []byte) ([]byte, error) {
-	for {
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		n, err := r.Read(dst[len(dst):cap(dst)])
-		dst = dst[:len(dst)+n]
-		if err == io.EOF {
-			return dst, nil
-		}
-		if err != nil {
-			return dst, err
-		}
-	}
 }
 
 type reader struct {
