@@ -26,12 +26,7 @@ func onDevFull(t *testing.T, f *OutFile) {
 // An output file whose write fails says so, naming it, at Close and at
 // every Close after: Run's closeAll sees a failure its writer missed.
 func TestOutFileErrorSticks(t *testing.T) {
-	o, err := openOutput(filepath.Join(t.TempDir(), "out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.abort()
-	env := &Env{out: o}
+	env := stagedEnv(t)
 	f, err := env.Create("finetune/train.jsonl")
 	if err != nil {
 		t.Fatal(err)

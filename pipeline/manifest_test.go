@@ -26,16 +26,12 @@ func TestManifestStreamedInputs(t *testing.T) {
 		for i := range n {
 			m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf(odd[i%len(odd)], i), Bytes: int64(i) << (10 * i), SHA256: [32]byte{0, 0xff, byte(i)}})
 		}
-		out, err := openOutput(filepath.Join(t.TempDir(), "out"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := &Env{out: out}
+		env := stagedEnv(t)
 		if err := writeManifest(env, m); err != nil {
 			t.Fatal(err)
 		}
 		env.closeAll()
-		got, err := os.ReadFile(filepath.Join(out.tmp, manifestName))
+		got, err := os.ReadFile(filepath.Join(env.out.tmp, manifestName))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,19 +39,25 @@ func TestManifestStreamedInputs(t *testing.T) {
 		if string(got) != string(want)+"\n" {
 			t.Fatalf("%d inputs: streamed run.json differs:\n%s\nwant:\n%s", n, got, want)
 		}
-		out.abort()
 	}
 }
 
-// newOutFile creates rel in a new staging output that the test discards.
-func newOutFile(tb testing.TB, rel string) *OutFile {
+// stagedEnv returns an Env over a new staging output that the test
+// discards.
+func stagedEnv(tb testing.TB) *Env {
 	tb.Helper()
 	out, err := openOutput(filepath.Join(tb.TempDir(), "out"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { out.abort() })
-	f, err := (&Env{out: out}).Create(rel)
+	return &Env{out: out}
+}
+
+// newOutFile creates rel in a new staging output that the test discards.
+func newOutFile(tb testing.TB, rel string) *OutFile {
+	tb.Helper()
+	f, err := stagedEnv(tb).Create(rel)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -97,16 +99,11 @@ func BenchmarkManifestInputs(b *testing.B) {
 		m.Inputs.Add(schemas.InputFile{Path: fmt.Sprintf("contracts/folder-%02d/contract-%06d.txt", i%13, i), Bytes: int64(1000 + i), SHA256: [32]byte{byte(i), byte(i >> 8)}})
 	}
 	for b.Loop() {
-		out, err := openOutput(filepath.Join(b.TempDir(), "out"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		env := &Env{out: out}
+		env := stagedEnv(b)
 		if err := writeManifest(env, m); err != nil {
 			b.Fatal(err)
 		}
 		env.closeAll()
-		out.abort()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*m.Inputs.Len()), "ns/input")
 }
