@@ -61,15 +61,15 @@ func New(entries iter.Seq2[string, uint32], spread int) *Table {
 func Pack[S string | []byte](s S) uint64 {
 	switch n := len(s); {
 	case n >= 4:
-		return uint64(le32(s[:4])) | uint64(le32(s[n-4:]))<<(8*(n-4))
+		return uint64(load32(s[:4])) | uint64(load32(s[n-4:]))<<(8*(n-4))
 	case n > 0:
 		return uint64(s[0]) | uint64(s[n/2])<<(8*(n/2)) | uint64(s[n-1])<<(8*(n-1))
 	}
 	return 0
 }
 
-// le32 reads the first 4 bytes of s little-endian (one load once compiled).
-func le32[S string | []byte](s S) uint32 {
+// load32 reads the first 4 bytes of s little-endian (one load once compiled).
+func load32[S string | []byte](s S) uint32 {
 	_ = s[3]
 	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
