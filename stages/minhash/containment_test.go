@@ -225,7 +225,8 @@ func TestContainmentEmpty(t *testing.T) {
 
 // TestContainmentDirectory checks find against the sorted keys it indexes:
 // keys crowded into a few buckets, keys at both ends of the hash range,
-// and hashes that fall between keys or into empty buckets.
+// and hashes that fall between keys or into empty buckets; and bpRank
+// against a count of the boilerplate keys (those without postings).
 func TestContainmentDirectory(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 2, 3, 100, 5000} {
@@ -239,8 +240,21 @@ func TestContainmentDirectory(t *testing.T) {
 		}
 		slices.Sort(keys)
 		keys = slices.Compact(keys)
-		c := &ContainmentIndex{keys: keys}
+		offs := make([]uint32, len(keys)+1)
+		for k := range keys {
+			offs[k+1] = offs[k] + uint32(r.IntN(3)) // 0: boilerplate
+		}
+		c := &ContainmentIndex{keys: keys, offs: offs}
 		c.buildLookup()
+		rank := uint32(0)
+		for k := range keys {
+			if offs[k] == offs[k+1] {
+				if got := c.bpRank(uint32(k)); got != rank {
+					t.Fatalf("%d keys: bpRank(%d) = %d, want %d", len(keys), k, got, rank)
+				}
+				rank++
+			}
+		}
 		if len(c.dir)-1 < len(keys) || len(c.dir)-1 >= 2*max(len(keys), 2) {
 			t.Errorf("%d keys: %d buckets, want 1-2 per key", len(keys), len(c.dir)-1)
 		}
