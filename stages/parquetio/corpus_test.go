@@ -379,3 +379,49 @@ func TestCorpusWriteErrorSurfaces(t *testing.T) {
 		}
 	}
 }
+
+// TestCorpusOneEncodingPerChunk writes more distinct source paths and
+// labels than a dictionary page holds by default (1 MB). arrow-go writes a
+// column chunk's page encodings from a Go map, in random order, so a chunk
+// whose dictionary fell back to plain pages (two data encodings) made the
+// footer, and the file, differ from run to run. Every chunk must have one
+// data encoding, and the same documents the same bytes.
+func TestCorpusOneEncodingPerChunk(t *testing.T) {
+	const dictionaryPage = 2 // PageType DICTIONARY_PAGE in the Parquet format
+	docs := make([]*schemas.Document, 60_000)
+	for i := range docs {
+		docs[i] = &schemas.Document{ID: fmt.Sprintf("d%06d", i),
+			Source: schemas.Source{Path: fmt.Sprintf("contracts/warranty/c%032d.txt", i), Line: 0},
+			Label:  fmt.Sprintf("label-%020d", i), Text: "a short text",
+			Fields: schemas.Fields{{Name: "text", Value: "a short text"}}}
+	}
+	first := writeCorpus(t, docs, WriterOptions{})
+	rdr, err := file.NewParquetReader(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	for g := range rdr.NumRowGroups() {
+		rg := rdr.MetaData().RowGroup(g)
+		for c := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data := 0
+			for _, st := range cc.EncodingStats() {
+				if st.PageType != dictionaryPage {
+					data++
+				}
+			}
+			if data > 1 {
+				t.Errorf("row group %d, column %s: %d data page encodings %v, want 1", g, cc.PathInSchema(), data, cc.EncodingStats())
+			}
+		}
+	}
+	for range 3 {
+		if again := writeCorpus(t, docs, WriterOptions{}); !bytes.Equal(again, first) {
+			t.Fatal("the same documents written twice differ")
+		}
+	}
+}

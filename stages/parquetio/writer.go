@@ -3,6 +3,7 @@ package parquetio
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -114,6 +115,13 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 		parquet.WithCompressionLevel(level),
 		parquet.WithCreatedBy(CreatedBy),
 		parquet.WithDictionaryDefault(true),
+		// A dictionary never falls back to plain pages. arrow-go writes a
+		// column chunk's page encodings from a Go map, in random order: a
+		// chunk with both dictionary and plain data pages made the footer
+		// differ from run to run (100k contracts' source paths did). The
+		// dictionary is bounded by the row group instead; the columns of
+		// mostly unique text have none (plainCols).
+		parquet.WithDictionaryPageSizeLimit(math.MaxInt32),
 		// Row groups are cut by bytes below, never by row count.
 		parquet.WithMaxRowGroupLength(1 << 40),
 	}, props...)
