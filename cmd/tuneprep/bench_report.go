@@ -30,8 +30,9 @@ type benchResult struct {
 	// the records read: the state a run keeps per record.
 	PeakLiveMB         float64 `json:"peak_live_heap_mb"`
 	LiveBytesPerRecord float64 `json:"live_bytes_per_record"`
-	// OffHeapMB is the near-duplicate index kept off the Go heap (the dedup
-	// report's index_off_heap_bytes); StateBytesPerRecord adds it to the
+	// OffHeapMB is the indexes kept off the Go heap: near-duplicate (the
+	// dedup report's index_off_heap_bytes) and leakage (the split report's
+	// leakage.index.off_heap_bytes); StateBytesPerRecord adds it to the
 	// peak live heap, per record read: all the state a run keeps.
 	OffHeapMB           float64      `json:"index_off_heap_mb"`
 	StateBytesPerRecord float64      `json:"state_bytes_per_record"`
@@ -94,12 +95,17 @@ func (m measured) fill(res *benchResult, out string) error {
 			return fmt.Errorf("bench: %s: %w", filepath.Base(p), err)
 		}
 		res.Stages = append(res.Stages, benchStage{Stage: r.Stage, BusySeconds: r.Timing.BusySeconds})
-		if r.Stage == "dedup" {
+		if r.Stage == "dedup" || r.Stage == "split" {
 			var st struct {
 				OffHeap int64 `json:"index_off_heap_bytes"`
+				Leakage struct {
+					Index struct {
+						OffHeap int64 `json:"off_heap_bytes"`
+					} `json:"index"`
+				} `json:"leakage"`
 			}
 			if raw, err := json.Marshal(r.Stats); err == nil && json.Unmarshal(raw, &st) == nil {
-				res.OffHeapMB = round2(float64(st.OffHeap) / 1e6)
+				res.OffHeapMB = round2(res.OffHeapMB + float64(st.OffHeap+st.Leakage.Index.OffHeap)/1e6)
 			}
 		}
 		total += r.Timing.BusySeconds
@@ -168,6 +174,6 @@ func printBenchTable(w io.Writer, results []benchResult) {
 	}
 	if len(results) > 0 {
 		r := results[0]
-		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; state B/rec: the largest heap a GC left live plus the MinHash index off the heap, per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
+		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; state B/rec: the largest heap a GC left live plus the indexes off the heap (near-duplicate and leakage), per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
 	}
 }

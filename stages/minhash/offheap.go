@@ -27,13 +27,22 @@ const offheapMin = 64 << 10
 
 func newArena() *arena { return &arena{regions: map[*byte][]byte{}} }
 
-// words returns n zeroed uint64s.
-func (a *arena) words(n int) []uint64 {
-	b := a.alloc(8 * n)
-	if b == nil {
-		return make([]uint64, n)
+// table returns n zeroed values of T, a type without pointers: off the
+// heap when a is not nil and they take offheapMin bytes or more.
+func table[T any](a *arena, n int) []T {
+	if a != nil {
+		if b := a.alloc(n * int(unsafe.Sizeof(*new(T)))); b != nil {
+			return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), n)
+		}
 	}
-	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n)
+	return make([]T, n)
+}
+
+// freeTable frees s, a table from a, if it is off the heap.
+func freeTable[T any](a *arena, s []T) {
+	if a != nil && cap(s) > 0 {
+		a.free(unsafe.Pointer(unsafe.SliceData(s)))
+	}
 }
 
 // bytes returns an empty slice with capacity n.
@@ -101,15 +110,10 @@ func (a *arena) release() {
 
 // mapped returns the bytes mapped now.
 func (a *arena) mapped() int64 {
+	if a == nil {
+		return 0
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.size
-}
-
-// firstWord is the address a words slice was mapped at, for free.
-func firstWord(s []uint64) unsafe.Pointer {
-	if cap(s) == 0 {
-		return nil
-	}
-	return unsafe.Pointer(unsafe.SliceData(s))
 }

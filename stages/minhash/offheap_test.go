@@ -62,19 +62,64 @@ func TestIndexOffHeap(t *testing.T) {
 
 func TestArenaSmallTablesOnHeap(t *testing.T) {
 	a := newArena()
-	w := a.words(16)
+	w := table[uint64](a, 16)
 	b := a.bytes(100)
 	if len(w) != 16 || cap(b) != 100 || a.mapped() != 0 {
 		t.Fatalf("small tables: %d words, %d bytes capacity, %d mapped", len(w), cap(b), a.mapped())
 	}
-	a.free(firstWord(w)) // not the arena's: nothing happens
-	big := a.words(1 << 14)
+	freeTable(a, w) // not the arena's: nothing happens
+	big := table[uint64](a, 1<<14)
 	big[len(big)-1] = 7
 	if runtime.GOOS != "windows" && a.mapped() != 8<<14 {
 		t.Fatalf("mapped %d, want %d", a.mapped(), 8<<14)
 	}
-	a.free(firstWord(big))
+	freeTable(a, big)
 	if a.mapped() != 0 {
 		t.Fatalf("mapped %d after free", a.mapped())
 	}
+}
+
+// TestContainmentOffHeap checks that a containment index keeps its large
+// tables off the heap, frees each table a merge replaces (what is mapped
+// is exactly the tables in use), and unmaps them all once unreachable.
+func TestContainmentOffHeap(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no mapped memory on windows")
+	}
+	c := mustContainment(t, 5)
+	c.minMerge = 1 << 14 // many merges
+	r := rand.New(rand.NewPCG(7, 8))
+	var kept string
+	for i := range 20_000 {
+		text := templatedText(r, 40)
+		if i == 123 {
+			kept = text
+		}
+		if _, err := c.Add(uint32(i), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.ensureBuilt()
+	var want int64
+	for _, bytes := range []int{8 * cap(c.keys), 4 * cap(c.offs), 4 * cap(c.refs), 16 * cap(c.pending), 4 * cap(c.dir)} {
+		if bytes >= offheapMin {
+			want += int64(bytes)
+		}
+	}
+	mem := c.mem
+	if got := mem.mapped(); got != want || want < 1<<20 {
+		t.Fatalf("mapped %d bytes, want the %d of the tables in use", got, want)
+	}
+	if m := c.QueryEither(kept, 1); len(m) != 1 || m[0].ID != 123 {
+		t.Fatalf("a reference's own text found %v, want reference 123", m)
+	}
+	c = nil
+	for range 50 {
+		runtime.GC()
+		if mem.mapped() == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("an unreachable index still maps %d bytes", mem.mapped())
 }

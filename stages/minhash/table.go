@@ -135,19 +135,13 @@ func (s *segment) grow(mem *arena, i int) {
 	old := s.slots
 	n := segmentSlots(s.grows, i)
 	s.grows++
-	if mem != nil {
-		s.slots = mem.words(n)
-	} else {
-		s.slots = make([]uint64, n)
-	}
+	s.slots = table[uint64](mem, n)
 	for _, e := range old {
 		if e != 0 {
 			s.put(e)
 		}
 	}
-	if mem != nil {
-		mem.free(firstWord(old))
-	}
+	freeTable(mem, old)
 }
 
 // segmentSlots is the size of segment i after g grows: doubling up to
