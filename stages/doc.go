@@ -41,6 +41,7 @@
 //   - langid: language identification, lingua-go's low-accuracy detector rebuilt on its models (quality)
 //   - lengthdist: exact length distributions (percentiles, counts under a limit) in memory per distinct length
 //   - minhash: shingling, MinHash signatures, the LSH near-duplicate index and the containment index
+//   - offheap: large tables of plain data kept outside the Go heap, in mapped memory and huge pages (the indexes, the Parquet writer's buffers)
 //   - parquetio: reads Parquet files into records and writes the corpus file
 //   - pii: PII and secret detectors and the replacer that rewrites what they find
 //   - pricing: model training limits and prices, and the cost of a fine-tuning run or a few-shot bank

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
 )
 
 // ContainmentIndex answers "which reference texts contain this text?" (the
@@ -54,7 +56,7 @@ type ContainmentIndex struct {
 	// as the index; on the heap each page of them was faulted in one at a
 	// time, 10-20 us a page on this project's VM (a third of a run's page
 	// faults at 100k contracts).
-	mem *arena
+	mem *offheap.Arena
 
 	mu sync.RWMutex
 	// pending are the postings added since the last merge into the sorted
@@ -155,8 +157,8 @@ func NewContainmentIndex(n int, cfg ShingleConfig) (*ContainmentIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &ContainmentIndex{sh: sh, maxRefs: DefaultMaxRefs, minMerge: minMerge, mem: newArena()}
-	runtime.AddCleanup(c, (*arena).release, c.mem)
+	c := &ContainmentIndex{sh: sh, maxRefs: DefaultMaxRefs, minMerge: minMerge, mem: offheap.New()}
+	runtime.AddCleanup(c, (*offheap.Arena).Release, c.mem)
 	return c, nil
 }
 
@@ -206,7 +208,7 @@ func (c *ContainmentIndex) Add(id uint32, text string) (int, error) {
 	// at once. The first batch is small, so that a run of a few records
 	// does not clear 32 MB (0.2 s here).
 	if c.pending == nil {
-		c.pending = table[posting](c.mem, c.batchCap())[:0]
+		c.pending = offheap.Table[posting](c.mem, c.batchCap())[:0]
 	}
 	if len(c.pending)+len(set) > cap(c.pending) && len(c.pending) > 0 {
 		c.merge() // and make room for the next batch
@@ -378,7 +380,7 @@ func (c *ContainmentIndex) Stats() IndexStats {
 	st := IndexStats{References: c.nrefs, Ngrams: len(c.keys), Postings: int64(len(c.refs)),
 		MaxRefs: c.maxRefs, Boilerplate: len(c.bpRefs), Top: slices.Clone(c.top),
 		Queries: c.queries.Load(), QueryNgrams: c.queryNgrams.Load(), Visited: c.visited.Load(),
-		BoilerplateHits: c.bpHits.Load(), Skipped: c.skipped.Load(), OffHeap: c.mem.mapped()}
+		BoilerplateHits: c.bpHits.Load(), Skipped: c.skipped.Load(), OffHeap: c.mem.Mapped()}
 	for _, n := range c.bpRefs {
 		st.BoilerplatePostings += int64(n)
 	}
@@ -425,8 +427,8 @@ func (c *ContainmentIndex) merge() {
 			fresh++
 		}
 	}
-	b := builder{c: c, keys: table[uint64](c.mem, len(c.keys)+fresh)[:0], offs: table[uint32](c.mem, len(c.keys)+fresh+1)[:0],
-		refs: table[uint32](c.mem, len(c.refs)+len(p))[:0]}
+	b := builder{c: c, keys: offheap.Table[uint64](c.mem, len(c.keys)+fresh)[:0], offs: offheap.Table[uint32](c.mem, len(c.keys)+fresh+1)[:0],
+		refs: offheap.Table[uint32](c.mem, len(c.refs)+len(p))[:0]}
 	var ids []uint32 // the pending references of the n-gram at hand
 	i, j := 0, 0     // next old n-gram, next old boilerplate n-gram
 	for lo := 0; lo < len(p) || i < len(c.keys); {
@@ -458,16 +460,16 @@ func (c *ContainmentIndex) merge() {
 		b.offs = append(b.offs, uint32(len(b.refs)))
 		b.refs = append(append(b.refs, olds...), ids...)
 	}
-	freeTable(c.mem, c.keys)
-	freeTable(c.mem, c.offs)
-	freeTable(c.mem, c.refs)
+	offheap.FreeTable(c.mem, c.keys)
+	offheap.FreeTable(c.mem, c.offs)
+	offheap.FreeTable(c.mem, c.refs)
 	c.keys, c.offs, c.refs = b.keys, append(b.offs, uint32(len(b.refs))), b.refs
 	c.bpRefs = b.bpRefs
 	c.top = b.top
 	// Room for the next batch, so that appends do not copy it as it grows.
 	if next := c.batchCap(); cap(c.pending) < next || cap(c.pending) > 2*next {
-		freeTable(c.mem, c.pending)
-		c.pending = table[posting](c.mem, next)[:0]
+		offheap.FreeTable(c.mem, c.pending)
+		c.pending = offheap.Table[posting](c.mem, next)[:0]
 	}
 	c.pending = c.pending[:0]
 	c.stale = true
@@ -534,8 +536,8 @@ func (c *ContainmentIndex) buildLookup() {
 	for 1<<width < len(c.keys) {
 		width++
 	}
-	freeTable(c.mem, c.dir)
-	c.dir, c.shift = table[uint32](c.mem, 1<<width+1), 64-width
+	offheap.FreeTable(c.mem, c.dir)
+	c.dir, c.shift = offheap.Table[uint32](c.mem, 1<<width+1), 64-width
 	p := 0
 	for k, h := range c.keys {
 		for ; p <= int(h>>c.shift); p++ {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"runtime"
 	"slices"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
 )
 
 // Index is an LSH index over compact MinHash signatures.
@@ -60,7 +62,7 @@ type Index struct {
 	full int64
 	// mem holds the signature slab and the large table segments off the
 	// heap; Release frees it.
-	mem *arena
+	mem *offheap.Arena
 }
 
 // BucketCap is the most documents one band bucket keeps: the first ones
@@ -75,7 +77,7 @@ type Index struct {
 const BucketCap = 32
 
 // chunkDocs signatures per slab chunk (2 MB at 128 permutations of a byte:
-// one huge page, see hugePage): the slab never reallocates, so its overhead
+// one huge page): the slab never reallocates, so its overhead
 // is at most one chunk.
 const chunkDocs = 16384
 
@@ -95,20 +97,20 @@ func newIndex(p Params) (*Index, error) {
 	if p.Bands < 1 || p.Rows < 1 || p.Bands*p.Rows > p.NumPerm {
 		return nil, fmt.Errorf("minhash: index bands %d x rows %d: want >= 1 and bands*rows <= num_perm %d", p.Bands, p.Rows, p.NumPerm)
 	}
-	x := &Index{params: p, mem: newArena(), dense: true}
+	x := &Index{params: p, mem: offheap.New(), dense: true}
 	x.bySlot.mem, x.bands.mem = x.mem, x.mem
-	runtime.AddCleanup(x, (*arena).release, x.mem)
+	runtime.AddCleanup(x, (*offheap.Arena).Release, x.mem)
 	return x, nil
 }
 
 // OffHeap returns the bytes of the index's tables kept off the Go heap
 // (counted in Bytes too): what heap statistics do not show.
-func (x *Index) OffHeap() int64 { return x.mem.mapped() }
+func (x *Index) OffHeap() int64 { return x.mem.Mapped() }
 
 // Release frees the index's memory off the heap at once, rather than when
 // the index becomes unreachable; the index must not be used after it.
 func (x *Index) Release() {
-	x.mem.release()
+	x.mem.Release()
 	*x = Index{params: x.params, mem: x.mem, dense: true}
 }
 
@@ -144,7 +146,7 @@ func (x *Index) insert(id uint64, sig Signature) error {
 		return fmt.Errorf("minhash: insert %d: index full", id)
 	}
 	if int(slot)%chunkDocs == 0 {
-		x.chunks = append(x.chunks, x.mem.bytes(chunkDocs*k))
+		x.chunks = append(x.chunks, x.mem.Bytes(chunkDocs*k))
 	}
 	c := &x.chunks[len(x.chunks)-1]
 	for _, v := range sig {

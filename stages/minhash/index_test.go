@@ -182,7 +182,7 @@ func measureIndexMemory(t testing.TB, n int) (heapPerDoc, heldPerDoc float64) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	// What the index holds on the heap and in memory it mapped itself.
-	heap := float64(after.HeapAlloc) - float64(before.HeapAlloc) + float64(x.mem.mapped())
+	heap := float64(after.HeapAlloc) - float64(before.HeapAlloc) + float64(x.mem.Mapped())
 	runtime.KeepAlive(x)
 	return heap / float64(n), float64(x.Bytes()) / float64(n)
 }

@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
 )
 
 // TestIndexOffHeap: a large index keeps its tables in mapped memory, which
@@ -22,8 +24,8 @@ func TestIndexOffHeap(t *testing.T) {
 		}
 	}
 	mem := x.mem
-	if runtime.GOOS != "windows" && mem.mapped() < int64(len(sigs))*int64(p.NumPerm) {
-		t.Fatalf("%d bytes mapped for %d signatures", mem.mapped(), len(sigs))
+	if runtime.GOOS != "windows" && mem.Mapped() < int64(len(sigs))*int64(p.NumPerm) {
+		t.Fatalf("%d bytes mapped for %d signatures", mem.Mapped(), len(sigs))
 	}
 	for _, i := range []int{0, 9999, 19999} {
 		found := false
@@ -35,8 +37,8 @@ func TestIndexOffHeap(t *testing.T) {
 		}
 	}
 	x.Release()
-	if mem.mapped() != 0 || x.Len() != 0 || len(x.query(nil, sigs[0])) != 0 {
-		t.Fatalf("after Release: %d bytes mapped, %d documents", mem.mapped(), x.Len())
+	if mem.Mapped() != 0 || x.Len() != 0 || len(x.query(nil, sigs[0])) != 0 {
+		t.Fatalf("after Release: %d bytes mapped, %d documents", mem.Mapped(), x.Len())
 	}
 
 	y := mustIndex(t, p)
@@ -46,30 +48,11 @@ func TestIndexOffHeap(t *testing.T) {
 		}
 	}
 	mem = y.mem
-	if mem.mapped() == 0 && runtime.GOOS != "windows" {
+	if mem.Mapped() == 0 && runtime.GOOS != "windows" {
 		t.Fatal("nothing mapped")
 	}
 	y = nil
 	waitUnmapped(t, mem)
-}
-
-func TestArenaSmallTablesOnHeap(t *testing.T) {
-	a := newArena()
-	w := table[uint64](a, 16)
-	b := a.bytes(100)
-	if len(w) != 16 || cap(b) != 100 || a.mapped() != 0 {
-		t.Fatalf("small tables: %d words, %d bytes capacity, %d mapped", len(w), cap(b), a.mapped())
-	}
-	freeTable(a, w) // not the arena's: nothing happens
-	big := table[uint64](a, 1<<14)
-	big[len(big)-1] = 7
-	if runtime.GOOS != "windows" && a.mapped() != 8<<14 {
-		t.Fatalf("mapped %d, want %d", a.mapped(), 8<<14)
-	}
-	freeTable(a, big)
-	if a.mapped() != 0 {
-		t.Fatalf("mapped %d after free", a.mapped())
-	}
 }
 
 // TestContainmentOffHeap checks that a containment index keeps its large
@@ -95,12 +78,12 @@ func TestContainmentOffHeap(t *testing.T) {
 	c.ensureBuilt()
 	var want int64
 	for _, bytes := range []int{8 * cap(c.keys), 4 * cap(c.offs), 4 * cap(c.refs), 16 * cap(c.pending), 4 * cap(c.dir)} {
-		if bytes >= offheapMin {
+		if bytes >= offheap.MinBytes {
 			want += int64(bytes)
 		}
 	}
 	mem := c.mem
-	if got := mem.mapped(); got != want || want < 1<<20 {
+	if got := mem.Mapped(); got != want || want < 1<<20 {
 		t.Fatalf("mapped %d bytes, want the %d of the tables in use", got, want)
 	}
 	if m := c.QueryEither(kept, 1); len(m) != 1 || m[0].ID != 123 {
@@ -112,14 +95,14 @@ func TestContainmentOffHeap(t *testing.T) {
 
 // waitUnmapped collects garbage until mem, the arena of an index just
 // dropped, maps nothing (its cleanup ran), for at most half a second.
-func waitUnmapped(t *testing.T, mem *arena) {
+func waitUnmapped(t *testing.T, mem *offheap.Arena) {
 	t.Helper()
 	for range 50 {
 		runtime.GC()
-		if mem.mapped() == 0 {
+		if mem.Mapped() == 0 {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Errorf("an unreachable index still maps %d bytes", mem.mapped())
+	t.Errorf("an unreachable index still maps %d bytes", mem.Mapped())
 }

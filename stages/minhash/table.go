@@ -1,6 +1,10 @@
 package minhash
 
-import "math"
+import (
+	"math"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
+)
 
 // multiTable is an open-addressing multimap from a 32-bit key to 32-bit
 // values, with linear probing. Each slot is one uint64, key<<32 | (value+1),
@@ -21,7 +25,7 @@ type multiTable struct {
 	segs [tableSegs]segment
 	n    int
 	// mem holds the large segments off the heap (nil: all on the heap).
-	mem *arena
+	mem *offheap.Arena
 }
 
 // segment is one open-addressing table of a multiTable.
@@ -131,17 +135,17 @@ func (s *segment) put(e uint64) {
 // documents of each other (at 2 million documents, half a gigabyte
 // reallocated and 40 million entries moved in one burst); offset, they grow
 // one at a time.
-func (s *segment) grow(mem *arena, i int) {
+func (s *segment) grow(mem *offheap.Arena, i int) {
 	old := s.slots
 	n := segmentSlots(s.grows, i)
 	s.grows++
-	s.slots = table[uint64](mem, n)
+	s.slots = offheap.Table[uint64](mem, n)
 	for _, e := range old {
 		if e != 0 {
 			s.put(e)
 		}
 	}
-	freeTable(mem, old)
+	offheap.FreeTable(mem, old)
 }
 
 // segmentSlots is the size of segment i after g grows: doubling up to

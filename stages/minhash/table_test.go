@@ -3,6 +3,8 @@ package minhash
 import (
 	"fmt"
 	"testing"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
 )
 
 // TestMultiTableGrowsApart checks that segments filled at the same pace have
@@ -36,12 +38,12 @@ func BenchmarkTableInsert(b *testing.B) {
 	for _, n := range []int{2_000_000, 10_000_000} {
 		b.Run(fmt.Sprintf("%dM", n/1_000_000), func(b *testing.B) {
 			for b.Loop() {
-				m := multiTable{mem: newArena()}
+				m := multiTable{mem: offheap.New()}
 				for k := range uint32(n) {
 					m.insert(k*0x9E3779B1, k)
 				}
 				b.ReportMetric(float64(m.bytes())/float64(n), "B/entry")
-				m.mem.release()
+				m.mem.Release()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/entry")
 		})

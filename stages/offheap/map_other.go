@@ -1,6 +1,6 @@
 //go:build !unix
 
-package minhash
+package offheap
 
 import "errors"
 

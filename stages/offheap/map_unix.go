@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package minhash
+package offheap
 
 import "syscall"
 

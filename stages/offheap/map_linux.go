@@ -1,4 +1,4 @@
-package minhash
+package offheap
 
 import (
 	"unsafe"
