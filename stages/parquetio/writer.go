@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,6 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/tuneprep/tuneprep/stages/offheap"
 )
 
 // CreatedBy is the fixed created_by of every file written here. It carries
@@ -34,7 +37,9 @@ type WriterOptions struct {
 	// before it is handed to the Parquet encoder (default 4 MiB, at most
 	// RowGroupBytes). It bounds the Arrow-side memory of the writer.
 	BatchBytes int64
-	// Allocator for Arrow buffers; nil means the Go allocator.
+	// Allocator for Arrow buffers; nil means the Go allocator for small
+	// buffers and mapped memory for large ones, unmapped when the writer
+	// closes at the latest.
 	Allocator memory.Allocator
 }
 
@@ -46,9 +51,6 @@ func (o WriterOptions) withDefaults() (WriterOptions, compress.Compression, erro
 		o.BatchBytes = 4 << 20
 	}
 	o.BatchBytes = min(o.BatchBytes, o.RowGroupBytes)
-	if o.Allocator == nil {
-		o.Allocator = memory.NewGoAllocator()
-	}
 	var codec compress.Compression
 	switch strings.ToLower(o.Compression) {
 	case "", "zstd":
@@ -83,6 +85,8 @@ type batcher struct {
 	rows     int64
 	closed   bool
 
+	own *mappedAllocator // the allocator made for this writer, if any
+
 	queue chan written // to the writer goroutine; nil until the first batch
 	done  chan error   // the writer's first error, once queue is closed
 	err   error        // the writer's error, once seen: nothing more is written
@@ -103,6 +107,11 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 	opts, codec, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	var own *mappedAllocator
+	if opts.Allocator == nil {
+		own = newMappedAllocator()
+		opts.Allocator = own
 	}
 	registerZstd()
 	level := opts.CompressionLevel
@@ -135,7 +144,11 @@ func newBatcher(w io.Writer, sc *arrow.Schema, opts WriterOptions, plainCols []s
 	if err != nil {
 		return nil, fmt.Errorf("parquet writer: %w", err)
 	}
-	return &batcher{opts: opts, fw: fw, rb: array.NewRecordBuilder(opts.Allocator, sc)}, nil
+	b := &batcher{opts: opts, fw: fw, rb: array.NewRecordBuilder(opts.Allocator, sc), own: own}
+	if own != nil { // a writer dropped without Close unmaps its buffers too
+		runtime.AddCleanup(b, (*offheap.Arena).Release, own.mem)
+	}
+	return b, nil
 }
 
 // added accounts for one appended row of size bytes and flushes a full batch.
@@ -243,6 +256,9 @@ func (b *batcher) close() error {
 	}
 	if err := b.fw.Close(); err != nil && ferr == nil {
 		ferr = fmt.Errorf("parquet close: %w", err)
+	}
+	if b.own != nil {
+		b.own.mem.Release() // whatever Arrow did not free (nothing, unless it failed)
 	}
 	return ferr
 }
