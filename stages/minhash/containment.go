@@ -364,9 +364,9 @@ func (c *ContainmentIndex) counter() *hitCounter {
 	return &hitCounter{}
 }
 
-// bpRank returns the place among the boilerplate keys of keys[k], which is:
-// a count of the boilerplate keys before it, found in two loads where a
-// binary search of the boilerplate keys took a dozen (2% of a run's CPU at 500k
+// bpRank returns the place of keys[k], a boilerplate key, among the
+// boilerplate keys: the count of those before it, found in two loads where
+// a binary search of them took a dozen (2% of a run's CPU at 500k
 // contracts, whose queries meet 17M boilerplate n-grams).
 func (c *ContainmentIndex) bpRank(k uint32) uint32 {
 	return c.bpBase[k/64] + uint32(bits.OnesCount64(c.bpBits[k/64]&(1<<(k%64)-1)))
