@@ -335,12 +335,8 @@ func hashString(s string) uint64 {
 		h = (h ^ shortkey.Load64(s)) * 0x9E3779B97F4A7C15
 		h ^= h >> 29
 	}
-	if len(s) > 0 {
-		var tail uint64
-		for i := len(s) - 1; i >= 0; i-- {
-			tail = tail<<8 | uint64(s[i])
-		}
-		h = (h ^ tail) * 0x9E3779B97F4A7C15
+	if len(s) > 0 { // the last 1-7 bytes, little-endian
+		h = (h ^ shortkey.Pack(s)) * 0x9E3779B97F4A7C15
 		h ^= h >> 29
 	}
 	return h * fnvPrime
