@@ -18,13 +18,20 @@ type benchResult struct {
 	Records int64  `json:"records"`
 	Bytes   int64  `json:"bytes"`
 	// MB is Bytes in millions, the unit of MBPerSecond.
-	MB               float64 `json:"mb"`
-	WallSeconds      float64 `json:"wall_seconds"`
+	MB          float64 `json:"mb"`
+	WallSeconds float64 `json:"wall_seconds"`
+	// CPUSeconds is the run's user and system time, both cores together:
+	// what the machine spent, where wall time also shows what it waited.
+	CPUSeconds       float64 `json:"cpu_seconds"`
 	MBPerSecond      float64 `json:"mb_per_second"`
 	RecordsPerSecond float64 `json:"records_per_second"`
 	// PeakRSSMB is the child's peak resident set (10^6 bytes); null where
 	// the platform does not report it.
 	PeakRSSMB *float64 `json:"peak_rss_mb"`
+	// DiskReadMB is what the run read from storage rather than from the
+	// page cache (10^6 bytes; null where the platform does not say): 0
+	// when its input was cached, as --warm makes it.
+	DiskReadMB *float64 `json:"disk_read_mb"`
 	// PeakLiveMB is the largest heap a garbage collection left live (10^6
 	// bytes), from the child's GC trace; LiveBytesPerRecord divides it by
 	// the records read: the state a run keeps per record.
@@ -34,17 +41,20 @@ type benchResult struct {
 	// dedup report's index_off_heap_bytes) and leakage (the split report's
 	// leakage.index.off_heap_bytes); StateBytesPerRecord adds it to the
 	// peak live heap, per record read: all the state a run keeps.
-	OffHeapMB           float64      `json:"index_off_heap_mb"`
-	StateBytesPerRecord float64      `json:"state_bytes_per_record"`
-	Workers             int          `json:"workers"`
-	Emitted             int64        `json:"emitted"`
-	Dropped             int64        `json:"dropped"`
-	Rejected            int64        `json:"rejected"`
-	ExitCode            int          `json:"exit_code"`
-	GenerateSeconds     float64      `json:"generate_seconds,omitempty"`
-	Stages              []benchStage `json:"stages"`
-	Corpus              string       `json:"corpus,omitempty"`
-	Out                 string       `json:"out,omitempty"`
+	OffHeapMB           float64 `json:"index_off_heap_mb"`
+	StateBytesPerRecord float64 `json:"state_bytes_per_record"`
+	Workers             int     `json:"workers"`
+	Emitted             int64   `json:"emitted"`
+	Dropped             int64   `json:"dropped"`
+	Rejected            int64   `json:"rejected"`
+	ExitCode            int     `json:"exit_code"`
+	GenerateSeconds     float64 `json:"generate_seconds,omitempty"`
+	// WarmSeconds is the time --warm took to read the corpus once before
+	// the run (not part of the run's figures).
+	WarmSeconds float64      `json:"warm_seconds,omitempty"`
+	Stages      []benchStage `json:"stages"`
+	Corpus      string       `json:"corpus,omitempty"`
+	Out         string       `json:"out,omitempty"`
 }
 
 // benchStage is a stage's busy time and its share of all stages' busy time.
@@ -72,12 +82,17 @@ func (m measured) fill(res *benchResult, out string) error {
 	res.Workers, res.ExitCode = man.Execution.Workers, m.exitCode
 	wall := m.wall.Seconds()
 	res.WallSeconds = round2(wall)
+	res.CPUSeconds = round2(m.cpu.Seconds())
 	res.MB = round2(float64(res.Bytes) / 1e6)
 	res.MBPerSecond = round2(float64(res.Bytes) / 1e6 / wall)
 	res.RecordsPerSecond = math.Round(float64(t.Read) / wall)
 	if m.peakRSS > 0 {
 		mb := round2(float64(m.peakRSS) / 1e6)
 		res.PeakRSSMB = &mb
+	}
+	if m.diskKnown {
+		mb := round2(float64(m.diskRead) / 1e6)
+		res.DiskReadMB = &mb
 	}
 	res.PeakLiveMB = round2(float64(m.peakLive) / 1e6)
 	reports, err := filepath.Glob(filepath.Join(out, "reports", "*.json"))
@@ -127,6 +142,14 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // printBenchTable prints one row per run: size, throughput, memory, and each
 // stage's share of the summed busy time, in per cent.
+// orNA prints a figure the platform may not report.
+func orNA(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", *v)
+}
+
 func printBenchTable(w io.Writer, results []benchResult) {
 	var stages []string // union, in pipeline order
 	seen := map[string]bool{}
@@ -138,15 +161,11 @@ func printBenchTable(w io.Writer, results []benchResult) {
 			}
 		}
 	}
-	head := []string{"records", "MB", "wall s", "MB/s", "records/s", "peak RSS MB", "state B/rec"}
+	head := []string{"records", "MB", "wall s", "CPU s", "MB/s", "records/s", "peak RSS MB", "state B/rec", "disk MB"}
 	rows := [][]string{append(head, stages...)}
 	for _, r := range results {
-		rss := "n/a"
-		if r.PeakRSSMB != nil {
-			rss = fmt.Sprintf("%.0f", *r.PeakRSSMB)
-		}
-		row := []string{fmt.Sprint(r.Records), fmt.Sprintf("%.1f", r.MB), fmt.Sprintf("%.2f", r.WallSeconds),
-			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), rss, fmt.Sprintf("%.0f", r.StateBytesPerRecord)}
+		row := []string{fmt.Sprint(r.Records), fmt.Sprintf("%.1f", r.MB), fmt.Sprintf("%.2f", r.WallSeconds), fmt.Sprintf("%.2f", r.CPUSeconds),
+			fmt.Sprintf("%.2f", r.MBPerSecond), fmt.Sprintf("%.0f", r.RecordsPerSecond), orNA(r.PeakRSSMB), fmt.Sprintf("%.0f", r.StateBytesPerRecord), orNA(r.DiskReadMB)}
 		share := map[string]float64{}
 		for _, s := range r.Stages {
 			share[s.Stage] = s.Share
@@ -174,6 +193,6 @@ func printBenchTable(w io.Writer, results []benchResult) {
 	}
 	if len(results) > 0 {
 		r := results[0]
-		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time and peak RSS of the tuneprep run process; state B/rec: the largest heap a GC left live plus the indexes off the heap (near-duplicate and leakage), per record read; stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
+		fmt.Fprintf(w, "%s corpus, workers %d; MB = 10^6 bytes of input; wall time, CPU time (user and system) and peak RSS of the tuneprep run process; state B/rec: the largest heap a GC left live plus the indexes off the heap (near-duplicate and leakage), per record read; disk MB: what the run read from storage, not from the page cache (0: its input was cached); stage columns: share of the stages' summed busy time\n", r.Kind, r.Workers)
 	}
 }

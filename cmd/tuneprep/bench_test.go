@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -358,8 +359,11 @@ func TestBenchCommand(t *testing.T) {
 		if r.WallSeconds <= 0 || r.MB <= 0 || r.MBPerSecond <= 0 || len(r.Stages) < 10 || share < 0.99 || share > 1.01 || r.Workers != 1 {
 			t.Errorf("result %+v: stage shares sum to %.3f", r, share)
 		}
-		if runtime.GOOS == "linux" && (r.PeakRSSMB == nil || *r.PeakRSSMB <= 1) {
-			t.Errorf("no peak RSS: %+v", r)
+		if runtime.GOOS == "linux" && (r.PeakRSSMB == nil || *r.PeakRSSMB <= 1 || r.DiskReadMB == nil) {
+			t.Errorf("no peak RSS or disk reads: %+v", r)
+		}
+		if r.CPUSeconds <= 0 {
+			t.Errorf("no CPU time: %+v", r)
 		}
 		if r.PeakLiveMB <= 0 || r.LiveBytesPerRecord <= 0 || r.StateBytesPerRecord < r.LiveBytesPerRecord {
 			t.Errorf("no live heap from the GC trace: %+v", r)
@@ -381,8 +385,38 @@ func TestBenchCommand(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[0], "peak RSS MB") || !strings.Contains(lines[0], "dedup") || !strings.HasPrefix(strings.TrimSpace(lines[1]), "150 ") {
+	if len(lines) != 3 || !strings.Contains(lines[0], "peak RSS MB") || !strings.Contains(lines[0], "CPU s") || !strings.Contains(lines[0], "disk MB") || !strings.Contains(lines[0], "dedup") || !strings.HasPrefix(strings.TrimSpace(lines[1]), "150 ") {
 		t.Errorf("table:\n%s", stdout)
+	}
+}
+
+// TestWarmFiles: every regular file under the folder is read once, in
+// nested folders too; a symlink is not followed.
+func TestWarmFiles(t *testing.T) {
+	dir := t.TempDir()
+	want := int64(0)
+	for i, rel := range []string{"a.txt", "x/b.jsonl", "x/y/c.txt", "x/y/z/d"} {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := strings.Repeat("w", 100_000*i+7)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want += int64(len(body))
+	}
+	if err := os.Symlink(filepath.Join(dir, "x"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		files, bytes, err := warmFiles(context.Background(), dir, workers)
+		if err != nil || files != 4 || bytes != want {
+			t.Errorf("workers %d: %d files, %d bytes, %v; want 4, %d", workers, files, bytes, err, want)
+		}
+	}
+	if _, _, err := warmFiles(context.Background(), filepath.Join(dir, "none"), 2); err == nil {
+		t.Error("a missing folder: no error")
 	}
 }
 

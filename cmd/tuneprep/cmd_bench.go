@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -214,6 +215,7 @@ type benchOptions struct {
 	corpus  string
 	json    bool
 	tmpdir  string
+	warm    bool
 }
 
 // benchCommand generates corpora of several sizes and times `tuneprep run`
@@ -228,6 +230,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&o.corpus, "corpus", "", "run on this generated corpus (its tuneprep.yaml) instead of generating; --records is ignored")
 	fs.BoolVar(&o.json, "json", false, "print the results as JSON")
 	fs.StringVar(&o.tmpdir, "tmpdir", "", "folder for the temporary corpora and outputs (default: the system's)")
+	fs.BoolVar(&o.warm, "warm", true, "read the corpus once before each run, so that the run reads it from the page cache (--warm=false: time whatever the cache holds)")
 	src := addSourceFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -352,6 +355,15 @@ func benchOne(ctx context.Context, o benchOptions, exe, work string, n int, stde
 	if o.workers > 0 {
 		args = append(args, "--workers", strconv.Itoa(o.workers))
 	}
+	if o.warm {
+		start := time.Now()
+		files, bytes, err := warmFiles(ctx, corpus, runtime.NumCPU())
+		if err != nil {
+			return res, fmt.Errorf("bench: reading the corpus before the run: %w", err)
+		}
+		res.WarmSeconds = round2(time.Since(start).Seconds())
+		fmt.Fprintf(stderr, "bench: read %d files (%.1f MB) of %s in %.1f s before the run\n", files, float64(bytes)/1e6, corpus, res.WarmSeconds)
+	}
 	fmt.Fprintf(stderr, "bench: tuneprep %s\n", strings.Join(args, " "))
 	m, err := measureRun(ctx, exe, args, stderr)
 	if err != nil {
@@ -375,10 +387,13 @@ func benchOne(ctx context.Context, o benchOptions, exe, work string, n int, stde
 
 // measured is what the parent sees of the child run.
 type measured struct {
-	wall     time.Duration
-	peakRSS  int64 // bytes; 0 when the platform does not report it
-	peakLive int64 // bytes: the largest heap a collection left live
-	exitCode int
+	wall      time.Duration
+	peakRSS   int64 // bytes; 0 when the platform does not report it
+	peakLive  int64 // bytes: the largest heap a collection left live
+	cpu       time.Duration
+	diskRead  int64 // bytes read from storage, when diskKnown
+	diskKnown bool
+	exitCode  int
 }
 
 // gcTrace passes the child's stderr on, less the runtime's GC trace lines
@@ -443,6 +458,8 @@ func measureRun(ctx context.Context, exe string, args []string, stderr io.Writer
 	m.peakLive = trace.peakLive
 	if cmd.ProcessState != nil {
 		m.peakRSS = peakRSS(cmd.ProcessState)
+		m.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		m.diskRead, m.diskKnown = diskRead(cmd.ProcessState)
 		m.exitCode = cmd.ProcessState.ExitCode()
 	}
 	var ee *exec.ExitError
