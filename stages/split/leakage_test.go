@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -209,7 +210,7 @@ func TestLeakageWorkers(t *testing.T) {
 	}
 	var want []byte
 	for _, workers := range []int{1, 2, 7} {
-		l.st.Checked, l.st.Records, l.st.Pairs, l.st.Worst = 0, 0, 0, nil
+		l.st.Checked, l.st.Records, l.st.Pairs, l.st.Worst, l.full = 0, 0, 0, nil, false
 		if err := l.check(spool(), workers); err != nil {
 			t.Fatal(err)
 		}
@@ -225,6 +226,70 @@ func TestLeakageWorkers(t *testing.T) {
 	}
 	if err := l.check(strings.NewReader("{\"i\":\"x\",\"t\":\"a b c\"}\nnot json\n"), 2); err == nil {
 		t.Error("a bad spool line passed")
+	}
+}
+
+// TestLeakageWorstPairs: the report's 20 worst pairs are those of a sort of
+// every pair, with containments that tie at three decimals, pairs that tie
+// on the training ID and IDs in no set order, however many pairs pass after
+// the list fills.
+func TestLeakageWorstPairs(t *testing.T) {
+	// Two containments (most pairs tie) and a hundred (the 20th pair's rises).
+	for _, levels := range []int{2, 100} {
+		t.Run(fmt.Sprint(levels), func(t *testing.T) { testWorstPairs(t, levels) })
+	}
+}
+
+func testWorstPairs(t *testing.T, levels int) {
+	rng := rand.New(rand.NewPCG(3, uint64(levels)))
+	l := &leakage{st: LeakStats{Worst: []LeakPair{}}}
+	names := rng.Perm(10000)
+	for i := range 3000 {
+		split := Validation
+		if i%3 == 0 {
+			split = Test
+		}
+		l.other.add(fmt.Sprintf("e%04d", names[i]), split)
+	}
+	// Ten training IDs, each checked about 600 times (IDs are unique in a run, but
+	// the order must not depend on it), never matching an item twice, so
+	// that pairs tie on containment and training ID and only the other ID
+	// orders them.
+	unused := make([][]int, 10)
+	for k := range unused {
+		unused[k] = rng.Perm(3000)
+	}
+	var all []LeakPair
+	for r := range 6000 {
+		k := rng.IntN(10)
+		train := fmt.Sprintf("t%02d", 9-k)
+		n := min(rng.IntN(6), len(unused[k]))
+		var ms []minhash.Match
+		for _, id := range unused[k][:n] {
+			m := minhash.Match{ID: uint32(id), Containment: 1 - float64(rng.IntN(levels))/1000 - rng.Float64()/5000, RefContainment: rng.Float64() / 2}
+			ms = append(ms, m)
+			c := float64(int(max(m.Containment, m.RefContainment)*1000+0.5)) / 1000
+			all = append(all, LeakPair{Train: train, Other: l.other.id(m.ID), Split: l.other.split(m.ID), Containment: c})
+		}
+		unused[k] = unused[k][n:]
+		l.count(train, ms)
+		if r == 100 && !l.full {
+			t.Fatal("the list never filled")
+		}
+	}
+	l.trim()
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.Containment != b.Containment {
+			return a.Containment > b.Containment
+		}
+		if a.Train != b.Train {
+			return a.Train < b.Train
+		}
+		return a.Other < b.Other
+	})
+	if l.st.Pairs != int64(len(all)) || !reflect.DeepEqual(l.st.Worst, all[:maxWorst]) {
+		t.Errorf("%d pairs, worst:\n%v\nwant %d,\n%v", l.st.Pairs, l.st.Worst, len(all), all[:maxWorst])
 	}
 }
 
