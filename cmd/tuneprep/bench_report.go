@@ -140,8 +140,6 @@ func (m measured) fill(res *benchResult, out string) error {
 
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
-// printBenchTable prints one row per run: size, throughput, memory, and each
-// stage's share of the summed busy time, in per cent.
 // orNA prints a figure the platform may not report.
 func orNA(v *float64) string {
 	if v == nil {
@@ -150,6 +148,8 @@ func orNA(v *float64) string {
 	return fmt.Sprintf("%.0f", *v)
 }
 
+// printBenchTable prints one row per run: size, time, throughput, memory,
+// disk reads, and each stage's share of the summed busy time, in per cent.
 func printBenchTable(w io.Writer, results []benchResult) {
 	var stages []string // union, in pipeline order
 	seen := map[string]bool{}
