@@ -420,6 +420,22 @@ func TestWarmFiles(t *testing.T) {
 	}
 }
 
+// TestDiskWarning: a run that read more than 1% of its input from disk
+// is named; one that read from the page cache, or on a platform that does
+// not say, is not.
+func TestDiskWarning(t *testing.T) {
+	mb := func(v float64) *float64 { return &v }
+	for _, c := range []struct {
+		disk *float64
+		warn bool
+	}{{nil, false}, {mb(0), false}, {mb(25), false}, {mb(26), true}, {mb(505), true}} {
+		got := diskWarning(benchResult{MB: 2551.4, DiskReadMB: c.disk})
+		if (got != "") != c.warn || c.warn && !strings.Contains(got, "from disk") {
+			t.Errorf("disk %v: %q", c.disk, got)
+		}
+	}
+}
+
 func TestBenchUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench-corpus", "--records", "10"},

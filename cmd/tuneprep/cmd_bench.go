@@ -372,6 +372,9 @@ func benchOne(ctx context.Context, o benchOptions, exe, work string, n int, stde
 	if err := m.fill(&res, out); err != nil {
 		return res, err
 	}
+	if w := diskWarning(res); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	res.Kind = o.cfg.Kind
 	if b, err := os.ReadFile(filepath.Join(corpus, benchcorpus.SummaryFile)); err == nil {
 		var sum benchcorpus.Summary
@@ -383,6 +386,17 @@ func benchOne(ctx context.Context, o benchOptions, exe, work string, n int, stde
 		res.Corpus, res.Out = corpus, out
 	}
 	return res, nil
+}
+
+// diskWarning says when a run read more than 1% of its input's size from
+// storage: its time then includes waiting for the disk, which a run over
+// cached files does not (the corpus, in whole file pages, did not stay in
+// the page cache beside everything else).
+func diskWarning(r benchResult) string {
+	if r.DiskReadMB == nil || *r.DiskReadMB <= r.MB/100 {
+		return ""
+	}
+	return fmt.Sprintf("bench: the run read %.0f MB from disk, not from the page cache (input %.0f MB): its time includes disk reads", *r.DiskReadMB, r.MB)
 }
 
 // measured is what the parent sees of the child run.
