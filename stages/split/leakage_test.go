@@ -251,10 +251,10 @@ func testWorstPairs(t *testing.T, levels int) {
 		}
 		l.other.add(fmt.Sprintf("e%04d", names[i]), split)
 	}
-	// Ten training IDs, each checked about 600 times (IDs are unique in a run, but
-	// the order must not depend on it), never matching an item twice, so
-	// that pairs tie on containment and training ID and only the other ID
-	// orders them.
+	// Ten training IDs, each checked about 600 times (IDs are unique in a
+	// run, but the order must not depend on it), never matching an item
+	// twice, so that pairs tie on containment and training ID and only the
+	// other ID orders them.
 	unused := make([][]int, 10)
 	for k := range unused {
 		unused[k] = rng.Perm(3000)
