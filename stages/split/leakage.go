@@ -349,33 +349,33 @@ func (l *leakage) count(id string, ms []minhash.Match) {
 
 // beatsWorst reports whether the pair (train, other) at containment c
 // comes before the 20th worst pair kept at the last trim, in trim's order.
-// The 20 worst of all pairs never include one that does not.
+// The 20 worst of all pairs never include one that does not. The other
+// record's ID is read in place, not copied.
 func (l *leakage) beatsWorst(c float64, train string, other uint32) bool {
-	f := &l.st.Worst[maxWorst-1]
-	if c != f.Containment {
-		return c > f.Containment
-	}
-	if train != f.Train {
-		return train < f.Train
-	}
-	return string(l.other.idBytes(other)) < f.Other // compared in place, not copied
+	id := l.other.idBytes(other)
+	pair := LeakPair{Train: train, Other: unsafe.String(unsafe.SliceData(id), len(id)), Containment: c}
+	return before(pair, l.st.Worst[maxWorst-1])
 }
 
-// trim keeps the maxWorst worst pairs, highest containment first, then by IDs.
+// trim keeps the maxWorst worst pairs, in the order of before.
 func (l *leakage) trim() {
 	w := l.st.Worst
-	sort.Slice(w, func(i, j int) bool {
-		if w[i].Containment != w[j].Containment {
-			return w[i].Containment > w[j].Containment
-		}
-		if w[i].Train != w[j].Train {
-			return w[i].Train < w[j].Train
-		}
-		return w[i].Other < w[j].Other
-	})
+	sort.Slice(w, func(i, j int) bool { return before(w[i], w[j]) })
 	if len(w) >= maxWorst {
 		l.st.Worst, l.full = w[:maxWorst], true
 	}
+}
+
+// before orders the report's worst pairs: highest containment first, then
+// by training ID, then by the other record's ID.
+func before(a, b LeakPair) bool {
+	if a.Containment != b.Containment {
+		return a.Containment > b.Containment
+	}
+	if a.Train != b.Train {
+		return a.Train < b.Train
+	}
+	return a.Other < b.Other
 }
 
 // maxWorst is how many pairs the report lists.
